@@ -1,0 +1,36 @@
+# One command to set up and run the web map, one to set up and run the tests.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test setup browser lint bench
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Se necesita Python 3.11 ($(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+## make run: install, then serve the web map on the shipped data at http://$(HOST):$(PORT)
+run: setup
+	$(VENV)/bin/culturamap serve --host $(HOST) --port $(PORT)
+
+## browser: Debian's Chromium, which the browser tests drive through Playwright
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium chromium-driver poppler-utils >/dev/null; fi
+
+## make test: install everything (Python packages, Chromium, poppler), lint, run all tests
+test: setup browser
+	$(VENV)/bin/ruff check geo webmap tests tools benchmarks
+	$(VENV)/bin/pytest -q
+
+bench: setup
+	$(PY) benchmarks/bench_access.py
+	$(PY) benchmarks/bench_web.py

@@ -1,0 +1,1 @@
+"""The web side: Flask app, folium maps, templates, translations and reports."""
