@@ -10,12 +10,12 @@ source = "SINTÉTICO (demo)" and data/manifest.json says ``"synthetic": true`` s
 map and the reports show a banner. Replace the files with the real ones when they arrive;
 nothing else changes.
 
-Run: ``python tools/make_demo_data.py`` (deterministic: the same seed gives the same files).
+Run: ``python tools/make_demo_data.py [--out DIR]``; the same seed gives the same files.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import math
 import os
 import tempfile
@@ -163,7 +163,9 @@ def _venues(area: Polygon, cx: float, cy: float, rng: np.random.Generator) -> gp
                     "id": f"V-{n:03d}",
                     "name": f"{CATEGORY_LABEL_ES[category]} Demo {placed}",
                     "category": category,
-                    "address": f"Calle Demo {int(rng.integers(1, 60))} #{int(rng.integers(100, 2000))}",
+                    "address": (
+                        f"Calle Demo {int(rng.integers(1, 60))} #{int(rng.integers(100, 2000))}"
+                    ),
                     "source": SOURCE,
                     "geometry": p,
                 }
@@ -291,7 +293,12 @@ def _write_geojson(gdf: gpd.GeoDataFrame, path: Path) -> None:
     _atomic_write_text(path, out.to_json(drop_id=True, ensure_ascii=False, indent=1) + "\n")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Write the synthetic demo data set.")
+    parser.add_argument("--out", type=Path, default=DATA, help="data folder (default: data/)")
+    out = parser.parse_args(argv).out
+    for sub in ("boundaries", "population", "venues", "workshops", "network"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     cx, cy = _to_metric_origin()
     area = _study_area(cx, cy, rng)
@@ -306,11 +313,11 @@ def main() -> None:
     )
     venues = _venues(area, cx, cy, rng)
     workshops = _workshops(venues, councils)
-    _write_geojson(councils, DATA / "boundaries" / "councils.geojson")
-    _write_geojson(blocks, DATA / "population" / "blocks.geojson")
-    _write_geojson(venues, DATA / "venues" / "venues.geojson")
-    _write_geojson(workshops, DATA / "workshops" / "workshops.geojson")
-    _write_osm(_street_lines(area, rng), DATA / "network" / "parte_alta.osm")
+    _write_geojson(councils, out / "boundaries" / "councils.geojson")
+    _write_geojson(blocks, out / "population" / "blocks.geojson")
+    _write_geojson(venues, out / "venues" / "venues.geojson")
+    _write_geojson(workshops, out / "workshops" / "workshops.geojson")
+    _write_osm(_street_lines(area, rng), out / "network" / "parte_alta.osm")
     print(
         f"councils={len(councils)} blocks={len(blocks)} residents={blocks.residents.sum()} "
         f"venues={len(venues)} workshops={len(workshops)}"
