@@ -1,23 +1,32 @@
 """Load the four data layers into GeoDataFrames (EPSG:4326), whole or not at all.
 
-FIRST DRAFT: validation is being hardened (see issue 2); the public API below is stable:
-``load_layer(spec, path=None)`` and ``load_all(data_dir=None) -> Layers``.
+Public API (stable): ``load_layer(spec, path=None)``, ``load_all(data_dir=None) -> Layers``,
+``Layers`` and ``LayerError``. Every problem becomes one ``LayerError`` naming the file, the
+feature, the problem and what to do; repairs (invalid polygons fixed with make_valid) are
+kept as warnings in ``gdf.attrs["warnings"]`` and logged. Schema: geo/schema.py and
+data/README.md.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
 
-from geo import WEB_CRS
+from geo import METRIC_CRS
+from geo.layer_errors import LayerError, Problem
+from geo.layer_reading import latin1_error, read_vector, to_web_crs
 from geo.schema import COUNCILS, DATA_DIR, POPULATION, VENUES, WORKSHOPS, LayerSpec
+from geo.validation import split_councils, validate_frame
 
+__all__ = ["LayerError", "Layers", "load_all", "load_layer", "layer_path", "layer_warnings"]
 
-class LayerError(ValueError):
-    """A layer file cannot be used; the message names the file, the row and the problem."""
+log = logging.getLogger(__name__)
+
+OVERLAP_SLIVER_M2 = 500.0  # council overlaps above this are reported (digitising slivers are not)
 
 
 @dataclass
@@ -29,34 +38,200 @@ class Layers:
     workshops: gpd.GeoDataFrame
     population: gpd.GeoDataFrame
     manifest: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # cross-layer remarks (not errors)
+
+
+def layer_warnings(gdf: gpd.GeoDataFrame) -> list[str]:
+    """The repairs and remarks made while loading a layer (empty if none)."""
+    return list(gdf.attrs.get("warnings", []))
 
 
 def load_layer(spec: LayerSpec, path: Path | str | None = None) -> gpd.GeoDataFrame:
+    """Read, check and return one layer in EPSG:4326, or raise ``LayerError``.
+
+    Columns come in the order of ``spec.columns`` (typed: str, Int64/int64, datetime64),
+    then any extra columns of the file, then ``geometry``; the index is 0..n-1 in file order.
+    """
     path = Path(path) if path is not None else spec.default_path
+    raw = read_vector(path, spec)
+    declared_geographic = raw.crs is not None and raw.crs.is_geographic
+    web = to_web_crs(raw, path, spec)
+    clean, report = validate_frame(spec, web, path, declared_geographic)
+    if spec.name == COUNCILS.name and not report.problems:
+        report.warnings.extend(_council_overlaps(clean, path))
+    if report.problems:
+        raise LayerError(path, report.problems, layer=spec.name)
+    rendered = [w.render() for w in report.warnings]
+    for text in rendered:
+        log.warning("%s", text)
+    clean.attrs["warnings"] = rendered
+    clean.attrs["source_path"] = str(path)
+    return clean
+
+
+def _council_overlaps(councils: gpd.GeoDataFrame, path: Path) -> list[Problem]:
+    """Territories should tile the area; overlaps beyond a sliver double-count venues."""
+    metric = councils.to_crs(METRIC_CRS)
+    left, right = metric.sindex.query(metric.geometry, predicate="intersects")
+    out = []
+    for i, j in zip(left, right, strict=True):
+        if i >= j:
+            continue
+        area = metric.geometry.iloc[i].intersection(metric.geometry.iloc[j]).area
+        if area > OVERLAP_SLIVER_M2:
+            a, b = councils["id"].iloc[i], councils["id"].iloc[j]
+            out.append(
+                Problem(
+                    path,
+                    f"los territorios {a} y {b} se superponen en {area:,.0f} m²",
+                    f"territories {a} and {b} overlap by {area:,.0f} m²",
+                    "corrija los límites para que no se superpongan",
+                    "fix the boundaries so that they do not overlap",
+                    row=int(i) + 1,
+                    feature_id=str(a),
+                )
+            )
+    return out
+
+
+def layer_path(spec: LayerSpec, data_dir: Path | str | None = None) -> Path:
+    """Where ``spec``'s file lives inside ``data_dir`` (same layout as data/)."""
+    base = Path(data_dir) if data_dir is not None else DATA_DIR
+    return base / spec.default_path.relative_to(DATA_DIR)
+
+
+def load_manifest(data_dir: Path | str | None = None) -> dict:
+    """The data manifest (sources, licences, synthetic flag); {} if the folder has none."""
+    base = Path(data_dir) if data_dir is not None else DATA_DIR
+    path = base / "manifest.json"
+    if not path.exists():
+        return {}
+    raw = path.read_bytes()
     try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear error
-        raise LayerError(f"{path}: cannot be read as a vector layer ({exc})") from exc
-    missing = [c for c in spec.columns if c not in gdf.columns]
-    if missing:
-        raise LayerError(f"{path}: missing columns {missing}")
-    if gdf.crs is None:
-        raise LayerError(f"{path}: no CRS")
-    return gdf.to_crs(WEB_CRS)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise latin1_error(path, "manifest", raw, exc.start) from None
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LayerError.single(
+            path,
+            f"JSON inválido en la línea {exc.lineno}, columna {exc.colno}: {exc.msg}",
+            f"invalid JSON on line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            "corrija la sintaxis (un validador JSON indica el lugar exacto)",
+            "fix the syntax (a JSON validator shows the exact place)",
+            layer="manifest",
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise LayerError.single(
+            path,
+            "el manifiesto debe ser un objeto JSON",
+            "the manifest must be a JSON object",
+            layer="manifest",
+        )
+    return manifest
+
+
+def cross_check(layers: Layers, data_dir: Path | str | None = None) -> list[Problem]:
+    """Checks that need two layers: workshop councils and venues must exist."""
+    path = layer_path(WORKSHOPS, data_dir)
+    council_ids = set(layers.councils["id"])
+    venue_ids = set(layers.venues["id"])
+    problems = []
+    for i, row in enumerate(layers.workshops.itertuples(index=False)):
+        unknown = [c for c in split_councils(row.councils) if c not in council_ids]
+        if unknown:
+            problems.append(
+                Problem(
+                    path,
+                    f"«councils» nombra juntas de vecinos que no existen: {', '.join(unknown)}",
+                    f"'councils' names unknown councils: {', '.join(unknown)}",
+                    "use id de boundaries/councils.geojson (p. ej. JV-01), separados por «;»",
+                    "use ids from boundaries/councils.geojson (e.g. JV-01), separated by ';'",
+                    row=i + 1,
+                    feature_id=row.id,
+                )
+            )
+        venue = row.venue_id
+        if isinstance(venue, str) and venue not in venue_ids:
+            problems.append(
+                Problem(
+                    path,
+                    f"«venue_id» = «{venue}» no existe en la capa de espacios culturales",
+                    f"'venue_id' = '{venue}' is not in the venues layer",
+                    "use un id de venues/venues.geojson o deje el campo vacío",
+                    "use an id from venues/venues.geojson or leave the field empty",
+                    row=i + 1,
+                    feature_id=row.id,
+                )
+            )
+    return problems
+
+
+def _cross_warnings(layers: Layers) -> list[str]:
+    """Remarks that do not block loading but that a planner should see."""
+    out = []
+    area = layers.councils.to_crs(METRIC_CRS).union_all()
+    venues = layers.venues.to_crs(METRIC_CRS)
+    outside = venues[~venues.within(area)]
+    if len(outside):
+        ids = ", ".join(outside["id"].astype(str).head(10))
+        out.append(
+            f"{len(outside)} espacio(s) fuera de todo territorio de junta de vecinos: {ids} / "
+            f"{len(outside)} venue(s) outside every council territory: {ids}"
+        )
+    blocks = layers.population.to_crs(METRIC_CRS)
+    lost = blocks[~blocks.representative_point().within(area)]
+    if len(lost):
+        out.append(
+            f"{len(lost)} manzana(s) ({int(lost['residents'].sum())} hab.) fuera de los "
+            f"territorios / {len(lost)} block(s) ({int(lost['residents'].sum())} residents) "
+            "outside the council territories"
+        )
+    return out
 
 
 def load_all(data_dir: Path | str | None = None) -> Layers:
-    base = Path(data_dir) if data_dir is not None else DATA_DIR
-
-    def at(spec: LayerSpec) -> Path:
-        return base / spec.default_path.relative_to(DATA_DIR)
-
-    manifest_path = base / "manifest.json"
-    manifest = json.loads(manifest_path.read_text("utf-8")) if manifest_path.exists() else {}
-    return Layers(
-        councils=load_layer(COUNCILS, at(COUNCILS)),
-        venues=load_layer(VENUES, at(VENUES)),
-        workshops=load_layer(WORKSHOPS, at(WORKSHOPS)),
-        population=load_layer(POPULATION, at(POPULATION)),
+    """Load the four layers and the manifest; raise one ``LayerError`` listing the problems
+    of every failing file (and the cross-layer ones), so one run shows everything to fix."""
+    loaded: dict[str, gpd.GeoDataFrame] = {}
+    failures: list[LayerError] = []
+    for spec in (COUNCILS, VENUES, WORKSHOPS, POPULATION):
+        try:
+            loaded[spec.name] = load_layer(spec, layer_path(spec, data_dir))
+        except LayerError as exc:
+            failures.append(exc)
+    try:
+        manifest = load_manifest(data_dir)
+    except LayerError as exc:
+        failures.append(exc)
+        manifest = {}
+    if failures:
+        raise combine_errors(failures)
+    layers = Layers(
+        councils=loaded["councils"],
+        venues=loaded["venues"],
+        workshops=loaded["workshops"],
+        population=loaded["population"],
         manifest=manifest,
     )
+    problems = cross_check(layers, data_dir)
+    if problems:
+        raise LayerError(layer_path(WORKSHOPS, data_dir), problems, layer=WORKSHOPS.name)
+    layers.warnings = _cross_warnings(layers)
+    for text in layers.warnings:
+        log.warning("%s", text)
+    return layers
+
+
+def combine_errors(errors: list[LayerError]) -> LayerError:
+    """One error for several failing files (the first file names it); each problem keeps
+    its own file so the message stays exact."""
+    if len(errors) == 1:
+        return errors[0]
+    problems = [p for e in errors for p in e.problems]
+    omitted = sum(e.omitted for e in errors)
+    layers = ", ".join(e.layer or "?" for e in errors)
+    combined = LayerError(errors[0].path, problems, layer=layers, omitted=omitted)
+    combined.parts = errors  # type: ignore[attr-defined]
+    return combined
