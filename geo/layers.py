@@ -66,6 +66,7 @@ def load_layer(spec: LayerSpec, path: Path | str | None = None) -> gpd.GeoDataFr
         log.warning("%s", text)
     clean.attrs["warnings"] = rendered
     clean.attrs["source_path"] = str(path)
+    clean.attrs["source_crs"] = raw.crs.to_string()
     return clean
 
 

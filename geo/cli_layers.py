@@ -1,0 +1,166 @@
+"""``culturamap validate`` and ``culturamap layers``: check the data folder, summarise councils.
+
+Why a validate command: planners replace files by hand (workshops.geojson is edited in
+QGIS); one command tells them, file by file and feature by feature, what to fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+
+from geo.join import DEFAULT_TOLERANCE_M, council_summary
+from geo.layer_errors import LayerError
+from geo.layers import (
+    Layers,
+    cross_check,
+    layer_path,
+    layer_warnings,
+    load_all,
+    load_layer,
+    load_manifest,
+)
+from geo.schema import ALL_LAYERS, CATEGORIES
+
+SHORT_CATEGORY = {
+    "library": "lib",
+    "cultural_centre": "cc",
+    "theatre": "thr",
+    "museum": "mus",
+    "community_hall": "hall",
+    "school": "sch",
+    "plaza": "plz",
+    "other": "oth",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    validate = subparsers.add_parser(
+        "validate",
+        help="revisa las capas de datos / check the data layers",
+        description="Revisa las cuatro capas y el manifiesto; sale con código 1 si hay errores. "
+        "/ Checks the four layers and the manifest; exits 1 on errors.",
+    )
+    validate.add_argument("--data-dir", type=Path, default=None, help="carpeta de datos / data dir")
+    validate.set_defaults(func=run_validate)
+
+    layers = subparsers.add_parser(
+        "layers",
+        help="tabla resumen por junta de vecinos / council summary table",
+        description="Espacios culturales por categoría, población y superficie (km², EPSG:32719) "
+        "de cada junta de vecinos. / Venues by category, population and area per council.",
+    )
+    layers.add_argument("--data-dir", type=Path, default=None, help="carpeta de datos / data dir")
+    layers.add_argument("--format", choices=("table", "csv"), default="table")
+    layers.add_argument(
+        "--tolerance-m",
+        type=float,
+        default=DEFAULT_TOLERANCE_M,
+        help="distancia máxima para asignar un espacio a la junta más cercana / "
+        "max distance to assign a venue to the nearest council (m)",
+    )
+    layers.set_defaults(func=run_layers)
+
+
+def _describe(name: str, gdf: gpd.GeoDataFrame) -> str:
+    """One line of figures that tells a planner the layer is the one they expect."""
+    if name == "councils":
+        pop = gdf["population"]
+        return (
+            f"población declarada / declared population: {int(pop.sum())} "
+            f"({int(pop.isna().sum())} sin dato / missing)"
+        )
+    if name == "venues":
+        counts = gdf["category"].value_counts()
+        return ", ".join(f"{c}={int(counts.get(c, 0))}" for c in CATEGORIES)
+    if name == "workshops":
+        dates = gdf["date"].dropna()
+        span = f"{dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}" if len(dates) else "-"
+        return f"fechas / dates: {span}"
+    if name == "population":
+        return f"habitantes / residents: {int(gdf['residents'].sum())}"
+    return ""
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    data_dir = args.data_dir
+    loaded: dict[str, gpd.GeoDataFrame] = {}
+    errors: list[LayerError] = []
+    print(f"Carpeta de datos / data folder: {layer_path(ALL_LAYERS[0], data_dir).parents[1]}")
+    for spec in ALL_LAYERS:
+        path = layer_path(spec, data_dir)
+        try:
+            gdf = load_layer(spec, path)
+        except LayerError as exc:
+            errors.append(exc)
+            print(f"  ERROR {spec.name:<11} {path}")
+            continue
+        loaded[spec.name] = gdf
+        warns = layer_warnings(gdf)
+        print(
+            f"  OK    {spec.name:<11} {len(gdf):>5} elementos/features  "
+            f"CRS {gdf.attrs.get('source_crs')} -> EPSG:4326  {path}"
+        )
+        print(f"        {_describe(spec.name, gdf)}")
+        for text in warns:
+            print(f"        AVISO/WARNING {text}")
+    try:
+        manifest = load_manifest(data_dir)
+    except LayerError as exc:
+        errors.append(exc)
+        manifest = {}
+    if manifest.get("synthetic"):
+        print(f"  NOTA/NOTE {manifest.get('notice_es', '')} / {manifest.get('notice_en', '')}")
+    if len(loaded) == len(ALL_LAYERS):
+        layers = Layers(**loaded, manifest=manifest)
+        problems = cross_check(layers, data_dir)
+        if problems:
+            errors.append(LayerError(layer_path(ALL_LAYERS[2], data_dir), problems, "workshops"))
+    if errors:
+        for exc in errors:
+            print(str(exc), file=sys.stderr)
+        print(
+            f"{len(errors)} archivo(s) con errores: nada se cargó de ellos / "
+            f"{len(errors)} file(s) with errors: nothing of them was loaded",
+            file=sys.stderr,
+        )
+        return 1
+    print("Todas las capas son válidas / all layers are valid")
+    return 0
+
+
+def run_layers(args: argparse.Namespace) -> int:
+    try:
+        layers = load_all(args.data_dir)
+    except LayerError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    summary = council_summary(layers, tolerance_m=args.tolerance_m)
+    table = summary.drop(columns="geometry")
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False, float_format="%.4f")
+        return 0
+    shown = table[["id", "name", "population", "area_km2", "venues_total"]].copy()
+    for cat in CATEGORIES:
+        shown[SHORT_CATEGORY[cat]] = table[f"venues_{cat}"]
+    shown["area_km2"] = shown["area_km2"].map(lambda v: f"{v:.3f}")
+    print(shown.to_string(index=False))
+    print(
+        f"Total: {len(table)} juntas/councils, {int(table['population'].sum())} hab./residents, "
+        f"{table['area_km2'].sum():.3f} km², {int(table['venues_total'].sum())} espacios/venues"
+    )
+    print("  " + ", ".join(f"{SHORT_CATEGORY[c]}={c}" for c in CATEGORIES))
+    flagged = int(table["venues_flagged_nearest"].sum())
+    unassigned = summary.attrs.get("unassigned_venues", [])
+    if flagged or unassigned:
+        print(
+            f"  {flagged} espacio(s) asignado(s) por cercanía (<= {args.tolerance_m:g} m), "
+            f"{len(unassigned)} sin junta {unassigned} / {flagged} venue(s) assigned by "
+            f"proximity, {len(unassigned)} without council"
+        )
+    if layers.manifest.get("synthetic"):
+        print(f"  NOTA/NOTE: {layers.manifest.get('notice_es', '')}")
+    return 0
