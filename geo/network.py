@@ -1,0 +1,348 @@
+"""The walking street network as a sparse matrix, built once from the shipped OSM file.
+
+Why a CSR matrix and not a networkx graph: scipy's compiled Dijkstra answers "distance from
+every venue to every street node" in milliseconds, which networkx cannot. The OSM file is
+read with osmnx (never downloaded), nodes are projected to EPSG:32719, every edge length is
+measured there in metres, and only the largest connected component is kept (a resident
+snapped onto a detached fragment would otherwise look unreachable). The result is cached as
+``.npz`` keyed by the file's SHA-256, so a changed file rebuilds and an unchanged one loads
+in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from pyproj import Transformer
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from geo import METRIC_CRS, WEB_CRS
+from geo.schema import NETWORK_OSM
+
+CACHE_FORMAT = 2  # bump when the cached arrays change meaning
+MAX_SEGMENT_M = 50.0  # long straight edges are split so that snapping stays honest
+REPO_DIR = Path(__file__).resolve().parents[1]
+CACHE_ENV = "CULTURAMAP_CACHE_DIR"
+
+
+class NetworkError(ValueError):
+    """The street network cannot be built; the message names the file and the problem."""
+
+
+class WalkNetwork:
+    """Street nodes in EPSG:32719 and a symmetric CSR matrix of edge lengths in metres."""
+
+    def __init__(
+        self,
+        node_ids: np.ndarray,
+        xy: np.ndarray,
+        graph: sp.csr_matrix,
+        source: str = "",
+        source_hash: str = "",
+    ) -> None:
+        n = len(node_ids)
+        if xy.shape != (n, 2) or graph.shape != (n, n):
+            raise NetworkError(f"{source or 'network'}: inconsistent node/edge arrays")
+        if n == 0:
+            raise NetworkError(f"{source or 'network'}: the network has no nodes")
+        self.node_ids = np.asarray(node_ids, dtype=np.int64)
+        self.xy = np.ascontiguousarray(xy, dtype=np.float64)
+        self.graph = graph.tocsr()
+        self.source = source
+        self.source_hash = source_hash
+        self._tree: cKDTree | None = None
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def tree(self) -> cKDTree:
+        """KD-tree of the node coordinates, built on first use."""
+        if self._tree is None:
+            self._tree = cKDTree(self.xy)
+        return self._tree
+
+    def snap(self, xy_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest street node of each point (EPSG:32719) and the straight snap distance (m).
+
+        The snap distance is the short walk from a door to the street; callers add it to the
+        network distance so that a point far from any street is not treated as on it.
+        """
+        pts = np.asarray(xy_metric, dtype=np.float64).reshape(-1, 2)
+        if len(pts) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        if not np.isfinite(pts).all():
+            raise ValueError("snap: coordinates must be finite numbers (EPSG:32719 metres)")
+        dist, idx = self.tree.query(pts, k=1, workers=-1)
+        return idx.astype(np.int64), dist
+
+    def _with_sources(self, source_nodes: np.ndarray, offsets: np.ndarray) -> sp.csr_matrix:
+        """The graph plus one virtual node per source, joined to its street node by an edge
+        as long as the source's snap distance. Edges only leave the virtual nodes, so no
+        route can pass through another source's driveway."""
+        g = self.graph
+        n, m = g.shape[0], len(source_nodes)
+        indptr = np.concatenate([g.indptr, g.indptr[-1] + np.arange(1, m + 1)])
+        indices = np.concatenate([g.indices, np.asarray(source_nodes, dtype=g.indices.dtype)])
+        data = np.concatenate([g.data, np.asarray(offsets, dtype=np.float64)])
+        return sp.csr_matrix((data, indices, indptr), shape=(n + m, n + m))
+
+    def _prepare_sources(
+        self, source_nodes: Sequence[int] | np.ndarray, offsets: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        nodes = np.asarray(source_nodes, dtype=np.int64).ravel()
+        if len(nodes) == 0:
+            raise ValueError("at least one source node is needed")
+        if nodes.min() < 0 or nodes.max() >= self.n_nodes:
+            raise ValueError("source node index outside the network")
+        off = np.zeros(len(nodes)) if offsets is None else np.asarray(offsets, dtype=float)
+        if off.shape != nodes.shape or not np.isfinite(off).all() or (off < 0).any():
+            raise ValueError("source offsets must be finite, non-negative and one per source")
+        return nodes, off
+
+    def nearest_source(
+        self, source_nodes: Sequence[int] | np.ndarray, offsets: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For every node: network distance (m) to the nearest source and that source's index.
+
+        One multi-source Dijkstra (``min_only``) from all sources at once; ``offsets`` (the
+        sources' own snap distances) are part of the distance. Unreachable: inf and -1.
+        """
+        nodes, off = self._prepare_sources(source_nodes, offsets)
+        n = self.n_nodes
+        aug = self._with_sources(nodes, off)
+        dist, _pred, src = dijkstra(
+            aug,
+            directed=True,
+            indices=np.arange(n, n + len(nodes)),
+            min_only=True,
+            return_predecessors=True,
+        )
+        src = src[:n].astype(np.int64)
+        src[src >= 0] -= n
+        return dist[:n], src
+
+    def distances_from(
+        self,
+        source_nodes: Sequence[int] | np.ndarray,
+        offsets: np.ndarray | None = None,
+        limit: float = np.inf,
+    ) -> np.ndarray:
+        """Network distance (m) from each source to every node, shape (sources, nodes).
+
+        With ``limit`` the search stops there (entries beyond are inf), which keeps
+        catchment queries cheap.
+        """
+        nodes, off = self._prepare_sources(source_nodes, offsets)
+        n = self.n_nodes
+        aug = self._with_sources(nodes, off)
+        dist = dijkstra(aug, directed=True, indices=np.arange(n, n + len(nodes)), limit=limit)
+        return dist[:, :n]
+
+    def to_lonlat(self, xy_metric: np.ndarray) -> np.ndarray:
+        pts = np.asarray(xy_metric, dtype=float).reshape(-1, 2)
+        lon, lat = _TO_WEB.transform(pts[:, 0], pts[:, 1])
+        return np.column_stack([lon, lat])
+
+
+def to_metric(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Longitude/latitude (EPSG:4326) to EPSG:32719 metres, shape (n, 2)."""
+    x, y = _TO_METRIC.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    return np.column_stack([np.atleast_1d(x), np.atleast_1d(y)])
+
+
+_TO_METRIC = Transformer.from_crs(WEB_CRS, METRIC_CRS, always_xy=True)
+_TO_WEB = Transformer.from_crs(METRIC_CRS, WEB_CRS, always_xy=True)
+
+
+def csr_from_edges(n: int, u: np.ndarray, v: np.ndarray, length: np.ndarray) -> sp.csr_matrix:
+    """Symmetric CSR adjacency from undirected edges; parallel edges keep the shortest."""
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    w = np.asarray(length, dtype=np.float64)
+    keep = u != v  # a loop never shortens a walk
+    rows = np.concatenate([u[keep], v[keep]])
+    cols = np.concatenate([v[keep], u[keep]])
+    w = np.concatenate([w[keep], w[keep]])
+    order = np.lexsort((w, cols, rows))  # per (row, col) the shortest comes first
+    rows, cols, w = rows[order], cols[order], w[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return sp.csr_matrix((w[first], (rows[first], cols[first])), shape=(n, n))
+
+
+def largest_component(
+    node_ids: np.ndarray, xy: np.ndarray, graph: sp.csr_matrix
+) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+    """Keep only the largest connected component (walking is two-way, so weak = strong)."""
+    n_comp, labels = connected_components(graph, directed=False)
+    if n_comp <= 1:
+        return node_ids, xy, graph
+    keep = labels == np.bincount(labels).argmax()
+    idx = np.flatnonzero(keep)
+    return node_ids[idx], xy[idx], graph[idx][:, idx].tocsr()
+
+
+def densify(
+    node_ids: np.ndarray, xy: np.ndarray, u: np.ndarray, v: np.ndarray, max_segment_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split straight edges longer than ``max_segment_m`` into equal pieces.
+
+    Why: residents are snapped to the nearest node; on a 400 m block face without extra
+    nodes a door in the middle would be "200 m from the street". The added nodes lie on the
+    street, so network distances do not change. They get negative ids (not OSM ids).
+    """
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    pairs = np.unique(np.column_stack([a, b])[a != b], axis=0)  # each street segment once
+    a, b = pairs[:, 0], pairs[:, 1]
+    seg = np.hypot(*(xy[a] - xy[b]).T)
+    pieces = np.maximum(1, np.ceil(seg / max_segment_m - 1e-9)).astype(np.int64)
+    extra = pieces - 1
+    total = int(extra.sum())
+    if total == 0:
+        return node_ids, xy, a, b
+    n = len(node_ids)
+    edge_of = np.repeat(np.arange(len(a)), extra)  # which segment each new node splits
+    step = np.arange(total) - np.repeat(np.cumsum(extra) - extra, extra) + 1  # 1..extra
+    frac = (step / pieces[edge_of])[:, None]
+    new_xy = xy[a[edge_of]] + frac * (xy[b[edge_of]] - xy[a[edge_of]])
+    new_idx = n + np.arange(total)
+    # chain per segment: a -> new_1 -> ... -> new_k -> b
+    first = np.cumsum(extra) - extra  # position of each split segment's first new node
+    chain_u = [a[extra == 0], new_idx]
+    chain_v = [b[extra == 0], np.empty(total, dtype=np.int64)]
+    nxt = new_idx + 1
+    last = step == extra[edge_of]
+    chain_v[1][~last] = nxt[~last]
+    chain_v[1][last] = b[edge_of[last]]
+    split = extra > 0
+    chain_u.append(a[split])
+    chain_v.append(n + first[split])
+    ids = np.concatenate([node_ids, -1 - np.arange(total, dtype=np.int64)])
+    return ids, np.vstack([xy, new_xy]), np.concatenate(chain_u), np.concatenate(chain_v)
+
+
+def build_network(
+    osm_path: Path | str = NETWORK_OSM, max_segment_m: float = MAX_SEGMENT_M
+) -> WalkNetwork:
+    """Read the OSM XML with osmnx and turn it into a :class:`WalkNetwork` (no cache)."""
+    import osmnx as ox  # slow import: only when a build is really needed
+
+    path = Path(osm_path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: OpenStreetMap file not found")
+    try:
+        g = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
+    except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear error
+        raise NetworkError(f"{path}: cannot be read as OpenStreetMap XML ({exc})") from exc
+    if g.number_of_nodes() == 0 or g.number_of_edges() == 0:
+        raise NetworkError(f"{path}: no walkable streets (highway ways) in the file")
+    osm_ids = np.fromiter(g.nodes, dtype=np.int64, count=g.number_of_nodes())
+    lon = np.array([g.nodes[i]["x"] for i in osm_ids], dtype=float)
+    lat = np.array([g.nodes[i]["y"] for i in osm_ids], dtype=float)
+    xy = to_metric(lon, lat)
+    position = {int(i): k for k, i in enumerate(osm_ids)}
+    # simplify=False: every edge is one straight OSM segment, measured here in metres
+    u = np.array([position[a] for a, _b in g.edges()], dtype=np.int64)
+    v = np.array([position[b] for _a, b in g.edges()], dtype=np.int64)
+    node_ids, xy, u, v = densify(osm_ids, xy, u, v, max_segment_m)
+    graph = csr_from_edges(len(node_ids), u, v, np.hypot(*(xy[u] - xy[v]).T))
+    node_ids, xy, graph = largest_component(node_ids, xy, graph)
+    return WalkNetwork(node_ids, xy, graph, source=str(path), source_hash=file_digest(path))
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def default_cache_dir() -> Path:
+    """``$CULTURAMAP_CACHE_DIR`` if set, else ``<repo>/cache`` (git-ignored)."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else REPO_DIR / "cache"
+
+
+def cache_path(osm_path: Path, digest: str, cache_dir: Path) -> Path:
+    return cache_dir / f"walknet-{osm_path.stem}-{digest[:16]}-v{CACHE_FORMAT}.npz"
+
+
+def save_cache(net: WalkNetwork, path: Path) -> None:
+    """Write the arrays to ``path`` atomically (temp file in the same folder, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = json.dumps({"format": CACHE_FORMAT, "source": net.source, "sha256": net.source_hash})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".walknet-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(
+                fh,
+                node_ids=net.node_ids,
+                xy=net.xy,
+                indptr=net.graph.indptr,
+                indices=net.graph.indices,
+                data=net.graph.data,
+                meta=np.array(meta),
+            )
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_cache(path: Path) -> WalkNetwork:
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        if meta.get("format") != CACHE_FORMAT:
+            raise NetworkError(f"{path}: cache format {meta.get('format')} is not {CACHE_FORMAT}")
+        n = len(z["node_ids"])
+        graph = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=(n, n))
+        return WalkNetwork(z["node_ids"], z["xy"], graph, meta["source"], meta["sha256"])
+
+
+_MEMO: dict[tuple[str, str], WalkNetwork] = {}
+
+
+def load_network(
+    osm_path: Path | str = NETWORK_OSM, cache_dir: Path | None = None, *, memo: bool = True
+) -> WalkNetwork:
+    """The walking network of ``osm_path``: from memory, else the ``.npz`` cache, else built.
+
+    The cache is keyed by the file's SHA-256, so editing the OSM file rebuilds it. A cache
+    that cannot be read is rebuilt; one that cannot be written is skipped (read-only tree).
+    """
+    path = Path(osm_path)
+    if not path.is_file():
+        raise NetworkError(f"{path}: OpenStreetMap file not found")
+    digest = file_digest(path)
+    key = (str(path.resolve()), digest)
+    if memo and key in _MEMO:
+        return _MEMO[key]
+    cdir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    cached = cache_path(path, digest, cdir)
+    net: WalkNetwork | None = None
+    if cached.is_file():
+        try:
+            net = read_cache(cached)
+        except (OSError, ValueError, KeyError):
+            net = None  # damaged or old cache: rebuild below
+    if net is None:
+        net = build_network(path)
+        with contextlib.suppress(OSError):  # a read-only checkout still works, only slower
+            save_cache(net, cached)
+    _MEMO[key] = net
+    return net
