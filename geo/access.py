@@ -22,6 +22,7 @@ import pandas as pd
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.demand import demand_points
+from geo.join import assign_councils
 from geo.layers import Layers
 from geo.network import WalkNetwork, load_network, to_metric
 from geo.schema import CATEGORIES, COQUIMBO_BOUNDS
@@ -209,11 +210,8 @@ def gap_ranks(councils: pd.DataFrame, threshold_min: float) -> np.ndarray:
 
 
 def _venues_by_council(venues_m: gpd.GeoDataFrame, councils_m: gpd.GeoDataFrame) -> pd.Series:
-    joined = gpd.sjoin(
-        venues_m[["geometry"]], councils_m[["id", "geometry"]], how="left", predicate="within"
-    )
-    joined = joined[~joined.index.duplicated(keep="first")]
-    return joined["id"].reindex(venues_m.index)
+    """Council of each venue, as in the layers summary (``geo.join``, same tolerance)."""
+    return assign_councils(venues_m, councils_m)["council_id"]
 
 
 # --- the entry point -----------------------------------------------------------------------
@@ -297,6 +295,9 @@ def analyse(
         rows.append(row)
     table = pd.DataFrame(rows)
     table["gap_rank"] = gap_ranks(table, params.threshold_min)
+    whole_people = pd.api.types.is_integer_dtype(demand["residents"])
+    if whole_people:  # block counts are people: keep them whole in the tables
+        table["residents"] = table["residents"].round().astype("int64")
     columns = council_columns(params)
     councils_gdf = gpd.GeoDataFrame(
         table[columns], geometry=councils_m.geometry.to_numpy(), crs=METRIC_CRS
@@ -306,6 +307,8 @@ def analyse(
     area.update(summarise(times, residents, sfca, params))
     area["area_km2"] = float(councils_m.geometry.union_all().area / 1e6)
     area.update(_venue_counts(venues, venue_council.notna(), counted, area["residents"]))
+    if whole_people:
+        area["residents"] = round(area["residents"])
     area = {k: _plain(area[k]) for k in columns if k in area}
     area["venues_outside_councils"] = int((venue_council.isna().to_numpy() & counted).sum())
     return AccessResult(params, demand_gdf.to_crs(WEB_CRS), councils_gdf, area)

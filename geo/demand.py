@@ -15,6 +15,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo import METRIC_CRS
+from geo.join import assign_councils
 from geo.layers import Layers
 
 GRID_SPACING_M = 100.0
@@ -26,28 +27,15 @@ class DemandError(ValueError):
 
 
 def assign_council_ids(points: gpd.GeoDataFrame, councils: gpd.GeoDataFrame) -> pd.Series:
-    """Council id of each point (both in EPSG:32719): the council containing it, else the
-    nearest within ``COUNCIL_SNAP_M`` (slivers between hand-drawn boundaries), else error."""
-    within = gpd.sjoin(
-        points[["geometry"]], councils[["id", "geometry"]], how="left", predicate="within"
-    )
-    within = within[~within.index.duplicated(keep="first")]
-    ids = within["id"].reindex(points.index)
+    """Council id of each point: the council containing it, else the nearest within
+    ``COUNCIL_SNAP_M`` (slivers between hand-drawn boundaries), else a clear error."""
+    joined = assign_councils(points, councils, tolerance_m=COUNCIL_SNAP_M)
+    ids = joined["council_id"]
     missing = ids.isna()
     if missing.any():
-        near = gpd.sjoin_nearest(
-            points.loc[missing, ["geometry"]],
-            councils[["id", "geometry"]],
-            how="left",
-            max_distance=COUNCIL_SNAP_M,
-        )
-        near = near[~near.index.duplicated(keep="first")]
-        ids.loc[missing] = near["id"].reindex(ids.index[missing]).to_numpy()
-    still = ids.isna()
-    if still.any():
-        rows = ", ".join(str(points.loc[i, "id"]) for i in points.index[still][:10])
+        rows = ", ".join(str(points.loc[i, "id"]) for i in points.index[missing][:10])
         raise DemandError(
-            f"population: {int(still.sum())} block(s) lie more than {COUNCIL_SNAP_M:.0f} m "
+            f"population: {int(missing.sum())} block(s) lie more than {COUNCIL_SNAP_M:.0f} m "
             f"outside every council: {rows}"
         )
     return ids.astype(str)
