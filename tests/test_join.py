@@ -1,0 +1,184 @@
+"""Spatial join: hand-made councils (two rectangles in EPSG:32719 inside Coquimbo) and the
+shipped data."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from geo import METRIC_CRS, WEB_CRS
+from geo.join import NEAREST, WITHIN, assign_councils, council_summary
+from geo.layers import Layers, load_all
+from geo.schema import CATEGORIES
+
+# South-west corner of the hand-made councils, in UTM 19S metres (Parte Alta, Coquimbo).
+X0, Y0 = 275_000.0, 6_680_000.0
+A = box(X0, Y0, X0 + 1000, Y0 + 1000)  # 1000 m x 1000 m = 1.0 km²
+B = box(X0 + 1000, Y0, X0 + 2000, Y0 + 1500)  # 1000 m x 1500 m = 1.5 km², shares A's east edge
+
+
+def councils_gdf(population=(1234, None), crs: str = WEB_CRS) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "id": ["JV-A", "JV-B"],
+            "name": ["A", "B"],
+            "code": ["UV-A", "UV-B"],
+            "sector": ["test", "test"],
+            "population": pd.array(list(population), dtype="Int64"),
+            "source": ["test", "test"],
+        },
+        geometry=[A, B],
+        crs=METRIC_CRS,
+    ).to_crs(crs)
+
+
+def points_gdf(points: dict[str, Point], crs: str = METRIC_CRS, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"id": list(points), **cols}, geometry=list(points.values()), crs=crs)
+
+
+CASES = {
+    "in_a": Point(X0 + 500, Y0 + 500),
+    "in_b": Point(X0 + 1500, Y0 + 1200),
+    "border": Point(X0 + 1000, Y0 + 500),  # on the edge shared by A and B
+    "near_a": Point(X0 - 20, Y0 + 500),  # 20 m west of A
+    "near_b": Point(X0 + 1500, Y0 + 1530),  # 30 m north of B
+    "far": Point(X0 - 5000, Y0),  # 5 km away
+}
+
+
+def test_assign_councils_within_nearest_and_none():
+    metric_councils = councils_gdf(crs=METRIC_CRS)  # exact edges: the border point is on both
+    out = assign_councils(points_gdf(CASES), metric_councils, tolerance_m=50)
+    got = out.set_index("id")
+    assert got.loc["in_a", "council_id"] == "JV-A" and got.loc["in_a", "council_match"] == WITHIN
+    assert got.loc["in_b", "council_id"] == "JV-B" and got.loc["in_b", "council_match"] == WITHIN
+    assert all(shape.touches(CASES["border"]) for shape in (A, B))
+    assert got.loc["border", "council_match"] == WITHIN
+    assert got.loc["border", "council_id"] == "JV-A"  # first council in file order
+    assert (
+        got.loc["near_a", "council_id"] == "JV-A" and got.loc["near_a", "council_match"] == NEAREST
+    )
+    assert got.loc["near_a", "council_dist_m"] == pytest.approx(20, abs=0.01)
+    assert (
+        got.loc["near_b", "council_id"] == "JV-B" and got.loc["near_b", "council_match"] == NEAREST
+    )
+    assert got.loc["near_b", "council_dist_m"] == pytest.approx(30, abs=0.01)
+    assert got.loc["far", "council_id"] is None and got.loc["far", "council_match"] is None
+    assert got.loc["far", "council_dist_m"] == pytest.approx(5000, abs=0.01)
+    assert (got.loc[["in_a", "in_b", "border"], "council_dist_m"] == 0).all()
+    # The input is not changed and keeps its CRS and index.
+    assert out.crs == METRIC_CRS and list(out.index) == list(range(len(CASES)))
+
+
+def test_border_point_follows_file_order():
+    reversed_councils = councils_gdf(crs=METRIC_CRS).iloc[::-1]
+    out = assign_councils(points_gdf({"border": CASES["border"]}), reversed_councils)
+    assert out["council_id"].tolist() == ["JV-B"]
+
+
+def test_tolerance_controls_nearest():
+    pts = points_gdf(CASES)
+    strict = assign_councils(pts, councils_gdf(), tolerance_m=0).set_index("id")
+    assert strict.loc["near_a", "council_id"] is None
+    assert strict.loc["near_a", "council_match"] is None
+    assert strict.loc["in_a", "council_match"] == WITHIN
+    wide = assign_councils(pts, councils_gdf(), tolerance_m=25).set_index("id")
+    assert wide.loc["near_a", "council_match"] == NEAREST
+    assert wide.loc["near_b", "council_match"] is None  # 30 m > 25 m
+
+
+def test_points_in_degrees_give_the_same_answer():
+    metric = assign_councils(points_gdf(CASES), councils_gdf())
+    degrees = assign_councils(points_gdf(CASES).to_crs(WEB_CRS), councils_gdf())
+    assert metric["council_id"].tolist() == degrees["council_id"].tolist()
+    assert metric["council_match"].tolist()[:2] == degrees["council_match"].tolist()[:2]
+
+
+def test_empty_geometry_gets_no_council():
+    pts = points_gdf({"ok": CASES["in_a"], "empty": Point()})
+    out = assign_councils(pts, councils_gdf()).set_index("id")
+    assert out.loc["ok", "council_id"] == "JV-A"
+    assert out.loc["empty", "council_id"] is None
+
+
+def test_needs_a_crs():
+    pts = gpd.GeoDataFrame({"id": ["x"]}, geometry=[CASES["in_a"]])
+    with pytest.raises(ValueError):
+        assign_councils(pts, councils_gdf())
+
+
+def hand_layers() -> Layers:
+    venues = points_gdf(
+        {
+            "V-1": Point(X0 + 100, Y0 + 100),
+            "V-2": Point(X0 + 900, Y0 + 900),
+            "V-3": Point(X0 + 1500, Y0 + 500),
+            "V-4": Point(X0 - 20, Y0 + 500),  # flagged nearest -> JV-A
+            "V-5": Point(X0 - 5000, Y0),  # no council
+        },
+        category=["library", "library", "plaza", "school", "museum"],
+    ).to_crs(WEB_CRS)
+    blocks = gpd.GeoDataFrame(
+        {"id": ["MZ-1", "MZ-2", "MZ-3", "MZ-4"], "residents": [100, 200, 300, 400]},
+        geometry=[
+            box(X0 + 10, Y0 + 10, X0 + 150, Y0 + 150),
+            box(X0 + 1100, Y0 + 100, X0 + 1250, Y0 + 250),
+            box(X0 + 1300, Y0 + 1300, X0 + 1450, Y0 + 1450),
+            box(X0 + 950, Y0 + 600, X0 + 1250, Y0 + 700),  # straddles: most of it in B
+        ],
+        crs=METRIC_CRS,
+    ).to_crs(WEB_CRS)
+    workshops = points_gdf({"T-1": Point(X0 + 1400, Y0 + 800)}).to_crs(WEB_CRS)
+    return Layers(
+        councils=councils_gdf(population=(1234, None)),
+        venues=venues,
+        workshops=workshops,
+        population=blocks,
+    )
+
+
+def test_council_summary_on_hand_made_layers():
+    summary = council_summary(hand_layers(), tolerance_m=50).set_index("id")
+    assert summary.crs == WEB_CRS
+    assert summary.loc["JV-A", "venues_library"] == 2
+    assert summary.loc["JV-A", "venues_school"] == 1
+    assert summary.loc["JV-A", "venues_flagged_nearest"] == 1
+    assert summary.loc["JV-B", "venues_plaza"] == 1
+    assert summary.loc["JV-A", "venues_total"] == 3 and summary.loc["JV-B", "venues_total"] == 1
+    assert summary["venues_museum"].sum() == 0  # the only museum is 5 km away
+    for category in CATEGORIES:
+        assert f"venues_{category}" in summary.columns
+    assert summary.attrs["unassigned_venues"] == ["V-5"]
+    # Population: A has its own figure; B has none, so its blocks are summed.
+    assert summary.loc["JV-A", "population"] == 1234
+    assert summary.loc["JV-A", "population_source"] == "council"
+    assert summary.loc["JV-A", "residents_blocks"] == 100
+    assert summary.loc["JV-B", "population"] == 200 + 300 + 400
+    assert summary.loc["JV-B", "population_source"] == "blocks"
+    assert summary.loc["JV-B", "workshops_hosted"] == 1
+    # Area by hand: 1000 m x 1000 m and 1000 m x 1500 m.
+    assert summary.loc["JV-A", "area_km2"] == pytest.approx(1.0, rel=1e-6)
+    assert summary.loc["JV-B", "area_km2"] == pytest.approx(1.5, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Layers:
+    return load_all()
+
+
+def test_council_summary_on_shipped_data(shipped):
+    summary = council_summary(shipped)
+    assert summary["id"].tolist() == shipped.councils["id"].tolist()
+    assert int(summary["venues_total"].sum()) == len(shipped.venues)
+    assert summary.attrs["unassigned_venues"] == []
+    by_category = shipped.venues["category"].value_counts()
+    for category in CATEGORIES:
+        assert int(summary[f"venues_{category}"].sum()) == int(by_category.get(category, 0))
+    assert int(summary["residents_blocks"].sum()) == int(shipped.population["residents"].sum())
+    assert int(summary["population"].sum()) == int(shipped.councils["population"].sum())
+    union_km2 = shipped.councils.to_crs(METRIC_CRS).union_all().area / 1e6
+    assert summary["area_km2"].sum() == pytest.approx(union_km2, rel=1e-4)
+    assert (summary["area_km2"] > 0).all()
+    assert int(summary["workshops_hosted"].sum()) == len(shipped.workshops)
