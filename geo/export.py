@@ -165,6 +165,30 @@ def export_layers(
     return done
 
 
+def siting_result(layers, network, result):
+    """The analysis that site suggestion starts from: only cultural venues proper count as
+    offerings, so community halls, schools and other spaces are the hosts chosen among."""
+    from dataclasses import replace
+
+    from geo.access import analyse
+    from geo.siting import CULTURAL_CATEGORIES
+
+    if result.params.categories is not None:
+        return result
+    return analyse(layers, replace(result.params, categories=CULTURAL_CATEGORIES),
+                   network=network)
+
+
+def suggest_default_sites(layers, network, result, k: int = 3,
+                          candidates: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """``geo.siting.suggest_sites`` on :func:`siting_result` (what the downloads and reports
+    show as "suggested sites")."""
+    from geo.siting import suggest_sites
+
+    return suggest_sites(siting_result(layers, network, result), layers, network, k=k,
+                         candidates=candidates)
+
+
 class LayerSource:
     """Builds each downloadable layer by name, running the analysis only when asked.
 
@@ -219,9 +243,8 @@ class LayerSource:
     @property
     def sites(self) -> gpd.GeoDataFrame:
         if self._sites is None:
-            from geo.siting import suggest_sites
-
-            self._sites = suggest_sites(self.result, self.layers, self.network, k=self.sites_k)
+            self._sites = suggest_default_sites(self.layers, self.network, self.result,
+                                                self.sites_k)
         return self._sites
 
     def get(self, name: str) -> gpd.GeoDataFrame:

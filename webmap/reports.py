@@ -1,0 +1,403 @@
+"""Per-council and whole-area reports: one HTML page (self-contained) and its PDF.
+
+Why one template for both: the PDF is printed by WeasyPrint from the very same HTML, so the
+figures a reader sees on screen and on paper cannot drift apart. Every value from the data
+goes through Jinja's autoescaping; images are data URIs and fonts are local, so neither the
+page nor the PDF fetches anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from geo import METRIC_CRS
+from geo.layers import Layers, load_all
+from geo.schema import CATEGORIES, NETWORK_OSM
+from webmap.i18n import normalise_language, translate
+from webmap.report_format import (
+    MISSING,
+    category_label,
+    format_minutes,
+    format_number,
+    format_percent,
+)
+from webmap.static_map import MapInput, data_uri, render_map
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+AREA_ID = "parte-alta"  # the whole-area report's name in URLs and file names
+NEAR_COUNCIL_M = 250.0  # candidate sites this close to a council count as "near" it
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"], default_for_string=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def _css_string(value: object) -> Markup:
+    """A quoted CSS string for ``content:`` (data text inside <style> cannot be HTML-escaped)."""
+    text = str(value)
+    out = []
+    for ch in text:
+        if ch in '\\"<>&\'' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
+
+
+_env.filters["css_string"] = _css_string
+
+
+@dataclass
+class ReportData:
+    """Everything the reports read, computed once and shared by all of them."""
+
+    layers: Layers
+    result: Any  # geo.access.AccessResult
+    network: Any  # geo.network.WalkNetwork
+    nearest: Any  # geo.access.NearestIndex
+    area_sites: gpd.GeoDataFrame
+    siting_result: Any = None  # the analysis sites start from (see geo.export.siting_result)
+    osm_path: Path = NETWORK_OSM
+    sites_k: int = 3
+    _council_sites: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _maps: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def build(cls, data_dir: Path | str | None = None, cache_dir: Path | None = None,
+              params: Any = None, sites_k: int = 3, layers: Layers | None = None,
+              network: Any = None, result: Any = None) -> ReportData:
+        """Load the layers and run the analysis (reusing any part the caller already has)."""
+        from geo.access import AccessParams, analyse, build_nearest_index
+        from geo.export import siting_result, suggest_default_sites
+        from geo.network import load_network
+
+        osm = NETWORK_OSM if data_dir is None else Path(data_dir) / "network" / NETWORK_OSM.name
+        layers = layers if layers is not None else load_all(data_dir)
+        network = network if network is not None else load_network(osm, cache_dir=cache_dir)
+        if result is None:
+            result = analyse(layers, params or AccessParams(), network=network)
+        nearest = build_nearest_index(network, layers.venues, result.params.walking_speed_kmh)
+        for_sites = siting_result(layers, network, result)
+        sites = suggest_default_sites(layers, network, for_sites, k=sites_k)
+        return cls(layers, result, network, nearest, sites, for_sites, osm, sites_k)
+
+    @property
+    def council_ids(self) -> list[str]:
+        return sorted(self.result.councils["id"].astype(str))
+
+    @property
+    def threshold(self) -> float:
+        return float(self.result.params.threshold_min)
+
+    def council_sites(self, council_id: str) -> gpd.GeoDataFrame:
+        """Suggested sites among the hosting venues inside or near one council."""
+        if council_id not in self._council_sites:
+            from geo.siting import HOST_CATEGORIES, suggest_sites
+
+            council = self.layers.councils[self.layers.councils["id"] == council_id]
+            zone = council.to_crs(METRIC_CRS).buffer(NEAR_COUNCIL_M).union_all()
+            venues = self.layers.venues
+            metric = venues.to_crs(METRIC_CRS)
+            near = venues[venues["category"].isin(HOST_CATEGORIES) & metric.intersects(zone)]
+            if near.empty:
+                sites = self.area_sites.iloc[0:0]
+            else:
+                sites = suggest_sites(self.siting_result, self.layers, self.network,
+                                      k=min(self.sites_k, len(near)), candidates=near)
+            self._council_sites[council_id] = sites
+        return self._council_sites[council_id]
+
+    def map_uri(self, council_id: str | None, lang: str) -> str:
+        key = (council_id or AREA_ID, lang)
+        if key not in self._maps:
+            sites = self.area_sites if council_id is None else self.council_sites(council_id)
+            data = MapInput(
+                councils=self.result.councils,
+                venues=self.layers.venues,
+                workshops=self.layers.workshops,
+                demand=self.result.demand,
+                sites=sites,
+                threshold_min=self.threshold,
+                osm_path=self.osm_path,
+            )
+            self._maps[key] = data_uri(render_map(data, council_id, lang))
+        return self._maps[key]
+
+
+@dataclass
+class ReportLinks:
+    """Where the page's own links point (differs between the web app and files on disk)."""
+
+    other_language: str | None = None
+    pdf: str | None = None
+    downloads: str | None = None
+    council_pattern: str | None = None  # e.g. "/reportes/{id}.html?lang=es"
+
+
+# --- figures ---------------------------------------------------------------------------
+
+def _value(source: Any, key: str) -> Any:
+    value = source.get(key) if hasattr(source, "get") else None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def _raw(value: Any) -> str:
+    """The exact figure for ``data-value`` (tests and scripts read it back)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def figure_rows(council: Any, area: dict, result: Any, lang: str) -> list[dict[str, Any]]:
+    """One row per figure: label, raw values and localised text for council and area."""
+    total = len(result.councils)
+
+    def rank_text(v: Any) -> str:
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            return MISSING
+        return translate("report.figure.gap_rank_value", lang, rank=int(v), total=total)
+
+    specs: list[tuple[str, str, Any]] = [
+        ("residents", translate("report.figure.residents", lang),
+         lambda v: format_number(v, lang)),
+        ("area_km2", translate("report.figure.area_km2", lang),
+         lambda v: format_number(v, lang, 2)),
+        ("venues_total", translate("report.figure.venues_total", lang),
+         lambda v: format_number(v, lang)),
+        ("venues_per_10k", translate("report.figure.venues_per_10k", lang),
+         lambda v: format_number(v, lang, 1)),
+    ]
+    for t in result.params.thresholds_min:
+        specs.append((f"share_within_{t:g}min",
+                      translate("report.figure.share_within", lang, minutes=f"{t:g}"),
+                      lambda v: format_percent(v, lang)))
+    specs += [
+        ("mean_time_min", translate("report.figure.mean_time_min", lang),
+         lambda v: format_minutes(v, lang)),
+        ("p90_time_min", translate("report.figure.p90_time_min", lang),
+         lambda v: format_minutes(v, lang)),
+        ("sfca_score", translate("report.figure.sfca_score", lang),
+         lambda v: format_number(v, lang, 2)),
+        ("gap_rank", translate("report.figure.gap_rank", lang), rank_text),
+    ]
+    rows = []
+    for key, label, fmt in specs:
+        c = _value(council, key) if council is not None else None
+        a = _value(area, key)
+        rows.append({
+            "key": key, "label": label,
+            "council_raw": _raw(c), "council_text": fmt(c),
+            "area_raw": _raw(a), "area_text": fmt(a) if key != "gap_rank" else MISSING,
+            "main": key == f"share_within_{result.params.threshold_min:g}min",
+        })
+    return rows
+
+
+def category_rows(council: Any, area: dict, lang: str) -> list[dict[str, Any]]:
+    rows = []
+    for cat in CATEGORIES:
+        key = f"venues_{cat}"
+        c = _value(council, key) if council is not None else None
+        a = _value(area, key)
+        rows.append({"key": key, "label": category_label(cat, lang),
+                     "council_raw": _raw(c), "council_text": format_number(c, lang),
+                     "area_raw": _raw(a), "area_text": format_number(a, lang)})
+    return rows
+
+
+# --- lists ---------------------------------------------------------------------------
+
+def _venue_council(layers: Layers) -> pd.Series:
+    """Which council each venue lies in (by id)."""
+    joined = gpd.sjoin(layers.venues[["id", "geometry"]],
+                       layers.councils[["id", "geometry"]].rename(columns={"id": "council"}),
+                       predicate="within", how="left")
+    return joined.drop_duplicates("id").set_index("id")["council"]
+
+
+def council_venues(data: ReportData, council_id: str, lang: str) -> list[dict[str, Any]]:
+    """Venues inside the council or within the threshold, timed from its representative point."""
+    councils = data.layers.councils
+    polygon = councils[councils["id"] == council_id].to_crs(METRIC_CRS).geometry.iloc[0]
+    point = gpd.GeoSeries([polygon.representative_point()], crs=METRIC_CRS).to_crs(4326).iloc[0]
+    found = data.nearest.query(point.x, point.y, limit=len(data.layers.venues))
+    where = _venue_council(data.layers)
+    address = data.layers.venues.set_index("id")["address"]
+    rows = []
+    for _, row in found.iterrows():
+        inside = where.get(row["id"]) == council_id
+        time = row["time_min"]
+        if not inside and not (time <= data.threshold):
+            continue
+        rows.append({
+            "id": row["id"], "name": row["name"], "category": category_label(row["category"], lang),
+            "address": address.get(row["id"]) or "", "in_council": inside,
+            "time_raw": _raw(float(time)), "time_text": format_minutes(time, lang),
+            "distance_text": f"{format_number(row['dist_m'], lang)}\u00a0m",
+        })
+    return rows
+
+
+def area_venues(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    """Every venue with the residents whose nearest venue it is and their mean walking time."""
+    demand = pd.DataFrame(data.result.demand.drop(columns="geometry"))
+    demand = demand[demand["nearest_venue_id"].notna()]
+    demand = demand.assign(weighted=demand["time_min"] * demand["residents"])
+    served = demand.groupby("nearest_venue_id").agg(residents=("residents", "sum"),
+                                                    weighted=("weighted", "sum"))
+    where = _venue_council(data.layers)
+    rows = []
+    for _, venue in data.layers.venues.iterrows():
+        residents = int(served["residents"].get(venue["id"], 0))
+        mean = served["weighted"].get(venue["id"], 0.0) / residents if residents else None
+        rows.append({
+            "id": venue["id"], "name": venue["name"],
+            "category": category_label(venue["category"], lang),
+            "council": where.get(venue["id"]) if isinstance(where.get(venue["id"]), str) else "",
+            "residents": residents, "residents_text": format_number(residents, lang),
+            "time_raw": _raw(mean), "time_text": format_minutes(mean, lang),
+        })
+    rows.sort(key=lambda r: (-r["residents"], r["id"]))
+    return rows
+
+
+def workshop_rows(data: ReportData, council_id: str | None) -> list[dict[str, Any]]:
+    venue_names = data.layers.venues.set_index("id")["name"]
+    rows = []
+    for _, w in data.layers.workshops.sort_values("id").iterrows():
+        councils = [c.strip() for c in str(w["councils"]).split(";") if c.strip()]
+        if council_id is not None and council_id not in councils:
+            continue
+        date = w["date"]
+        rows.append({
+            "id": w["id"], "title": w["title"],
+            "date": date.strftime("%Y-%m-%d") if hasattr(date, "strftime") else str(date),
+            "venue": venue_names.get(w["venue_id"], "") if isinstance(w["venue_id"], str) else "",
+            "councils": ", ".join(councils),
+        })
+    return rows
+
+
+def site_rows(sites: gpd.GeoDataFrame, lang: str) -> list[dict[str, Any]]:
+    return [{
+        "rank": int(s["rank"]), "id": s["candidate_id"], "name": s["name"],
+        "category": category_label(s["category"], lang),
+        "newly_raw": _raw(int(s["newly_covered"])),
+        "newly_text": format_number(s["newly_covered"], lang),
+        "cumulative_text": format_number(s["cumulative_covered"], lang),
+    } for _, s in sites.sort_values("rank").iterrows()]
+
+
+def ranking_rows(data: ReportData, lang: str) -> list[dict[str, Any]]:
+    share = f"share_within_{data.threshold:g}min"
+    rows = []
+    for _, c in data.result.councils.sort_values("gap_rank").iterrows():
+        rows.append({
+            "id": c["id"], "name": c["name"], "gap_rank": int(c["gap_rank"]),
+            "residents_text": format_number(c["residents"], lang),
+            "share_raw": _raw(float(c[share])), "share_text": format_percent(c[share], lang),
+            "mean_text": format_minutes(c["mean_time_min"], lang),
+        })
+    return rows
+
+
+def source_rows(manifest: dict) -> list[dict[str, Any]]:
+    return [{"layer": name, **{k: str(v) for k, v in info.items()}}
+            for name, info in manifest.get("layers", {}).items()]
+
+
+# --- context and rendering -------------------------------------------------------------
+
+def report_context(data: ReportData, council_id: str | None, lang: str = "es",
+                   links: ReportLinks | None = None) -> dict[str, Any]:
+    """Everything the template shows; ``council_id=None`` is the whole-area report."""
+    lang = normalise_language(lang)
+    result, manifest = data.result, data.layers.manifest
+    params = result.params
+    council = None
+    info: dict[str, Any] = {}
+    if council_id is not None:
+        match = result.councils[result.councils["id"] == council_id]
+        if match.empty:
+            raise KeyError(council_id)
+        council = match.iloc[0]
+        layer_row = data.layers.councils[data.layers.councils["id"] == council_id].iloc[0]
+        info = {k: layer_row.get(k) for k in ("id", "name", "code", "sector")}
+        title = translate("report.title.council", lang, name=info["name"])
+        sites = data.council_sites(council_id)
+    else:
+        title = translate("report.title.area", lang)
+        sites = data.area_sites
+    area = dict(result.area)
+    context = {
+        "lang": lang,
+        "html_lang": translate("report.html_lang", lang),
+        "t": lambda key, **kw: translate(key, lang, **kw),
+        "title": title,
+        "council_id": council_id,
+        "council": info,
+        "is_area": council_id is None,
+        "synthetic": bool(manifest.get("synthetic")),
+        "notice": manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
+        "data_date": manifest.get("date", MISSING),
+        "generated_by": manifest.get("generated_by"),
+        "generated": dt.date.today().isoformat(),
+        "figures": figure_rows(council, area, result, lang),
+        "categories": category_rows(council, area, lang),
+        "venues": (area_venues(data, lang) if council_id is None
+                   else council_venues(data, council_id, lang)),
+        "workshops": workshop_rows(data, council_id),
+        "sites": site_rows(sites, lang),
+        "ranking": ranking_rows(data, lang) if council_id is None else [],
+        "sources": source_rows(manifest),
+        "map_uri": data.map_uri(council_id, lang),
+        "minutes": f"{params.threshold_min:g}",
+        "speed": format_number(params.walking_speed_kmh, lang, 1),
+        "catchment": f"{params.sfca_catchment_min:g}",
+        "k": data.sites_k,
+        "area_summary": translate(
+            "report.area_summary", lang, councils=len(result.councils),
+            residents=format_number(area.get("residents"), lang),
+            venues=format_number(area.get("venues_total"), lang)),
+        "links": links or ReportLinks(),
+    }
+    return context
+
+
+def render_html(data: ReportData, council_id: str | None, lang: str = "es",
+                links: ReportLinks | None = None) -> str:
+    return _env.get_template("report.html").render(
+        report_context(data, council_id, lang, links))
+
+
+def render_template(name: str, **context: Any) -> str:
+    """Render another page of this feature (the downloads index) with the same settings."""
+    return _env.get_template(name).render(**context)
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of a report page; any reference other than a data URI is refused."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class DataOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):  # noqa: D401 - WeasyPrint's hook
+            if not url.startswith("data:"):
+                raise FatalURLFetchingError(f"report refers to an external resource: {url}")
+            return super().fetch(url, headers)
+
+    return HTML(string=html, url_fetcher=DataOnlyFetcher()).write_pdf()

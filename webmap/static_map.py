@@ -1,0 +1,246 @@
+"""The reports' static map, drawn with matplotlib from the project's own layers.
+
+Why not tiles: map tiles need internet, and a report must print offline. The street network
+from the OSM file is the light base map; everything is drawn in EPSG:32719 so the scale bar
+is true metres. The picture is returned as bytes and embedded as a data URI, which keeps the
+HTML self-contained and the PDF free of external fetches.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import mapclassify
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from geo import METRIC_CRS
+from geo.schema import CATEGORIES, NETWORK_OSM
+from webmap.i18n import translate
+from webmap.report_format import category_label, format_percent
+
+# Colour-blind-friendly, distinct at small marker sizes (Okabe-Ito plus greys).
+CATEGORY_STYLE: dict[str, tuple[str, str]] = {
+    "library": ("#0072B2", "o"),
+    "cultural_centre": ("#D55E00", "D"),
+    "theatre": ("#CC79A7", "^"),
+    "museum": ("#009E73", "s"),
+    "community_hall": ("#E69F00", "o"),
+    "school": ("#56B4E9", "s"),
+    "plaza": ("#009E73", "v"),
+    "other": ("#666666", "o"),
+}
+# ColorBrewer OrRd reversed, as on the web map: dark red = few residents within reach.
+GAP_PALETTE = ("#b30000", "#e34a33", "#fc8d59", "#fdcc8a", "#fef0d9")
+NO_DATA_COLOUR = "#d9d9d9"
+MAP_WIDTH = 0.72  # share of the figure for the map; the legends take the rest
+
+
+@dataclass
+class MapInput:
+    """What the map draws; every frame in any CRS (re-projected here)."""
+
+    councils: gpd.GeoDataFrame  # AccessResult.councils: id, share_within_<t>min
+    venues: gpd.GeoDataFrame
+    workshops: gpd.GeoDataFrame
+    demand: gpd.GeoDataFrame  # AccessResult.demand: residents, time_min
+    sites: gpd.GeoDataFrame  # suggested sites: rank, geometry
+    threshold_min: float
+    osm_path: Path = NETWORK_OSM
+
+
+@lru_cache(maxsize=4)
+def street_segments(osm_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Street segments (metric coordinates) and whether each is a main road, read once."""
+    import osmnx as ox
+
+    graph = ox.graph_from_xml(osm_path, bidirectional=True, simplify=False, retain_all=True)
+    edges = ox.graph_to_gdfs(graph, nodes=False).to_crs(METRIC_CRS)
+    edges = edges[~edges.index.map(lambda uvk: uvk[0] > uvk[1])]  # one line per street piece
+    segments = np.array([np.asarray(g.coords)[[0, -1]] for g in edges.geometry])
+    main = edges["highway"].astype(str).str.contains("primary|secondary|trunk").to_numpy()
+    return segments, main
+
+
+def gap_classes(shares: np.ndarray, k: int = 5) -> tuple[np.ndarray, list[float]]:
+    """Fisher-Jenks classes of the share within reach (class index per council, -1 = none)."""
+    known = shares[~np.isnan(shares)]
+    distinct = np.unique(known)
+    if distinct.size == 0:
+        return np.full(len(shares), -1), []
+    k = min(k, distinct.size)
+    with warnings.catch_warnings():  # "Numba not installed": fine for 20 values
+        warnings.simplefilter("ignore", UserWarning)
+        bins = [float(distinct[0])] if k == 1 else list(mapclassify.FisherJenks(known, k=k).bins)
+    index = np.where(np.isnan(shares), -1,
+                     np.minimum(np.searchsorted(bins, np.nan_to_num(shares), side="left"),
+                                len(bins) - 1))
+    return index.astype(int), [float(b) for b in bins]
+
+
+def _class_label(low: float, high: float, lang: str) -> str:
+    if format_percent(low, lang, 0) == format_percent(high, lang, 0):
+        return format_percent(high, lang, 0)
+    return f"{format_percent(low, lang, 0)} – {format_percent(high, lang, 0)}"
+
+
+def _nice_length(span_m: float) -> float:
+    """A round scale-bar length of about a fifth of the map width."""
+    target = span_m / 5
+    for step in (50, 100, 200, 250, 500, 1000, 2000, 5000):
+        if step >= target:
+            return float(step)
+    return 10_000.0
+
+
+def _scale_bar(ax, lang: str) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    h = 0.012 * (y1 - y0)
+    ax.fill([bx, bx + length / 2, bx + length / 2, bx], [by, by, by + h, by + h], "k", zorder=9)
+    ax.fill([bx + length / 2, bx + length, bx + length, bx + length / 2],
+            [by, by, by + h, by + h], facecolor="white", edgecolor="k", lw=0.8, zorder=9)
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    ax.text(bx + length / 2, by + 2.2 * h, label, ha="center", va="bottom", fontsize=8,
+            zorder=9, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
+    ax.text(bx, by - 1.2 * h, translate("report.map.scale_note", lang), fontsize=6,
+            va="top", zorder=9, color="#333")
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.84), xycoords="axes fraction",
+                ha="center", va="center", fontsize=11, fontweight="bold", zorder=9,
+                arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 9})
+
+
+def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
+               fmt: str = "png", dpi: int = 150) -> bytes:
+    """The territory (one council, or the whole area when ``focus_id`` is None) as PNG/SVG."""
+    share_col = f"share_within_{data.threshold_min:g}min"
+    councils = data.councils.to_crs(METRIC_CRS)
+    fig = Figure(figsize=(7.2, 5.6), dpi=dpi)
+    ax = fig.add_axes((0.0, 0.0, MAP_WIDTH, 1.0))
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+    if focus_id is None:
+        xmin, ymin, xmax, ymax = councils.total_bounds
+        pad = 150.0
+    else:
+        focus = councils[councils["id"] == focus_id]
+        if focus.empty:
+            raise KeyError(focus_id)
+        xmin, ymin, xmax, ymax = focus.total_bounds
+        pad = max(350.0, 0.25 * max(xmax - xmin, ymax - ymin))
+    xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
+    # fill the axes box (0.8 x 1 of a 7.2 x 5.6 figure) without distorting metres
+    box_ratio = (MAP_WIDTH * 7.2) / 5.6
+    cx, cy, w, h = (xmin + xmax) / 2, (ymin + ymax) / 2, xmax - xmin, ymax - ymin
+    if w / h < box_ratio:
+        w = h * box_ratio
+    else:
+        h = w / box_ratio
+    ax.set_xlim(cx - w / 2, cx + w / 2)
+    ax.set_ylim(cy - h / 2, cy + h / 2)
+
+    index, bins = gap_classes(councils[share_col].to_numpy(dtype=float))
+    picks = np.linspace(0, len(GAP_PALETTE) - 1, num=max(len(bins), 1)).round().astype(int)
+    colours = [GAP_PALETTE[i] for i in picks]
+    councils.plot(ax=ax, color=[colours[i] if i >= 0 else NO_DATA_COLOUR for i in index],
+                  alpha=0.6, edgecolor="#555555", linewidth=0.6, zorder=1)
+
+    segments, main = street_segments(Path(data.osm_path))
+    ax.add_collection(LineCollection(segments[~main], colors="#9a9a9a", linewidths=0.35,
+                                     zorder=2))
+    ax.add_collection(LineCollection(segments[main], colors="#6f6f6f", linewidths=0.9,
+                                     zorder=2))
+
+    for _, row in councils.iterrows():
+        p = row.geometry.representative_point()
+        bold = row["id"] == focus_id
+        ax.text(p.x, p.y, row["id"], ha="center", va="center", zorder=8,
+                fontsize=8 if bold else 6, fontweight="bold" if bold else "normal",
+                color="#111" if bold or focus_id is None else "#555", clip_on=True)
+    if focus_id is not None:
+        councils[councils["id"] == focus_id].boundary.plot(ax=ax, color="black", linewidth=2.4,
+                                                           zorder=7)
+
+    demand = data.demand.to_crs(METRIC_CRS)
+    far = demand[~(demand["time_min"] <= data.threshold_min)]
+    handles = []
+    if len(far):
+        sizes = 4 + 26 * np.sqrt(far["residents"] / max(float(demand["residents"].max()), 1.0))
+        ax.scatter(far.geometry.x, far.geometry.y, s=sizes, marker="x", color="#7a0010",
+                   linewidths=0.8, zorder=4)
+    handles.append(Line2D([], [], marker="x", ls="", color="#7a0010",
+                          label=translate("report.map.gap_blocks", lang,
+                                          minutes=f"{data.threshold_min:g}")))
+
+    venues = data.venues.to_crs(METRIC_CRS)
+    for category in CATEGORIES:
+        sub = venues[venues["category"] == category]
+        if sub.empty:
+            continue
+        colour, marker = CATEGORY_STYLE.get(category, ("#666666", "o"))
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=26, marker=marker, color=colour,
+                   edgecolor="white", linewidths=0.6, zorder=5)
+        handles.append(Line2D([], [], marker=marker, ls="", color=colour, markeredgecolor="white",
+                              label=category_label(category, lang)))
+
+    workshops = data.workshops.to_crs(METRIC_CRS)
+    ax.scatter(workshops.geometry.x, workshops.geometry.y, s=150, marker="*", color="#5a2ca0",
+               edgecolor="white", linewidths=0.8, zorder=6)
+    handles.append(Line2D([], [], marker="*", ls="", markersize=11, color="#5a2ca0",
+                          label=translate("report.map.workshops", lang)))
+
+    if data.sites is not None and len(data.sites):
+        sites = data.sites.to_crs(METRIC_CRS)
+        ax.scatter(sites.geometry.x, sites.geometry.y, s=230, marker="o", facecolor="none",
+                   edgecolor="#000000", linewidths=1.8, zorder=6)
+        for _, row in sites.iterrows():
+            ax.annotate(str(row["rank"]), (row.geometry.x, row.geometry.y), xytext=(7, 5),
+                        textcoords="offset points", fontsize=8, fontweight="bold", zorder=9,
+                        bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "black",
+                              "lw": 0.8})
+        handles.append(Line2D([], [], marker="o", ls="", markersize=11, markerfacecolor="none",
+                              markeredgecolor="black", markeredgewidth=1.8,
+                              label=translate("report.map.sites", lang)))
+
+    _scale_bar(ax, lang)
+    _north_arrow(ax)
+
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.99),
+               fontsize=6.5, frameon=False, handletextpad=0.3, borderaxespad=0.2,
+               labelspacing=0.7)
+    lows = [float(np.nanmin(councils[share_col]))] + bins[:-1] if bins else []
+    classes = [Patch(facecolor=c, alpha=0.6, edgecolor="#555555",
+                     label=_class_label(lo, hi, lang))
+               for c, lo, hi in zip(colours, lows, bins, strict=False)]
+    if (index < 0).any():
+        classes.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555",
+                             label=translate("report.map.no_data", lang)))
+    fig.legend(handles=classes, loc="lower left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.03),
+               fontsize=6.5,                frameon=False, title_fontsize=6.5, alignment="left",
+               title=translate("report.map.share_legend", lang,
+                               minutes=f"{data.threshold_min:g}"))
+
+    out = io.BytesIO()
+    fig.savefig(out, format=fmt, dpi=dpi, facecolor="white")
+    return out.getvalue()
+
+
+def data_uri(content: bytes, fmt: str = "png") -> str:
+    """``data:image/png;base64,...`` so the page needs no other file."""
+    media = {"png": "image/png", "svg": "image/svg+xml"}[fmt]
+    return f"data:{media};base64,{base64.b64encode(content).decode('ascii')}"
