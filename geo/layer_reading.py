@@ -42,8 +42,21 @@ def check_utf8(path: Path, layer: str) -> None:
         raise latin1_error(path, layer, raw, exc.start) from None
 
 
-def latin1_error(path: Path, layer: str, raw: bytes | None, offset: int | None) -> LayerError:
+def latin1_error(
+    path: Path,
+    layer: str,
+    raw: bytes | None,
+    offset: int | None,
+    value: bytes | None = None,
+    value_offset: int | None = None,
+) -> LayerError:
+    """The Latin-1 error: where the first bad byte is (line of a text file, or the value of a
+    binary one such as a .dbf) and how to convert the file."""
     where_es = where_en = ""
+    if raw is None and isinstance(value, bytes) and value_offset is not None:
+        shown = value.decode("cp1252", "replace")[:80]
+        where_es = f" (byte 0x{value[value_offset]:02x} en el valor {shown!r})"
+        where_en = f" (byte 0x{value[value_offset]:02x} in the value {shown!r})"
     if raw is not None and offset is not None:
         line = raw[:offset].count(b"\n") + 1
         start = raw.rfind(b"\n", 0, offset) + 1
@@ -56,6 +69,19 @@ def latin1_error(path: Path, layer: str, raw: bytes | None, offset: int | None) 
         )
         where_en = f" (first bad byte 0x{raw[offset]:02x} on line {line}, byte offset {offset})"
     fmt = {"name": path.name, "stem": path.stem, "suffix": path.suffix}
+    if path.suffix.lower() == ".shp":
+        return LayerError.single(
+            path,
+            "el .dbf no está en UTF-8 y no hay .cpg que declare su codificación; parece "
+            "Latin-1 / Windows-1252" + where_es,
+            "the .dbf is not UTF-8 and no .cpg declares its encoding; it looks like "
+            "Latin-1 / Windows-1252" + where_en,
+            f"guarde la capa en UTF-8 (QGIS «Guardar objetos como…», codificación UTF-8) o, si "
+            f"sabe que es Latin-1, cree {path.stem}.cpg con el texto WINDOWS-1252",
+            f"save the layer as UTF-8 (QGIS 'Save Features As', encoding UTF-8) or, if you "
+            f"know it is Latin-1, create {path.stem}.cpg containing WINDOWS-1252",
+            layer=layer,
+        )
     return LayerError.single(
         path,
         "el texto no está en UTF-8; parece Latin-1 / Windows-1252" + where_es,
@@ -97,15 +123,19 @@ def read_vector(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
             layer=spec.name,
         )
     check_utf8(path, spec.name)
+    options = {}
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").exists():
+        # Without a .cpg GDAL silently assumes Latin-1; insist on UTF-8 instead of guessing.
+        options["encoding"] = "UTF-8"
     try:
         layer = _pick_gpkg_layer(path, spec)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GDAL chatter; our own checks report problems
-            gdf = gpd.read_file(path, engine="pyogrio", layer=layer)
+            gdf = gpd.read_file(path, engine="pyogrio", layer=layer, **options)
     except LayerError:
         raise
     except UnicodeDecodeError as exc:
-        raise latin1_error(path, spec.name, None, None) from exc
+        raise latin1_error(path, spec.name, None, None, exc.object, exc.start) from exc
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes one clear error
         raise LayerError.single(
             path,

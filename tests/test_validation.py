@@ -99,6 +99,35 @@ def test_utf8_accents_are_fine(tmp_path):
     assert gdf.loc[0, "name"] == "Sede Peñuelas"
 
 
+def write_venue_shapefile(path: Path, encoding: str | None) -> Path:
+    gdf = gpd.GeoDataFrame(
+        [venue(1, name="Sede Peñuelas")], geometry=[Point(LON, LAT)], crs=WEB_CRS
+    )
+    gdf.to_file(path, engine="pyogrio", **({"encoding": encoding} if encoding else {}))
+    return path
+
+
+def test_shapefile_utf8_loads(tmp_path):
+    path = write_venue_shapefile(tmp_path / "venues.shp", None)
+    assert load_layer(VENUES, path).loc[0, "name"] == "Sede Peñuelas"
+    path.with_suffix(".cpg").unlink()  # no .cpg: read as UTF-8, not GDAL's Latin-1 guess
+    assert load_layer(VENUES, path).loc[0, "name"] == "Sede Peñuelas"
+
+
+def test_shapefile_latin1_with_declared_encoding_loads(tmp_path):
+    path = write_venue_shapefile(tmp_path / "venues.shp", "latin1")
+    assert "Peñuelas".encode("latin-1") in path.with_suffix(".dbf").read_bytes()
+    assert load_layer(VENUES, path).loc[0, "name"] == "Sede Peñuelas"
+
+
+def test_shapefile_latin1_without_cpg_is_refused(tmp_path):
+    path = write_venue_shapefile(tmp_path / "venues.shp", "latin1")
+    path.with_suffix(".cpg").unlink()
+    err = fails(VENUES, path)
+    assert "Latin-1" in err.problem and "Peñuelas" in err.problem
+    assert ".cpg" in err.hint
+
+
 def test_gpkg_without_crs(tmp_path):
     path = tmp_path / "venues.gpkg"
     gdf = gpd.GeoDataFrame([venue(1)], geometry=[Point(LON, LAT)], crs=None)
@@ -181,6 +210,16 @@ def test_swapped_latitude_longitude(tmp_path):
     assert err.row == 2 and err.feature_id == "V-002"
     assert "latitude and longitude look swapped" in err.problem
     assert len(err.problems) == 1
+
+
+def test_one_feature_in_metres_among_degrees(tmp_path):
+    metric = gpd.GeoSeries([Point(LON, LAT)], crs=WEB_CRS).to_crs(METRIC_CRS)[0]
+    path = write_geojson(
+        tmp_path / "v.geojson",
+        [feature(venue(1), point()), feature(venue(2), point(metric.x, metric.y))],
+    )
+    err = fails(VENUES, path)
+    assert err.row == 2 and "coordinates in metres" in err.problem
 
 
 def test_outside_coquimbo(tmp_path):
