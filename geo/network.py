@@ -28,7 +28,7 @@ from scipy.spatial import cKDTree
 from geo import METRIC_CRS, WEB_CRS
 from geo.schema import NETWORK_OSM
 
-CACHE_FORMAT = 2  # bump when the cached arrays change meaning
+CACHE_FORMAT = 3  # bump when the cached arrays change meaning
 MAX_SEGMENT_M = 50.0  # long straight edges are split so that snapping stays honest
 REPO_DIR = Path(__file__).resolve().parents[1]
 CACHE_ENV = "CULTURAMAP_CACHE_DIR"
@@ -206,7 +206,7 @@ def densify(
     pairs = np.unique(np.column_stack([a, b])[a != b], axis=0)  # each street segment once
     a, b = pairs[:, 0], pairs[:, 1]
     seg = np.hypot(*(xy[a] - xy[b]).T)
-    pieces = np.maximum(1, np.ceil(seg / max_segment_m - 1e-9)).astype(np.int64)
+    pieces = np.maximum(1, np.ceil(seg / max_segment_m - 1e-3)).astype(np.int64)  # mm slack
     extra = pieces - 1
     total = int(extra.sum())
     if total == 0:

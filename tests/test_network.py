@@ -1,0 +1,153 @@
+"""The walking network: built from OSM XML through osmnx, measured in metres, cached."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers_network import load, write_osm
+from scipy.sparse.csgraph import dijkstra
+
+from geo import network as netmod
+from geo.network import (
+    MAX_SEGMENT_M,
+    NetworkError,
+    csr_from_edges,
+    load_network,
+)
+from geo.schema import NETWORK_OSM
+
+# A "U": up the west side, across the top, down the east side; no street across the bottom.
+U_NODES = {1: (0.0, 0.0), 2: (0.0, 500.0), 3: (200.0, 500.0), 4: (200.0, 0.0)}
+U_WAYS = [[1, 2, 3, 4]]
+
+
+def node_index(net, osm_id: int) -> int:
+    return int(np.flatnonzero(net.node_ids == osm_id)[0])
+
+
+def test_edge_lengths_are_metres_along_the_streets(tmp_path):
+    net = load(tmp_path, U_NODES, U_WAYS)
+    d = dijkstra(net.graph, indices=[node_index(net, 1)])[0]
+    assert d[node_index(net, 2)] == pytest.approx(500.0, abs=0.05)
+    assert d[node_index(net, 3)] == pytest.approx(700.0, abs=0.05)
+    assert d[node_index(net, 4)] == pytest.approx(1200.0, abs=0.05)  # straight line: 200 m
+    assert net.graph.sum() / 2 == pytest.approx(1200.0, abs=0.05)  # total street length
+    # long edges are split into <= 50 m pieces so snapping stays honest: 1200 / 50 = 24 pieces
+    assert net.n_nodes == 25
+    assert net.graph.data.max() <= MAX_SEGMENT_M + 1e-3
+    assert (net.graph != net.graph.T).nnz == 0  # walking is two-way
+
+
+def test_only_the_largest_connected_piece_is_kept(tmp_path):
+    nodes = {**U_NODES, 10: (2000.0, 0.0), 11: (2040.0, 0.0)}
+    net = load(tmp_path, nodes, [*U_WAYS, [10, 11]])
+    assert 10 not in net.node_ids and 11 not in net.node_ids
+    assert {1, 2, 3, 4} <= set(net.node_ids.tolist())
+
+
+def test_snap_gives_nearest_node_and_straight_distance(tmp_path):
+    net = load(tmp_path, U_NODES, U_WAYS)
+    from helpers_network import ORIGIN
+
+    pts = np.array([[0.0, -30.0], [230.0, 500.0], [100.0, 540.0]]) + ORIGIN
+    idx, dist = net.snap(pts)
+    assert net.node_ids[idx[0]] == 1 and dist[0] == pytest.approx(30.0, abs=0.05)
+    assert net.node_ids[idx[1]] == 3 and dist[1] == pytest.approx(30.0, abs=0.05)
+    assert dist[2] == pytest.approx(40.0, abs=0.05)  # mid-street node added by splitting
+    with pytest.raises(ValueError, match="finite"):
+        net.snap(np.array([[np.nan, 0.0]]))
+
+
+def test_nearest_source_adds_each_source_offset(tmp_path):
+    net = load(tmp_path, U_NODES, U_WAYS)
+    a, b = node_index(net, 1), node_index(net, 4)
+    dist, src = net.nearest_source([a, b], np.array([100.0, 0.0]))
+    assert dist[a] == pytest.approx(100.0) and src[a] == 0  # its own node, via its offset
+    top_left = node_index(net, 2)
+    # from a: 100 + 500 = 600; from b: 0 + 200 + 500 = 700 -> a wins
+    assert dist[top_left] == pytest.approx(600.0, abs=0.05) and src[top_left] == 0
+    assert dist[node_index(net, 3)] == pytest.approx(500.0, abs=0.05)
+    assert src[node_index(net, 3)] == 1
+    # distances_from keeps sources apart and honours the limit
+    full = net.distances_from([a, b], np.array([100.0, 0.0]))
+    assert full[0, b] == pytest.approx(1300.0, abs=0.05)
+    cut = net.distances_from([a], np.array([100.0]), limit=650.0)
+    assert np.isinf(cut[0, b]) and cut[0, top_left] == pytest.approx(600.0, abs=0.05)
+
+
+def test_parallel_edges_keep_the_shortest():
+    g = csr_from_edges(3, np.array([0, 0, 1, 2]), np.array([1, 1, 2, 2]), np.array([5, 3, 4, 9]))
+    assert g[0, 1] == 3 and g[1, 0] == 3 and g[1, 2] == 4 and g[2, 2] == 0
+    assert g.nnz == 4  # the loop at 2 is dropped
+
+
+def test_cache_is_written_reused_and_rebuilt_when_the_file_changes(tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    osm = write_osm(tmp_path / "streets.osm", U_NODES, U_WAYS)
+    first = load_network(osm, cache_dir=cache, memo=False)
+    files = sorted(cache.glob("*.npz"))
+    assert len(files) == 1 and not list(cache.glob(".walknet-*"))  # no temp file left
+
+    def no_build(*_a, **_k):
+        raise AssertionError("rebuilt although the cache was valid")
+
+    monkeypatch.setattr(netmod, "build_network", no_build)
+    again = load_network(osm, cache_dir=cache, memo=False)
+    assert np.array_equal(again.node_ids, first.node_ids)
+    assert np.allclose(again.xy, first.xy)
+    assert (again.graph != first.graph).nnz == 0
+    monkeypatch.undo()
+
+    write_osm(osm, {**U_NODES, 5: (0.0, 1000.0)}, [*U_WAYS, [2, 5]])
+    changed = load_network(osm, cache_dir=cache, memo=False)
+    assert len(sorted(cache.glob("*.npz"))) == 2
+    assert changed.graph.sum() / 2 == pytest.approx(1700.0, abs=0.05)
+
+
+def test_cache_write_failure_leaves_no_partial_file(tmp_path, monkeypatch):
+    net = load(tmp_path, U_NODES, U_WAYS)
+    target = tmp_path / "c2" / "walknet.npz"
+
+    def broken(fh, **_arrays):
+        fh.write(b"PK half a zip")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(netmod.np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        netmod.save_cache(net, target)
+    assert not target.exists() and list(target.parent.iterdir()) == []
+
+
+def test_damaged_cache_is_rebuilt(tmp_path):
+    osm = write_osm(tmp_path / "streets.osm", U_NODES, U_WAYS)
+    cache = tmp_path / "cache"
+    load_network(osm, cache_dir=cache, memo=False)
+    (path,) = cache.glob("*.npz")
+    path.write_bytes(b"not a zip")
+    net = load_network(osm, cache_dir=cache, memo=False)
+    assert net.graph.sum() / 2 == pytest.approx(1200.0, abs=0.05)
+    assert netmod.read_cache(path).n_nodes == net.n_nodes  # rewritten whole
+
+
+def test_missing_and_unreadable_files_name_the_file(tmp_path):
+    with pytest.raises(NetworkError, match="nowhere.osm"):
+        load_network(tmp_path / "nowhere.osm", cache_dir=tmp_path)
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<osm><node id='1' lat='x'", encoding="utf-8")
+    with pytest.raises(NetworkError, match="bad.osm"):
+        load_network(bad, cache_dir=tmp_path)
+
+
+def test_shipped_network_matches_osmnx_great_circle_lengths():
+    """The metric lengths agree with osmnx's own great-circle 'length' (no degrees)."""
+    import osmnx as ox
+
+    net = load_network(NETWORK_OSM)
+    g = ox.graph_from_xml(NETWORK_OSM, bidirectional=True, simplify=False)
+    osmnx_total = sum(d["length"] for _u, _v, d in g.edges(data=True)) / 2
+    assert net.graph.sum() / 2 == pytest.approx(osmnx_total, rel=0.002)
+    assert net.n_nodes > g.number_of_nodes()  # long segments were split
+    n_comp = __import__("scipy.sparse.csgraph", fromlist=["x"]).connected_components(net.graph)[0]
+    assert n_comp == 1
+    lon, lat = net.to_lonlat(net.xy).T
+    assert ((lon > -71.5) & (lon < -71.2) & (lat > -30.1) & (lat < -29.9)).all()
