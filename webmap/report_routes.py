@@ -1,0 +1,188 @@
+"""Web routes for the reports and the data downloads (Flask blueprint ``reports_bp``).
+
+- ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment)
+- ``/descargas``: index of every report and download
+- ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
+
+The analysis behind them is computed once per app (reusing the web map's loaded layers and
+settings) and every rendered file is kept: the data do not change while serving. Unknown
+council or layer: 404; unknown format: 400.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    request,
+    send_file,
+    url_for,
+)
+
+from geo.export import FORMATS, LAYER_NAMES, MEDIA_TYPES, ExportError, LayerSource, layer_bytes
+from webmap.i18n import LANGUAGES, normalise_language, translate
+from webmap.reports import (
+    AREA_ID,
+    ReportData,
+    ReportLinks,
+    render_html,
+    render_pdf,
+    render_template,
+)
+
+reports_bp = Blueprint("reports", __name__)
+REPORT_FORMATS = ("html", "pdf")
+EXTENSION_KEY = "culturamap_reports"
+_lock = threading.Lock()
+
+
+class _ReportCache:
+    """The shared ReportData and every file rendered from it."""
+
+    def __init__(self, data: ReportData) -> None:
+        self.data = data
+        self.source = LayerSource.from_parts(data.layers, data.network, data.result,
+                                             data.area_sites)
+        self.files: dict[tuple[str, ...], Any] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...], build) -> Any:
+        if key not in self.files:
+            with self.lock:
+                if key not in self.files:
+                    self.files[key] = build()
+        return self.files[key]
+
+
+def _build_data() -> ReportData:
+    """Reuse the web map's layers and settings when it has them; else read app.config."""
+    from geo.access import AccessParams
+
+    store = current_app.extensions.get("culturamap")
+    settings = dict(getattr(store, "settings", None) or current_app.config)
+    defaults = AccessParams()
+    kwargs: dict[str, Any] = {}
+    if "WALKING_SPEED_KMH" in settings or "THRESHOLD_MIN" in settings:
+        threshold = float(settings.get("THRESHOLD_MIN", defaults.threshold_min))
+        kwargs["params"] = AccessParams(
+            walking_speed_kmh=float(settings.get("WALKING_SPEED_KMH",
+                                                 defaults.walking_speed_kmh)),
+            threshold_min=threshold,
+            thresholds_min=tuple(sorted({*defaults.thresholds_min, threshold})),
+        )
+    return ReportData.build(
+        settings.get("DATA_DIR"),
+        cache_dir=settings.get("CACHE_DIR"),
+        layers=getattr(store, "layers", None),
+        network=getattr(store, "network", None),
+        result=getattr(store, "result", None),
+        **kwargs,
+    )
+
+
+def _cache() -> _ReportCache:
+    extensions = current_app.extensions
+    if EXTENSION_KEY not in extensions:
+        with _lock:
+            if EXTENSION_KEY not in extensions:
+                extensions[EXTENSION_KEY] = _ReportCache(_build_data())
+    return extensions[EXTENSION_KEY]
+
+
+def _lang() -> str:
+    asked = request.args.get("lang", "").strip().lower()
+    if asked in LANGUAGES:
+        return asked
+    return normalise_language(g.get("lang") or current_app.config.get("DEFAULT_LANGUAGE"))
+
+
+def _map_url() -> str | None:
+    try:
+        return url_for("pages.index")
+    except Exception:  # noqa: BLE001 - the map page is optional (tests may omit it)
+        return None
+
+
+@reports_bp.get("/reportes/<name>.<fmt>")
+def report(name: str, fmt: str) -> Response:
+    cache = _cache()
+    if name != AREA_ID and name not in cache.data.council_ids:
+        abort(404)
+    if fmt not in REPORT_FORMATS:
+        abort(400)
+    lang = _lang()
+    target = None if name == AREA_ID else name
+    if fmt == "pdf":
+        pdf = cache.get(("pdf", name, lang), lambda: render_pdf(render_html(cache.data, target,
+                                                                            lang)))
+        return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"culturamap-{name}.{lang}.pdf")
+    other = next(x for x in LANGUAGES if x != lang)
+    links = ReportLinks(
+        other_language=url_for(".report", name=name, fmt="html", lang=other),
+        pdf=url_for(".report", name=name, fmt="pdf", lang=lang),
+        downloads=url_for(".downloads", lang=lang),
+        council_pattern=url_for(".report", name="__ID__", fmt="html", lang=lang)
+        .replace("__ID__", "{id}"),
+    )
+    html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
+    return Response(html, mimetype="text/html")
+
+
+@reports_bp.get("/descargas")
+def downloads() -> Response:
+    cache = _cache()
+    lang = _lang()
+    other = next(x for x in LANGUAGES if x != lang)
+
+    def build() -> str:
+        data = cache.data
+        names = dict(zip(data.layers.councils["id"], data.layers.councils["name"], strict=True))
+        reports = [{"id": AREA_ID, "name": translate("report.title.area", lang)}] + [
+            {"id": cid, "name": f"{cid} · {names.get(cid, '')}"} for cid in data.council_ids]
+        layers = [{"id": layer, "label": translate(f"report.layer.{layer}", lang),
+                   "rows": translate("report.downloads.rows", lang,
+                                     rows=len(cache.source.get(layer)))}
+                  for layer in LAYER_NAMES]
+        manifest = data.layers.manifest
+        return render_template(
+            "downloads.html",
+            lang=lang,
+            html_lang=translate("report.html_lang", lang),
+            t=lambda key, **kw: translate(key, lang, **kw),
+            title=translate("report.downloads.title", lang),
+            synthetic=bool(manifest.get("synthetic")),
+            notice=manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
+            reports=reports,
+            layers=layers,
+            formats=tuple(FORMATS),
+            report_url=lambda rid, fmt: url_for(".report", name=rid, fmt=fmt, lang=lang),
+            download_url=lambda layer, fmt: url_for(".download", layer=layer, fmt=fmt),
+            other_language=url_for(".downloads", lang=other),
+            map_url=_map_url(),
+        )
+
+    return Response(cache.get(("downloads", lang), build), mimetype="text/html")
+
+
+@reports_bp.get("/descargas/<layer>.<fmt>")
+def download(layer: str, fmt: str) -> Response:
+    if layer not in LAYER_NAMES:
+        abort(404)
+    if fmt not in FORMATS:
+        abort(400)
+    cache = _cache()
+    try:
+        content = cache.get(("download", layer, fmt),
+                            lambda: layer_bytes(cache.source.get(layer), fmt, layer))
+    except ExportError:
+        abort(500)
+    return send_file(io.BytesIO(content), mimetype=MEDIA_TYPES[fmt], as_attachment=True,
+                     download_name=f"culturamap-{layer}.{FORMATS[fmt]}")
