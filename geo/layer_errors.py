@@ -106,6 +106,8 @@ class LayerError(ValueError):
 
     def render(self) -> str:
         total = len(self.problems) + self.omitted
+        if total == 0:  # legacy use: LayerError("message")
+            return str(self.path)
         name = f"«{self.layer}» " if self.layer else ""
         name_en = f'"{self.layer}" ' if self.layer else ""
         head = (
