@@ -1,0 +1,75 @@
+"""Helpers shared by the web tests: apps on the shipped data or on a modified copy of it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+
+from geo.schema import DATA_DIR
+from webmap.app import create_app
+
+NASTY_NAME = '<script>alert(1)</script> & "Peñuelas"'
+NASTY_ADDRESS = "<img src=x onerror=alert(2)> 'calle'"
+
+
+def copy_data(tmp_path: Path) -> Path:
+    """A private copy of the shipped data set, safe to modify in a test."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target
+
+
+def make_nasty_data(tmp_path: Path) -> tuple[Path, str]:
+    """Shipped data with the first venue renamed to HTML/JS; returns (data dir, venue id)."""
+    data = copy_data(tmp_path)
+    venues_path = data / "venues" / "venues.geojson"
+    venues = json.loads(venues_path.read_text("utf-8"))
+    first = venues["features"][0]["properties"]
+    first["name"] = NASTY_NAME
+    first["address"] = NASTY_ADDRESS
+    venues_path.write_text(json.dumps(venues, ensure_ascii=False), "utf-8")
+    councils_path = data / "boundaries" / "councils.geojson"
+    councils = json.loads(councils_path.read_text("utf-8"))
+    councils["features"][0]["properties"]["name"] = NASTY_NAME
+    councils_path.write_text(json.dumps(councils, ensure_ascii=False), "utf-8")
+    return data, first["id"]
+
+
+def app_for(data_dir: Path, cache_dir: Path, **extra: object) -> Flask:
+    return create_app({"DATA_DIR": data_dir, "CACHE_DIR": cache_dir, "TESTING": True, **extra})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(app: Flask) -> Iterator[str]:
+    """Run ``app`` on a free loopback port in a thread; yields its base URL.
+
+    Werkzeug's threaded server stops cleanly from another thread (the benchmark measures
+    the production server, waitress, in its own process).
+    """
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args: object, **kwargs: object) -> None:
+            pass
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

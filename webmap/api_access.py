@@ -1,0 +1,125 @@
+"""Walking-access API: nearest cultural offerings from a point, and one council's figures.
+
+The leader's view calls /api/nearest on every tap, so the view does nothing but validate
+and ask the prebuilt index (geo.access.NearestIndex); all heavy work happened at start.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from geo.schema import CATEGORIES
+from webmap.errors import ApiError, bad_request, not_found
+from webmap.store import MapStore, _clean
+
+bp = Blueprint("access", __name__, url_prefix="/api")
+
+DEFAULT_LIMIT, MAX_LIMIT = 10, 50
+
+
+def _store() -> MapStore:
+    return current_app.extensions["culturamap"]
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status=status, mimetype="application/json")
+
+
+def _coordinate(name: str, low: float, high: float) -> float:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        raise bad_request(f"missing_{name}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise bad_request(f"invalid_{name}", value=raw) from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise bad_request(f"invalid_{name}", value=raw)
+    return value
+
+
+def parse_categories(raw_values: list[str]) -> list[str] | None:
+    """category=library,theatre or repeated category=...; empty means every category."""
+    wanted = [c.strip() for raw in raw_values for c in raw.split(",") if c.strip()]
+    unknown = [c for c in wanted if c not in CATEGORIES]
+    if unknown:
+        raise bad_request("invalid_category", value=", ".join(unknown), known=", ".join(CATEGORIES))
+    return sorted(set(wanted)) or None
+
+
+def _limit() -> int:
+    raw = request.args.get("limit")
+    if raw is None or raw.strip() == "":
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request("invalid_nearest_limit", value=raw, max=MAX_LIMIT) from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise bad_request("invalid_nearest_limit", value=raw, max=MAX_LIMIT)
+    return value
+
+
+@bp.get("/nearest")
+def nearest() -> Response:
+    store = _store()
+    lat = _coordinate("lat", -90, 90)
+    lon = _coordinate("lon", -180, 180)
+    categories = parse_categories(request.args.getlist("category"))
+    limit = _limit()
+    minx, miny, maxx, maxy = store.extent
+    if not (minx <= lon <= maxx and miny <= lat <= maxy):
+        raise bad_request("outside_area")
+    if store.nearest_index is None:
+        raise ApiError(503, "access_unavailable")
+    table = store.nearest_index.query(lon, lat, categories=categories, limit=limit)
+    results = [
+        {
+            "id": str(row.id),
+            "name": str(row.name),
+            "category": str(row.category),
+            "address": _clean(row.address),
+            "dist_m": round(float(row.dist_m), 1),
+            "time_min": round(float(row.time_min), 1),
+            "lon": round(float(row.lon), 6),
+            "lat": round(float(row.lat), 6),
+        }
+        for row in table.itertuples(index=False)
+    ]
+    return _json(
+        {
+            "query": {"lat": lat, "lon": lon, "category": categories, "limit": limit},
+            "walking_speed_kmh": store.settings["WALKING_SPEED_KMH"],
+            "results": results,
+        }
+    )
+
+
+@bp.get("/councils")
+def councils() -> Response:
+    store = _store()
+    points = store.cache["council_points"]
+    return _json(
+        {
+            "threshold_min": store.threshold_min,
+            "councils": [
+                {**store.council_figures(cid), "lon": lon, "lat": lat}
+                for cid, (lon, lat) in points.items()
+            ],
+        }
+    )
+
+
+@bp.get("/councils/<council_id>")
+def council(council_id: str) -> Response:
+    store = _store()
+    figures = store.council_figures(council_id)
+    if figures is None:
+        raise not_found("unknown_council", id=council_id)
+    lon, lat = store.cache["council_points"][council_id]
+    return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})

@@ -1,0 +1,220 @@
+"""OGC API – Features (Part 1: Core, GeoJSON) so planners can add the layers in QGIS.
+
+The landing page lives at /ogc because / is the map for people (/ also answers with the
+landing page to clients that ask for JSON, e.g. QGIS). Coordinates are CRS84 (lon, lat).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request, url_for
+
+from webmap.errors import bad_request, not_found
+from webmap.features import Collection
+from webmap.language import t
+
+bp = Blueprint("features", __name__)
+
+GEOJSON = "application/geo+json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+COLLECTION_IDS = ("councils", "venues", "workshops", "population")
+
+
+def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, status=status, mimetype=mimetype)
+
+
+def _collections() -> dict[str, Collection]:
+    return current_app.extensions["culturamap"].cache["collections"]
+
+
+def _get_collection(collection_id: str) -> Collection:
+    collection = _collections().get(collection_id)
+    if collection is None:
+        raise not_found("unknown_collection", id=collection_id)
+    return collection
+
+
+def _link(href: str, rel: str, mtype: str, title: str = "") -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": mtype}
+    if title:
+        link["title"] = title
+    return link
+
+
+def landing_page() -> Response:
+    """Also served at / to JSON clients (see pages.index)."""
+    return _json(
+        {
+            "title": t("ogc.title"),
+            "description": t("ogc.description"),
+            "links": [
+                _link(url_for("features.landing", _external=True), "self", "application/json"),
+                _link(url_for("pages.index", _external=True), "alternate", "text/html"),
+                _link(
+                    url_for("features.conformance", _external=True),
+                    "conformance",
+                    "application/json",
+                ),
+                _link(url_for("features.collections", _external=True), "data", "application/json"),
+            ],
+        }
+    )
+
+
+@bp.get("/ogc")
+def landing() -> Response:
+    return landing_page()
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    return _json({"conformsTo": CONFORMANCE})
+
+
+def _collection_meta(collection: Collection) -> dict[str, Any]:
+    cid = collection.id
+    return {
+        "id": cid,
+        "title": t(f"layer.{cid}"),
+        "description": t(f"ogc.collection.{cid}"),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [collection.bbox], "crs": CRS84}},
+        "links": [
+            _link(url_for("features.collection", collection_id=cid, _external=True), "self",
+                  "application/json"),
+            _link(url_for("features.items", collection_id=cid, _external=True), "items",
+                  GEOJSON, t(f"layer.{cid}")),
+        ],
+    }
+
+
+@bp.get("/collections")
+def collections() -> Response:
+    items = [_collection_meta(_collections()[cid]) for cid in COLLECTION_IDS]
+    return _json(
+        {
+            "links": [
+                _link(url_for("features.collections", _external=True), "self", "application/json")
+            ],
+            "collections": items,
+        }
+    )
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str) -> Response:
+    return _json(_collection_meta(_get_collection(collection_id)))
+
+
+def _int_param(name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request(f"invalid_{name}", value=raw) from None
+    if value < low or (high is not None and value > high):
+        raise bad_request(f"invalid_{name}", value=raw)
+    return value
+
+
+def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
+    """bbox=minx,miny,maxx,maxy in CRS84 degrees."""
+    if raw is None or raw == "":
+        return None
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise bad_request("invalid_bbox", value=raw) from None
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+        raise bad_request("invalid_bbox", value=raw)
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise bad_request("invalid_bbox", value=raw)
+    return minx, miny, maxx, maxy
+
+
+def _check_format_and_crs() -> None:
+    fmt = request.args.get("f")
+    if fmt not in (None, "", "json", "geojson"):
+        raise bad_request("invalid_format", value=fmt)
+    bbox_crs = request.args.get("bbox-crs")
+    if bbox_crs not in (None, "", CRS84):
+        raise bad_request("invalid_bbox_crs", value=bbox_crs)
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str) -> Response:
+    collection = _get_collection(collection_id)
+    _check_format_and_crs()
+    limit = _int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _int_param("offset", 0, 0, None)
+    bbox = parse_bbox(request.args.get("bbox"))
+    selected = collection.select(bbox)
+    page = selected[offset : offset + limit]
+
+    def page_url(new_offset: int) -> str:
+        args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
+        return url_for(
+            "features.items",
+            collection_id=collection_id,
+            limit=limit,
+            offset=new_offset,
+            _external=True,
+            **args,
+        )
+
+    links = [
+        _link(page_url(offset), "self", GEOJSON),
+        _link(url_for("features.collection", collection_id=collection_id, _external=True),
+              "collection", "application/json"),
+    ]
+    if offset + limit < len(selected):
+        links.append(_link(page_url(offset + limit), "next", GEOJSON))
+    if offset > 0:
+        links.append(_link(page_url(max(0, offset - limit)), "prev", GEOJSON))
+    body = {
+        "type": "FeatureCollection",
+        "numberMatched": len(selected),
+        "numberReturned": len(page),
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": links,
+        "features": [collection.features[i] for i in page],
+    }
+    return _json(body, GEOJSON)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str) -> Response:
+    collection = _get_collection(collection_id)
+    _check_format_and_crs()
+    position = collection.positions.get(feature_id)
+    if position is None:
+        raise not_found("unknown_feature", id=feature_id, collection=collection_id)
+    feature = dict(collection.features[position])
+    feature["links"] = [
+        _link(
+            url_for("features.item", collection_id=collection_id, feature_id=feature_id,
+                    _external=True),
+            "self",
+            GEOJSON,
+        ),
+        _link(url_for("features.collection", collection_id=collection_id, _external=True),
+              "collection", "application/json"),
+    ]
+    return _json(feature, GEOJSON)

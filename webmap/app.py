@@ -1,0 +1,63 @@
+"""Application factory: settings, data computed once, language, errors and blueprints.
+
+``create_app(config)`` takes overrides (tests pass a temporary data dir); the production
+server (waitress, see webmap.cli) calls it once with the environment's settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from geo import METRIC_CRS, WEB_CRS
+from webmap import errors, language
+from webmap.basemap import read_street_lines, streets_geojson
+from webmap.config import load_settings
+from webmap.features import build_collections
+from webmap.store import MapStore, build_store
+
+log = logging.getLogger(__name__)
+
+
+def _council_points(store: MapStore) -> dict[str, tuple[float, float]]:
+    """A point inside each council (not the centroid, which may fall outside)."""
+    councils = store.layers.councils
+    points = councils.geometry.to_crs(METRIC_CRS).representative_point().to_crs(WEB_CRS)
+    return {
+        str(cid): (round(p.x, 6), round(p.y, 6))
+        for cid, p in zip(councils["id"], points, strict=True)
+    }
+
+
+def prepare(settings: dict[str, Any]) -> MapStore:
+    """Load and compute everything served; seconds at start, then only lookups."""
+    store = build_store(settings)
+    store.cache["collections"] = build_collections(store)
+    store.cache["council_points"] = _council_points(store)
+    osm = Path(settings["DATA_DIR"]) / "network" / "parte_alta.osm"
+    store.cache["streets"] = streets_geojson(read_street_lines(osm))
+    store.cache["pages"] = {}
+    return store
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = load_settings(config)
+    app = Flask(__name__)
+    app.config.update(settings)
+    app.config["JSON_SORT_KEYS"] = False
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
+    app.extensions["culturamap"] = prepare(settings)
+
+    language.init_app(app)
+    errors.init_app(app)
+
+    from webmap import api_access, api_features, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api_features.bp)
+    app.register_blueprint(api_access.bp)
+    log.info("culturamap ready: data from %s", settings["DATA_DIR"])
+    return app

@@ -1,0 +1,44 @@
+"""``culturamap serve``: the web map and APIs under waitress, a production WSGI server.
+
+The app computes everything before the port opens, so the first visitor waits no longer
+than the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+
+def serve(args: argparse.Namespace) -> int:
+    from waitress import serve as waitress_serve
+
+    from webmap.app import create_app
+    from webmap.config import ConfigError
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"culturamap serve: configuración inválida / invalid settings: {exc}",
+              file=sys.stderr)
+        return 2
+    print(f"culturamap: http://{args.host}:{args.port}/  (OGC API: /ogc, API: /api/nearest)",
+          flush=True)
+    waitress_serve(app, host=args.host, port=args.port, threads=args.threads,
+                   ident="culturamap")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="servir el mapa web y la API / serve the web map and API (waitress)",
+        description="Sirve el mapa web, la vista de dirigentes y las API con waitress. "
+        "Configuración: archivo CULTURAMAP_CONFIG (TOML/JSON) y variables CULTURAMAP_*.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="dirección / address (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="puerto / port (8000)")
+    parser.add_argument("--threads", type=int, default=4, help="hilos / worker threads (4)")
+    parser.set_defaults(func=serve)

@@ -1,0 +1,113 @@
+"""Settings of the web map: defaults < config file (CULTURAMAP_CONFIG) < CULTURAMAP_* env vars.
+
+One function builds the final settings so that the server, the tests and the benchmark all
+agree; bad values stop the start with a message naming where the value came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from geo.schema import DATA_DIR
+from webmap.i18n import LANGUAGES
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": DATA_DIR,
+    "CACHE_DIR": REPO_DIR / "cache",
+    "WALKING_SPEED_KMH": 4.5,
+    "THRESHOLD_MIN": 15.0,
+    "DEFAULT_LANGUAGE": "es",
+    # Map tiles need internet: off by default, the street network is drawn from the OSM file.
+    "TILE_URL": "",
+    "TILE_ATTRIBUTION": "© OpenStreetMap contributors",
+}
+
+_CONVERTERS: dict[str, type] = {
+    "DATA_DIR": Path,
+    "CACHE_DIR": Path,
+    "WALKING_SPEED_KMH": float,
+    "THRESHOLD_MIN": float,
+    "DEFAULT_LANGUAGE": str,
+    "TILE_URL": str,
+    "TILE_ATTRIBUTION": str,
+}
+
+ENV_PREFIX = "CULTURAMAP_"
+CONFIG_FILE_ENV = "CULTURAMAP_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A setting is missing, unknown or has a value the app cannot use."""
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.').upper()} ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config file must hold a table/object of settings")
+    return data
+
+
+def _convert(key: str, value: Any, origin: str) -> tuple[str, Any]:
+    upper = key.upper()
+    if upper.startswith(ENV_PREFIX):
+        upper = upper[len(ENV_PREFIX) :]
+    if upper not in _CONVERTERS:
+        known = ", ".join(sorted(k.lower() for k in _CONVERTERS))
+        raise ConfigError(f"{origin}: unknown setting {key!r} (known: {known})")
+    try:
+        converted = _CONVERTERS[upper](value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: {key} = {value!r} is not a valid value ({exc})") from exc
+    return upper, converted
+
+
+def _check(settings: dict[str, Any]) -> None:
+    for key in ("WALKING_SPEED_KMH", "THRESHOLD_MIN"):
+        if not 0 < settings[key] < 1000:
+            raise ConfigError(f"{key.lower()} must be a positive number, got {settings[key]}")
+    if settings["DEFAULT_LANGUAGE"] not in LANGUAGES:
+        raise ConfigError(
+            f"default_language must be one of {LANGUAGES}, got {settings['DEFAULT_LANGUAGE']!r}"
+        )
+    if not Path(settings["DATA_DIR"]).is_dir():
+        raise ConfigError(f"data_dir {settings['DATA_DIR']} is not a directory")
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Defaults, then the config file, then env vars, then explicit overrides (tests)."""
+    environ = os.environ if environ is None else environ
+    settings = dict(DEFAULTS)
+    config_path = environ.get(CONFIG_FILE_ENV)
+    if config_path:
+        for key, value in _read_file(Path(config_path)).items():
+            name, converted = _convert(key, value, str(config_path))
+            settings[name] = converted
+    for key, value in environ.items():
+        # Unknown CULTURAMAP_* variables may belong to other tools: only ours are read.
+        if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] in _CONVERTERS:
+            name, converted = _convert(key, value, f"environment variable {key}")
+            settings[name] = converted
+    for key, value in (overrides or {}).items():
+        if key.upper() in _CONVERTERS:
+            name, converted = _convert(key, value, "create_app(config=...)")
+            settings[name] = converted
+        else:  # plain Flask settings such as TESTING pass through
+            settings[key] = value
+    _check(settings)
+    return settings

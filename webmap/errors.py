@@ -1,0 +1,57 @@
+"""Errors of the JSON API: always {"error": <code>, "detail": <translated sentence>}.
+
+Machines read the stable ``error`` code; people read ``detail`` in their language.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from webmap.language import t
+
+API_PREFIXES = ("/api/", "/collections", "/conformance", "/ogc")
+
+
+class ApiError(Exception):
+    """Raised by API views; becomes a JSON response with the given status."""
+
+    def __init__(self, status: int, error: str, **values: object) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.values = values
+
+    def response(self) -> Response:
+        body = {"error": self.error, "detail": t(f"error.{self.error}", **self.values)}
+        resp = jsonify(body)
+        resp.status_code = self.status
+        return resp
+
+
+def bad_request(error: str, **values: object) -> ApiError:
+    return ApiError(400, error, **values)
+
+
+def not_found(error: str, **values: object) -> ApiError:
+    return ApiError(404, error, **values)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(API_PREFIXES) or request.args.get("f") == "json"
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return exc.response()
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
+        code = exc.code or 500
+        if _wants_json():
+            kind = {404: "not_found", 405: "method_not_allowed"}.get(code, "http_error")
+            resp = jsonify({"error": kind, "detail": t(f"error.{kind}", path=request.path)})
+            resp.status_code = code
+            return resp
+        return render_template("error.html", code=code), code

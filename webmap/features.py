@@ -1,0 +1,115 @@
+"""The four layers as GeoJSON feature collections for the OGC API – Features endpoints.
+
+Built once per app: properties are flat (QGIS shows them as attribute columns), ids are
+the layers' own ids, coordinates are EPSG:4326 (CRS84 axis order, lon/lat).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geo import METRIC_CRS
+from geo.schema import CATEGORIES
+from webmap.geometry import rounded_geojson
+from webmap.store import MapStore, _clean, figures_of
+
+API_DECIMALS = 6  # ~0.1 m: full useful precision for planners
+
+
+@dataclass
+class Collection:
+    """One served layer: features in a fixed order, their geometries for bbox filtering."""
+
+    id: str
+    features: list[dict[str, Any]]
+    geometries: np.ndarray  # shapely geometries, same order as features
+    positions: dict[str, int]  # feature id -> position
+
+    @property
+    def bbox(self) -> list[float]:
+        return [round(float(v), API_DECIMALS) for v in shapely.total_bounds(self.geometries)]
+
+    def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
+        if bbox is None:
+            return list(range(len(self.features)))
+        hits = shapely.intersects(self.geometries, shapely.box(*bbox))
+        return [int(i) for i in np.flatnonzero(hits)]
+
+
+def _collection(name: str, gdf: gpd.GeoDataFrame, properties: list[dict[str, Any]]) -> Collection:
+    geoms = np.asarray(gdf.geometry.values)
+    features = [
+        {
+            "type": "Feature",
+            "id": props["id"],
+            "geometry": rounded_geojson(geom, API_DECIMALS),
+            "properties": props,
+        }
+        for geom, props in zip(geoms, properties, strict=True)
+    ]
+    positions = {f["id"]: i for i, f in enumerate(features)}
+    return Collection(id=name, features=features, geometries=geoms, positions=positions)
+
+
+def _plain_rows(gdf: gpd.GeoDataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    return [{c: _clean(row[c]) for c in columns} for _, row in gdf.iterrows()]
+
+
+def _council_rows(store: MapStore) -> list[dict[str, Any]]:
+    by_id = {str(r["id"]): r for _, r in store.councils.iterrows()}
+    rows = []
+    for _, council in store.layers.councils.iterrows():
+        props: dict[str, Any] = {
+            "id": str(council["id"]),
+            "name": str(council["name"]),
+            "code": _clean(council["code"]),
+            "sector": _clean(council["sector"]),
+            "source": _clean(council["source"]),
+        }
+        figures = by_id.get(props["id"])
+        if figures is not None:
+            fig = figures_of(figures, store.share_column)
+            props["residents"] = fig["residents"]
+            props["venues_total"] = fig["venues_total"]
+            for cat in CATEGORIES:
+                props[f"venues_{cat}"] = fig["venues_by_category"][cat]
+            props[store.share_column] = fig["share_within_threshold"]
+            props["mean_time_min"] = fig["mean_time_min"]
+            props["p90_time_min"] = fig["p90_time_min"]
+            props["gap_rank"] = fig["gap_rank"]
+        rows.append(props)
+    return rows
+
+
+def _population_rows(population: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    area_km2 = population.geometry.to_crs(METRIC_CRS).area / 1e6
+    rows = _plain_rows(population, ["id", "residents", "source"])
+    for row, area in zip(rows, area_km2, strict=True):
+        row["density_per_km2"] = round(row["residents"] / area, 1) if area > 0 else None
+    return rows
+
+
+def build_collections(store: MapStore) -> dict[str, Collection]:
+    layers = store.layers
+    venues = layers.venues
+    workshops = layers.workshops.copy()
+    workshops["date"] = [None if v is None or v != v else str(v)[:10] for v in workshops["date"]]
+    return {
+        "councils": _collection("councils", layers.councils, _council_rows(store)),
+        "venues": _collection(
+            "venues", venues, _plain_rows(venues, ["id", "name", "category", "address", "source"])
+        ),
+        "workshops": _collection(
+            "workshops",
+            workshops,
+            _plain_rows(workshops, ["id", "title", "date", "venue_id", "councils", "source"]),
+        ),
+        "population": _collection("population", layers.population, _population_rows(
+            layers.population
+        )),
+    }

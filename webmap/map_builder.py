@@ -1,0 +1,250 @@
+"""The main map as a folium (Leaflet) figure, split into parts for our own page template.
+
+Folium is used for the layer structure; everything that shows text from data (popups,
+tooltips) is built in the browser by static/js/map.js with textContent, never as HTML
+strings. All scripts and styles are served from /static (no CDN, no tiles by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from folium.plugins import MarkerCluster
+from folium.utilities import JsCode
+
+from webmap.classify import DENSITY_PALETTE, GAP_PALETTE, NO_DATA_COLOUR, Classes, classify
+from webmap.geometry import rounded_geojson, simplify_coverage
+from webmap.i18n import translate
+from webmap.store import MapStore, figures_of
+
+LEAFLET_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
+LEAFLET_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css")]
+CLUSTER_JS = [("markerclusterjs", "/static/vendor/leaflet.markercluster/leaflet.markercluster.js")]
+CLUSTER_CSS = [
+    ("markerclustercss", "/static/vendor/leaflet.markercluster/MarkerCluster.css"),
+    ("markerclusterdefaultcss", "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css"),
+]
+COUNCIL_TOLERANCE_M = 5.0
+BLOCK_TOLERANCE_M = 3.0
+
+
+@dataclass
+class MapParts:
+    """What the page template needs: folium's head, body and script, plus legend data."""
+
+    header: str
+    html: str
+    script: str
+    map_name: str
+    layer_names: dict[str, str]  # our layer id -> folium JS variable
+    gap_legend: list[dict[str, str]]
+    density_legend: list[dict[str, str]]
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _legend(classes: Classes, fmt: str, lang: str, scale: float = 1.0) -> list[dict[str, str]]:
+    def number(value: float) -> str:
+        return f"{value * scale:,.0f}".replace(",", "." if lang == "es" else ",")
+
+    rows = []
+    for (low, high), colour in zip(classes.bounds, classes.colours, strict=True):
+        lo, hi = number(low), number(high)
+        label = translate(fmt + "_single", lang, value=lo) if lo == hi else translate(
+            fmt, lang, low=lo, high=hi
+        )
+        rows.append({"colour": colour, "label": label})
+    if classes.has_missing:
+        rows.append({"colour": NO_DATA_COLOUR, "label": translate("legend.no_data", lang)})
+    return rows
+
+
+def council_features(store: MapStore) -> tuple[list[dict[str, Any]], Classes]:
+    """Simplified councils carrying their figures and gap class colour."""
+    councils = store.layers.councils
+    figures = {
+        str(r["id"]): figures_of(r, store.share_column) for _, r in store.councils.iterrows()
+    }
+    shares = [(figures.get(str(cid)) or {}).get("share_within_threshold") for cid in councils["id"]]
+    classes = classify(shares, GAP_PALETTE)
+    geoms = simplify_coverage(councils, COUNCIL_TOLERANCE_M)
+    features = []
+    for row, (cid, name, geom) in enumerate(
+        zip(councils["id"], councils["name"], geoms, strict=True)
+    ):
+        props = dict(figures.get(str(cid)) or {"id": str(cid), "name": str(name)})
+        props["colour"] = classes.colour_of(row)
+        props.pop("area_km2", None)
+        props.pop("p90_time_min", None)
+        features.append(
+            {"type": "Feature", "id": str(cid), "properties": props,
+             "geometry": rounded_geojson(geom)}
+        )
+    return features, classes
+
+
+def population_features(store: MapStore) -> tuple[list[dict[str, Any]], Classes]:
+    blocks = store.layers.population
+    density = store.cache["collections"]["population"].features
+    values = [f["properties"]["density_per_km2"] for f in density]
+    classes = classify(values, DENSITY_PALETTE, method="quantiles")
+    geoms = simplify_coverage(blocks, BLOCK_TOLERANCE_M)
+    features = [
+        {
+            "type": "Feature",
+            "id": str(bid),
+            "properties": {"id": str(bid), "residents": int(res), "density": value,
+                           "colour": classes.colour_of(i)},
+            "geometry": rounded_geojson(geom),
+        }
+        for i, (bid, res, value, geom) in enumerate(
+            zip(blocks["id"], blocks["residents"], values, geoms, strict=True)
+        )
+    ]
+    return features, classes
+
+
+def point_features(gdf, columns: list[str]) -> list[dict[str, Any]]:  # noqa: ANN001
+    return [
+        {
+            "type": "Feature",
+            "id": str(row["id"]),
+            "properties": {c: (None if row[c] is None or row[c] != row[c] else str(row[c]))
+                           for c in columns},
+            "geometry": rounded_geojson(row.geometry),
+        }
+        for _, row in gdf.iterrows()
+    ]
+
+
+def workshop_features(store: MapStore) -> list[dict[str, Any]]:
+    venue_names = dict(zip(store.layers.venues["id"], store.layers.venues["name"], strict=True))
+    council_names = dict(
+        zip(store.layers.councils["id"], store.layers.councils["name"], strict=True)
+    )
+    features = point_features(store.layers.workshops, ["id", "title", "date", "venue_id"])
+    for feature, councils in zip(features, store.layers.workshops["councils"], strict=True):
+        props = feature["properties"]
+        props["date"] = (props["date"] or "")[:10] or None
+        props["venue_name"] = venue_names.get(props.pop("venue_id"))
+        ids = [c.strip() for c in str(councils or "").split(";") if c.strip()]
+        props["councils"] = [council_names.get(c, c) for c in ids]
+    return features
+
+
+def _fill_style(feature: dict[str, Any], weight: float, opacity: float) -> dict[str, Any]:
+    return {
+        "fillColor": feature["properties"]["colour"],
+        "color": "#555555",
+        "weight": weight,
+        "fillOpacity": opacity,
+    }
+
+
+def build_map(store: MapStore, lang: str) -> MapParts:
+    def tr(key: str) -> str:
+        return translate(key, lang)
+
+    councils = store.layers.councils
+    minx, miny, maxx, maxy = (float(v) for v in councils.total_bounds)
+    fmap = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=14,
+        tiles=None,
+        control_scale=True,
+        # Without a tile layer Leaflet has no zoom limits, and MarkerCluster needs maxZoom.
+        minZoom=12,
+        maxZoom=19,
+    )
+    fmap.default_js = list(LEAFLET_JS)
+    fmap.default_css = list(LEAFLET_CSS)
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+
+    tile_url = store.settings.get("TILE_URL")
+    if tile_url:
+        folium.TileLayer(
+            tiles=tile_url, attr=store.settings["TILE_ATTRIBUTION"], name=tr("layer.tiles"),
+            overlay=False, control=True,
+        ).add_to(fmap)
+
+    streets = folium.GeoJson(
+        store.cache["streets"],
+        name=tr("layer.streets"),
+        style_function=lambda f: {
+            "color": "#9e9e9e" if f["properties"]["kind"] != "primary" else "#7a7a7a",
+            "weight": 2.5 if f["properties"]["kind"] == "primary" else 1.2,
+            "opacity": 0.9,
+        },
+        interactive=False,
+    )
+    streets.add_to(fmap)
+
+    blocks, density_classes = population_features(store)
+    population = folium.GeoJson(
+        _collection(blocks),
+        name=tr("layer.population"),
+        show=False,
+        style_function=lambda f: _fill_style(f, 0.3, 0.7),
+        on_each_feature=JsCode("function (f, l) { culturamap.bindBlock(f, l); }"),
+    )
+    population.add_to(fmap)
+
+    council_list, gap_classes = council_features(store)
+    gap = folium.GeoJson(
+        _collection(council_list),
+        name=tr("layer.councils"),
+        style_function=lambda f: _fill_style(f, 1.5, 0.55),
+        highlight_function=lambda f: {"weight": 4, "color": "#222222"},
+        on_each_feature=JsCode("function (f, l) { culturamap.bindCouncil(f, l); }"),
+    )
+    gap.add_to(fmap)
+
+    cluster = MarkerCluster(
+        name=tr("layer.venues"),
+        options={"maxClusterRadius": 40, "showCoverageOnHover": False},
+    )
+    cluster.default_js = list(CLUSTER_JS)
+    cluster.default_css = list(CLUSTER_CSS)
+    cluster.add_to(fmap)
+    venues = folium.GeoJson(
+        _collection(point_features(
+            store.layers.venues, ["id", "name", "category", "address", "source"]
+        )),
+        control=False,
+        point_to_layer=JsCode("culturamap.venueMarker"),
+        on_each_feature=JsCode("function (f, l) { culturamap.bindVenue(f, l); }"),
+    )
+    venues.add_to(cluster)
+
+    workshops = folium.GeoJson(
+        _collection(workshop_features(store)),
+        name=tr("layer.workshops"),
+        point_to_layer=JsCode("culturamap.workshopMarker"),
+        on_each_feature=JsCode("function (f, l) { culturamap.bindWorkshop(f, l); }"),
+    )
+    workshops.add_to(fmap)
+
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+
+    root = fmap.get_root()
+    root.render()
+    pct = 100.0
+    return MapParts(
+        header=root.header.render(),
+        html=root.html.render(),
+        script=root.script.render(),
+        map_name=fmap.get_name(),
+        layer_names={
+            "streets": streets.get_name(),
+            "population": population.get_name(),
+            "councils": gap.get_name(),
+            "venues": cluster.get_name(),
+            "workshops": workshops.get_name(),
+        },
+        gap_legend=_legend(gap_classes, "legend.share_range", lang, scale=pct),
+        density_legend=_legend(density_classes, "legend.density_range", lang),
+    )

@@ -1,0 +1,152 @@
+"""HTML pages for people: the main map (/) and the leader's nearby view (/cerca).
+
+Pages are rendered once per language and kept: the data do not change while serving.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, render_template, request, url_for
+
+from geo.schema import CATEGORIES
+from webmap.i18n import catalogue
+from webmap.language import t
+from webmap.map_builder import build_map, council_features
+from webmap.store import MapStore
+
+bp = Blueprint("pages", __name__)
+_render_lock = threading.Lock()
+
+# Strings the browser scripts need (popups, result lists, messages).
+JS_PREFIXES = ("js.", "category.", "unit.")
+
+
+def _store() -> MapStore:
+    return current_app.extensions["culturamap"]
+
+
+def js_strings(lang: str) -> dict[str, str]:
+    base = catalogue("es")
+    strings = {k: v for k, v in base.items() if k.startswith(JS_PREFIXES)}
+    strings.update({k: v for k, v in catalogue(lang).items() if k.startswith(JS_PREFIXES)})
+    return strings
+
+
+def _common(store: MapStore) -> dict[str, Any]:
+    manifest = store.layers.manifest
+    lang = g.lang
+    notice = None
+    if store.synthetic:
+        notice = manifest.get(f"notice_{lang}") or manifest.get("notice_es")
+    return {
+        "notice": notice,
+        "js_strings": js_strings(lang),
+        "threshold": f"{store.threshold_min:g}",
+        "categories": CATEGORIES,
+        "page_config": {
+            "threshold": f"{store.threshold_min:g}",
+            "councils": len(store.layers.councils),
+            "categories": list(CATEGORIES),
+            "static": url_for("static", filename=""),
+            "lang": lang,
+        },
+    }
+
+
+def _cached(key: tuple[str, ...], render: Any) -> str:
+    pages = _store().cache["pages"]
+    if key not in pages:
+        with _render_lock:
+            if key not in pages:
+                pages[key] = render()
+    return pages[key]
+
+
+def _prefers_json() -> bool:
+    if request.args.get("f") == "json":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes["text/html"] < 1
+
+
+@bp.get("/")
+def index() -> Response | str:
+    if _prefers_json():  # QGIS and other OGC API clients get the landing page
+        from webmap.api_features import landing_page
+
+        return landing_page()
+    store = _store()
+
+    def render() -> str:
+        parts = build_map(store, g.lang)
+        area = store.area
+        share = area.get(store.share_column)
+        return render_template(
+            "map.html",
+            parts=parts,
+            area_share=None if share is None else round(float(share) * 100),
+            access_available=store.access_available,
+            **_common(store),
+        )
+
+    return _cached(("map", g.lang), render)
+
+
+@bp.get("/cerca")
+@bp.get("/nearby")
+def nearby() -> str:
+    store = _store()
+
+    def render() -> str:
+        councils, _ = council_features(store)
+        outline = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": f["geometry"],
+                 "properties": {"id": f["properties"]["id"], "name": f["properties"]["name"]}}
+                for f in councils
+            ],
+        }
+        points = store.cache["council_points"]
+        names = dict(zip(store.layers.councils["id"], store.layers.councils["name"], strict=True))
+        council_options = [
+            {"id": cid, "name": str(names[cid]), "lon": lon, "lat": lat}
+            for cid, (lon, lat) in sorted(points.items(), key=lambda kv: str(names[kv[0]]))
+        ]
+        return render_template(
+            "nearby.html",
+            council_options=council_options,
+            map_data={
+                "councils": outline,
+                "streets": store.cache["streets"],
+                "extent": store.extent,
+            },
+            **_common(store),
+        )
+
+    return _cached(("nearby", g.lang), render)
+
+
+@bp.get("/acerca")
+@bp.get("/about")
+def about() -> str:
+    store = _store()
+    return render_template(
+        "about.html",
+        manifest_layers=store.layers.manifest.get("layers", {}),
+        params=store.settings,
+        access_available=store.access_available,
+        **_common(store),
+    )
+
+
+def lang_switch_url(lang: str) -> str:
+    """Same page in another language (other query arguments are dropped: pages are cached)."""
+    return f"{request.path}?lang={lang}"
+
+
+@bp.app_context_processor
+def _switcher() -> dict[str, Any]:
+    return {"lang_switch_url": lang_switch_url, "tr": t}

@@ -1,0 +1,80 @@
+/* Shared helpers: translations, number formats and safe DOM building.
+ * Text from data is only ever put into the page with textContent (never innerHTML). */
+(function () {
+  "use strict";
+  function readJson(id) {
+    var node = document.getElementById(id);
+    if (!node) { return {}; }
+    try { return JSON.parse(node.textContent); } catch (e) { return {}; }
+  }
+  var strings = readJson("culturamap-i18n");
+  var config = readJson("culturamap-config");
+  var locale = document.documentElement.lang || "es-CL";
+
+  function tr(key, values) {
+    var text = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
+    if (values) {
+      text = text.replace(/\{(\w+)\}/g, function (whole, name) {
+        return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+      });
+    }
+    return text;
+  }
+
+  function num(value, decimals) {
+    if (value === null || value === undefined || isNaN(value)) { return tr("js.no_data"); }
+    return new Intl.NumberFormat(locale, {
+      minimumFractionDigits: decimals || 0, maximumFractionDigits: decimals || 0
+    }).format(value);
+  }
+
+  function distance(metres) {
+    if (metres >= 1000) { return tr("unit.km", {value: num(metres / 1000, 1)}); }
+    return tr("unit.m", {value: num(Math.round(metres / 10) * 10)});
+  }
+
+  function minutes(value) {
+    return tr("unit.min", {value: num(Math.max(1, Math.round(value)))});
+  }
+
+  /* el("li", {className: "x"}, ["text", childNode]) — strings become text nodes. */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (key) {
+      if (key === "dataset") {
+        Object.keys(props.dataset).forEach(function (d) { node.dataset[d] = props.dataset[d]; });
+      } else if (key === "attrs") {
+        Object.keys(props.attrs).forEach(function (a) { node.setAttribute(a, props.attrs[a]); });
+      } else {
+        node[key] = props[key];
+      }
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) { return; }
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  var CATEGORIES = config.categories || [];
+  function safeCategory(category) {
+    return CATEGORIES.indexOf(category) >= 0 ? category : "other";
+  }
+  function categoryLabel(category) {
+    return tr("category." + safeCategory(category));
+  }
+  function venueIcon(category) {
+    var cat = safeCategory(category);
+    return L.icon({
+      iconUrl: config.static + "icons/" + cat + ".svg",
+      iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -14], tooltipAnchor: [14, 0],
+      className: "venue-icon venue-" + cat
+    });
+  }
+
+  window.culturamapCommon = {
+    tr: tr, num: num, distance: distance, minutes: minutes, el: el, config: config,
+    locale: locale, categoryLabel: categoryLabel, safeCategory: safeCategory,
+    venueIcon: venueIcon
+  };
+}());

@@ -1,0 +1,129 @@
+/* Behaviour of the main map built by folium: popups, tooltips, icons and the legend.
+ * folium calls these functions for every feature; all data text goes in via textContent. */
+(function () {
+  "use strict";
+  var c = null;  // culturamapCommon, ready once common.js ran
+  function common() { c = c || window.culturamapCommon; return c; }
+
+  function row(label, value) {
+    return common().el("div", {className: "fig-row"}, [
+      c.el("dt", {}, [label]), c.el("dd", {}, [value])
+    ]);
+  }
+
+  function councilPopup(p) {
+    common();
+    var share = p.share_within_threshold;
+    var list = c.el("ul", {className: "cat-counts"}, []);
+    Object.keys(p.venues_by_category || {}).forEach(function (cat) {
+      var count = p.venues_by_category[cat];
+      if (count > 0) {
+        list.appendChild(c.el("li", {}, [c.categoryLabel(cat) + ": " + c.num(count)]));
+      }
+    });
+    if (!list.firstChild) { list.appendChild(c.el("li", {}, [c.tr("js.no_venues")])); }
+    var rank = p.gap_rank === null || p.gap_rank === undefined ? c.tr("js.no_data") :
+      c.tr("js.rank_of", {rank: c.num(p.gap_rank), total: c.num(c.config.councils)});
+    return c.el("div", {className: "popup council-popup"}, [
+      c.el("h3", {}, [p.name]),
+      c.el("dl", {}, [
+        row(c.tr("js.residents"), c.num(p.residents)),
+        row(c.tr("js.share_within", {threshold: c.config.threshold}),
+            share === null || share === undefined ? c.tr("js.no_data") : c.num(share * 100) + " %"),
+        row(c.tr("js.mean_time"), p.mean_time_min === null || p.mean_time_min === undefined ?
+            c.tr("js.no_data") : c.minutes(p.mean_time_min)),
+        row(c.tr("js.gap_rank"), rank),
+        row(c.tr("js.venues_total"), c.num(p.venues_total))
+      ]),
+      list
+    ]);
+  }
+
+  function tooltipText(text) {
+    return common().el("span", {}, [text]);
+  }
+
+  function bindCouncil(feature, layer) {
+    var p = feature.properties;
+    layer.bindTooltip(tooltipText(p.name), {sticky: true, className: "council-tooltip"});
+    layer.bindPopup(function () { return councilPopup(p); }, {maxWidth: 280});
+  }
+
+  function bindBlock(feature, layer) {
+    var p = feature.properties;
+    layer.bindTooltip(function () {
+      return tooltipText(common().tr("js.block_tooltip", {
+        residents: c.num(p.residents), density: c.num(p.density)
+      }));
+    }, {sticky: true});
+  }
+
+  function venueMarker(feature, latlng) {
+    var p = feature.properties;
+    return L.marker(latlng, {
+      icon: common().venueIcon(p.category), title: p.name, alt: p.name, keyboard: true
+    });
+  }
+
+  function bindVenue(feature, layer) {
+    var p = feature.properties;
+    layer.bindPopup(function () {
+      common();
+      return c.el("div", {className: "popup venue-popup"}, [
+        c.el("h3", {}, [p.name]),
+        c.el("p", {className: "venue-category"}, [c.categoryLabel(p.category)]),
+        c.el("dl", {}, [
+          row(c.tr("js.address"), p.address || c.tr("js.no_data")),
+          row(c.tr("js.source"), p.source || c.tr("js.no_data"))
+        ])
+      ]);
+    }, {maxWidth: 280});
+  }
+
+  function workshopMarker(feature, latlng) {
+    common();
+    return L.marker(latlng, {
+      icon: L.icon({
+        iconUrl: c.config.static + "icons/workshop.svg", iconSize: [34, 34],
+        iconAnchor: [17, 17], popupAnchor: [0, -16], className: "workshop-icon"
+      }),
+      title: feature.properties.title, alt: feature.properties.title, zIndexOffset: 1000
+    });
+  }
+
+  function bindWorkshop(feature, layer) {
+    var p = feature.properties;
+    layer.bindPopup(function () {
+      common();
+      return c.el("div", {className: "popup workshop-popup"}, [
+        c.el("h3", {}, [p.title]),
+        c.el("dl", {}, [
+          row(c.tr("js.date"), p.date || c.tr("js.no_data")),
+          row(c.tr("js.workshop_venue"), p.venue_name || c.tr("js.no_data")),
+          row(c.tr("js.workshop_councils"), (p.councils || []).join(", ") || c.tr("js.no_data"))
+        ])
+      ]);
+    }, {maxWidth: 280});
+  }
+
+  function ready(map, layers) {
+    var byLayer = {};
+    Object.keys(layers).forEach(function (key) { byLayer[L.stamp(layers[key])] = key; });
+    function toggleLegend(event, shown) {
+      var key = byLayer[L.stamp(event.layer)];
+      var section = key && document.querySelector('.legend-section[data-layer="' + key + '"]');
+      if (section) { section.hidden = !shown; }
+    }
+    map.on("overlayadd", function (e) { toggleLegend(e, true); });
+    map.on("overlayremove", function (e) { toggleLegend(e, false); });
+    window.culturamap.map = map;
+    window.culturamap.layers = layers;
+    document.body.dataset.mapReady = "1";
+  }
+
+  window.culturamap = {
+    bindCouncil: bindCouncil, bindBlock: bindBlock, venueMarker: venueMarker,
+    bindVenue: bindVenue, workshopMarker: workshopMarker, bindWorkshop: bindWorkshop,
+    ready: ready
+  };
+}());

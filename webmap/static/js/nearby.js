@@ -1,0 +1,153 @@
+/* The leader's view: pick a council, tap the map or use the phone's location, and list the
+ * nearest cultural offerings (walking distance and time) from /api/nearest. */
+(function () {
+  "use strict";
+  var c = window.culturamapCommon;
+  var data = JSON.parse(document.getElementById("nearby-data").textContent);
+  var extent = data.extent;  // [minLon, minLat, maxLon, maxLat]
+  var statusNode = document.getElementById("nearby-status");
+  var resultsNode = document.getElementById("nearby-results");
+  var councilSelect = document.getElementById("council-select");
+  var categorySelect = document.getElementById("category-select");
+  var origin = null;
+  var requestSeq = 0;
+
+  var map = L.map("nearby-map", {zoomControl: true, minZoom: 12, maxZoom: 19});
+  map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
+  L.control.scale({imperial: false}).addTo(map);
+  L.geoJSON(data.streets, {
+    interactive: false,
+    style: function (f) {
+      return {color: "#9e9e9e", weight: f.properties.kind === "primary" ? 2.5 : 1.2};
+    }
+  }).addTo(map);
+  L.geoJSON(data.councils, {
+    style: {color: "#666", weight: 1.5, fillColor: "#fff8e1", fillOpacity: 0.25},
+    onEachFeature: function (f, layer) {
+      layer.bindTooltip(c.el("span", {}, [f.properties.name]), {sticky: true});
+    }
+  }).addTo(map);
+  var resultLayer = L.layerGroup().addTo(map);
+  var originMarker = null;
+
+  function setStatus(text, isError) {
+    statusNode.textContent = text;
+    statusNode.classList.toggle("error", Boolean(isError));
+  }
+
+  function inside(lat, lon) {
+    return lon >= extent[0] && lon <= extent[2] && lat >= extent[1] && lat <= extent[3];
+  }
+
+  function setOrigin(lat, lon, councilId) {
+    if (councilId === null) { councilSelect.value = ""; }
+    origin = {lat: lat, lon: lon};
+    if (originMarker) { originMarker.remove(); }
+    originMarker = L.circleMarker([lat, lon], {
+      radius: 9, color: "#fff", weight: 3, fillColor: "#1565c0", fillOpacity: 1
+    }).bindTooltip(c.el("span", {}, [c.tr("js.you_are_here")])).addTo(map);
+    search();
+  }
+
+  function resultItem(r, index, marker) {
+    var walk = c.tr("js.walk", {distance: c.distance(r.dist_m), time: c.minutes(r.time_min)});
+    var item = c.el("li", {className: "result", dataset: {id: r.id}}, [
+      c.el("button", {type: "button", className: "result-button"}, [
+        c.el("img", {className: "result-icon", alt: "",
+          src: c.config.static + "icons/" + c.safeCategory(r.category) + ".svg"}),
+        c.el("span", {className: "result-text"}, [
+          c.el("strong", {className: "result-name"}, [(index + 1) + ". " + r.name]),
+          c.el("span", {className: "result-cat"}, [c.categoryLabel(r.category)]),
+          c.el("span", {className: "result-walk"}, [walk]),
+          r.address ? c.el("span", {className: "result-address"}, [r.address]) : null
+        ])
+      ])
+    ]);
+    item.firstChild.addEventListener("click", function () {
+      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16));
+      marker.openPopup();
+    });
+    return item;
+  }
+
+  function render(results) {
+    resultLayer.clearLayers();
+    resultsNode.replaceChildren();
+    var bounds = L.latLngBounds([[origin.lat, origin.lon]]);
+    results.forEach(function (r, index) {
+      var marker = L.marker([r.lat, r.lon], {icon: c.venueIcon(r.category), title: r.name,
+        alt: r.name});
+      marker.bindPopup(function () {
+        return c.el("div", {className: "popup"}, [
+          c.el("h3", {}, [r.name]),
+          c.el("p", {}, [c.categoryLabel(r.category)]),
+          c.el("p", {}, [c.tr("js.walk", {distance: c.distance(r.dist_m),
+            time: c.minutes(r.time_min)})])
+        ]);
+      });
+      marker.addTo(resultLayer);
+      bounds.extend(marker.getLatLng());
+      resultsNode.appendChild(resultItem(r, index, marker));
+    });
+    resultsNode.dataset.count = String(results.length);
+    if (results.length) {
+      map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17});
+      setStatus(c.tr("js.results_found", {count: c.num(results.length)}), false);
+    } else {
+      setStatus(c.tr("js.no_results"), false);
+    }
+  }
+
+  function search() {
+    if (!origin) { return; }
+    var params = new URLSearchParams({
+      lat: origin.lat.toFixed(6), lon: origin.lon.toFixed(6), limit: "10", lang: c.config.lang
+    });
+    if (categorySelect.value) { params.set("category", categorySelect.value); }
+    var seq = ++requestSeq;
+    setStatus(c.tr("js.searching"), false);
+    fetch("/api/nearest?" + params.toString(), {headers: {Accept: "application/json"}})
+      .then(function (response) {
+        return response.json().then(function (body) { return {ok: response.ok, body: body}; });
+      })
+      .then(function (answer) {
+        if (seq !== requestSeq) { return; }  // a newer search was started meanwhile
+        if (!answer.ok) {
+          resultLayer.clearLayers();
+          resultsNode.replaceChildren();
+          resultsNode.dataset.count = "0";
+          setStatus(answer.body.detail || c.tr("js.request_failed"), true);
+          return;
+        }
+        render(answer.body.results);
+      })
+      .catch(function () {
+        if (seq === requestSeq) { setStatus(c.tr("js.request_failed"), true); }
+      });
+  }
+
+  councilSelect.addEventListener("change", function () {
+    var option = councilSelect.selectedOptions[0];
+    if (!option || !option.value) { return; }
+    setOrigin(parseFloat(option.dataset.lat), parseFloat(option.dataset.lon), option.value);
+  });
+  categorySelect.addEventListener("change", search);
+  map.on("click", function (e) { setOrigin(e.latlng.lat, e.latlng.lng, null); });
+
+  document.getElementById("locate-btn").addEventListener("click", function () {
+    if (!navigator.geolocation) { setStatus(c.tr("js.geo_unsupported"), true); return; }
+    setStatus(c.tr("js.locating"), false);
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var lat = pos.coords.latitude, lon = pos.coords.longitude;
+      if (!inside(lat, lon)) { setStatus(c.tr("js.geo_outside"), true); return; }
+      setOrigin(lat, lon, null);
+    }, function (err) {
+      var key = err.code === 1 ? "js.geo_denied" : err.code === 3 ? "js.geo_timeout" :
+        "js.geo_unavailable";
+      setStatus(c.tr(key), true);
+    }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
+  });
+
+  window.culturamapNearby = {map: map, setOrigin: setOrigin};
+  document.body.dataset.mapReady = "1";
+}());

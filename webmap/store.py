@@ -1,0 +1,149 @@
+"""Everything the web app serves, computed once at start and kept in ``app.extensions``.
+
+Loading the layers, building the walking network and running the access analysis take
+seconds; requests must take milliseconds, so all of it happens here, before serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import METRIC_CRS
+from geo.layers import Layers, load_all
+from geo.schema import CATEGORIES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class MapStore:
+    """Layers, access results and the nearest-venue index of one data directory."""
+
+    layers: Layers
+    settings: dict[str, Any]
+    councils: gpd.GeoDataFrame  # council figures (EPSG:4326), one row per council
+    area: dict[str, Any]  # the same figures for the whole of Parte Alta
+    access_available: bool
+    nearest_index: Any = None  # geo.access.NearestIndex once geo.access is available
+    extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon/lat box served
+    cache: dict[str, Any] = field(default_factory=dict)  # rendered pages, GeoJSON...
+
+    @property
+    def threshold_min(self) -> float:
+        return float(self.settings["THRESHOLD_MIN"])
+
+    @property
+    def share_column(self) -> str:
+        return share_column(self.threshold_min)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.layers.manifest.get("synthetic"))
+
+    def council_figures(self, council_id: str) -> dict[str, Any] | None:
+        rows = self.councils[self.councils["id"] == council_id]
+        if rows.empty:
+            return None
+        return figures_of(rows.iloc[0], self.share_column)
+
+
+def share_column(threshold_min: float) -> str:
+    """Name of the council column with the share of residents within the threshold."""
+    try:
+        from geo.access import share_column as access_share_column
+    except ImportError:
+        return f"share_within_{threshold_min:g}min"
+    return access_share_column(threshold_min)
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalar: numpy -> Python, NaN -> None."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
+    """The figures shown for one council (popup, /api/councils/{id}, OGC properties)."""
+    return {
+        "id": str(row["id"]),
+        "name": str(row["name"]),
+        "residents": _clean(row.get("residents")),
+        "venues_total": _clean(row.get("venues_total")),
+        "venues_by_category": {c: _clean(row.get(f"venues_{c}")) or 0 for c in CATEGORIES},
+        "share_within_threshold": _clean(row.get(share_col)),
+        "mean_time_min": _clean(row.get("mean_time_min")),
+        "p90_time_min": _clean(row.get("p90_time_min")),
+        "gap_rank": _clean(row.get("gap_rank")),
+        "area_km2": _clean(row.get("area_km2")),
+    }
+
+
+def _figures_without_access(layers: Layers) -> gpd.GeoDataFrame:
+    """Residents and venue counts by council when the access analysis is unavailable."""
+    councils = layers.councils[["id", "name", "population", "geometry"]].copy()
+    councils = councils.rename(columns={"population": "residents"})
+    councils["area_km2"] = councils.geometry.to_crs(METRIC_CRS).area / 1e6
+    joined = gpd.sjoin(layers.venues, councils[["id", "geometry"]], predicate="within")
+    counts = joined.groupby(["id_right", "category"]).size().unstack(fill_value=0)
+    for cat in CATEGORIES:
+        col = counts[cat] if cat in counts.columns else pd.Series(dtype=int)
+        councils[f"venues_{cat}"] = councils["id"].map(col).fillna(0).astype(int)
+    councils["venues_total"] = councils[[f"venues_{c}" for c in CATEGORIES]].sum(axis=1)
+    return councils
+
+
+def _run_access(layers: Layers, settings: dict[str, Any]) -> tuple[Any, Any] | None:
+    """(AccessResult, NearestIndex), or None while geo.access is not there yet."""
+    try:
+        from geo.access import AccessParams, analyse, build_nearest_index
+        from geo.network import load_network
+    except ImportError as exc:
+        log.warning("access analysis unavailable (%s): councils are shown without shading", exc)
+        return None
+    data_dir = Path(settings["DATA_DIR"])
+    cache_dir = Path(settings["CACHE_DIR"])
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    network = load_network(data_dir / "network" / "parte_alta.osm", cache_dir=cache_dir)
+    threshold = float(settings["THRESHOLD_MIN"])
+    defaults = AccessParams()
+    params = AccessParams(
+        walking_speed_kmh=float(settings["WALKING_SPEED_KMH"]),
+        threshold_min=threshold,
+        thresholds_min=tuple(sorted({*defaults.thresholds_min, threshold})),
+    )
+    result = analyse(layers, params, network=network)
+    index = build_nearest_index(network, layers.venues, params.walking_speed_kmh)
+    return result, index
+
+
+def build_store(settings: dict[str, Any]) -> MapStore:
+    layers = load_all(settings["DATA_DIR"])
+    computed = _run_access(layers, settings)
+    if computed is None:
+        councils, area, index = _figures_without_access(layers), {}, None
+    else:
+        result, index = computed
+        councils, area = result.councils, dict(result.area)
+    minx, miny, maxx, maxy = layers.councils.total_bounds
+    pad = 0.01  # ~1 km: people just outside the border still get an answer
+    return MapStore(
+        layers=layers,
+        settings=settings,
+        councils=councils,
+        area=area,
+        access_available=computed is not None,
+        nearest_index=index,
+        extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
+    )
