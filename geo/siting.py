@@ -14,6 +14,7 @@ threshold. Only residents not already within the threshold of a counted venue ca
 from __future__ import annotations
 
 import math
+import warnings
 
 import geopandas as gpd
 import numpy as np
@@ -125,8 +126,11 @@ def solve_mclp(covers: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
     """Indices of the ``k`` columns of the boolean (demand, sites) matrix that together
     cover the largest total weight, solved exactly with spopt's MCLP and CBC."""
     cost = np.where(covers, 0.0, 2.0)  # covered <=> cost <= 1
-    model = MCLP.from_cost_matrix(cost, weights, service_radius=1.0, p_facilities=k)
-    model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_TIME_LIMIT_S))
+    with warnings.catch_warnings():
+        # PuLP 3.3 warns about its own 4.0 API (Python >= 3.12 only); spopt 0.7 uses the 3.x one
+        warnings.simplefilter("ignore", DeprecationWarning)
+        model = MCLP.from_cost_matrix(cost, weights, service_radius=1.0, p_facilities=k)
+        model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_TIME_LIMIT_S))
     status = pulp.LpStatus[model.problem.status]
     if status != "Optimal":
         raise SitingError(f"the site optimisation ended as {status!r}, not optimal")

@@ -1,0 +1,204 @@
+"""Site suggestion: the exact covering optimum (where greedy is wrong), validation of k and
+of planner-given sites, and an end-to-end check on the shipped data."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from helpers_network import load as load_net
+from helpers_network import make_layers, shift, straight_street
+from shapely.geometry import LineString, Point
+
+from geo import METRIC_CRS, WEB_CRS
+from geo.access import AccessParams, analyse
+from geo.cli import main as cli_main
+from geo.layers import Layers, load_all
+from geo.network import load_network
+from geo.siting import CULTURAL_CATEGORIES, SitingError, greedy_order, suggest_sites
+
+# Six groups of 100 residents at x = 0, 100, ..., 500 m on one street. Walking at 6 km/h
+# (100 m/min) with a 1.6 min threshold, a site reaches 160 m each way:
+#   S1 at 250 covers 100..400 (4 groups), S2 at 100 covers 0..200, S3 at 400 covers 300..500.
+# Greedy takes S1 (400) and then one more group (500); the best pair is S2 + S3 (600).
+GROUPS = [(f"D-{i}", 100, 100.0 * i, 0.0) for i in range(6)]
+SITES = {"S1": 250.0, "S2": 100.0, "S3": 400.0}
+PARAMS = AccessParams(walking_speed_kmh=6.0, threshold_min=1.6)
+
+
+def candidates_at(positions: dict[str, float], y: float = 0.0) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"id": list(positions), "name": [f"Sede {k}" for k in positions]},
+        geometry=[shift(Point(x, y)) for x in positions.values()],
+        crs=METRIC_CRS,
+    )
+
+
+@pytest.fixture
+def line_case(tmp_path):
+    nodes, ways = straight_street(-2000, 600)
+    net = load_net(tmp_path, nodes, ways)
+    # the only existing venue is 2 km away: nobody is covered yet
+    layers = make_layers(
+        [("JV-A", (-2100, -100, 700, 100))], [("V-1", "library", -2000.0, 0.0)], GROUPS
+    )
+    return layers, net, analyse(layers, PARAMS, net)
+
+
+def test_exact_optimum_beats_greedy(line_case):
+    layers, net, res = line_case
+    assert res.demand["within_threshold"].sum() == 0
+    two = suggest_sites(res, layers, net, 2, candidates_at(SITES))
+    assert sorted(two["candidate_id"]) == ["S2", "S3"]  # greedy would start with S1
+    assert two["newly_covered"].tolist() == [300, 300]
+    assert two["cumulative_covered"].tolist() == [300, 600]
+    assert two.attrs["uncovered_residents"] == 600 and two.attrs["newly_covered"] == 600
+    one = suggest_sites(res, layers, net, 1, candidates_at(SITES))
+    assert one["candidate_id"].tolist() == ["S1"] and one["newly_covered"].tolist() == [400]
+    assert one.crs.to_string() == WEB_CRS
+    assert one.iloc[0]["councils"] == "JV-A"
+
+
+def test_rows_are_ordered_by_marginal_gain_and_idle_sites_dropped(line_case):
+    layers, net, res = line_case
+    three = suggest_sites(res, layers, net, 3, candidates_at(SITES))
+    # all three chosen; by marginal gain: S1 400, then S2 adds D-0, S3 adds D-5
+    assert three["candidate_id"].tolist() == ["S1", "S2", "S3"]
+    assert three["newly_covered"].tolist() == [400, 100, 100]
+    assert three["rank"].tolist() == [1, 2, 3]
+    # a fourth site far from everyone adds nobody and is left out
+    four = suggest_sites(res, layers, net, 4, candidates_at({**SITES, "S4": -1500.0}))
+    assert four["candidate_id"].tolist() == ["S1", "S2", "S3"]
+
+
+def test_residents_already_covered_carry_no_weight(tmp_path):
+    nodes, ways = straight_street(-2000, 600)
+    net = load_net(tmp_path, nodes, ways)
+    layers = make_layers(  # an existing library right at x = 100 covers D-0..D-2
+        [("JV-A", (-2100, -100, 700, 100))], [("V-1", "library", 100.0, 0.0)], GROUPS
+    )
+    res = analyse(layers, PARAMS, net)
+    assert res.demand["within_threshold"].sum() == 3
+    one = suggest_sites(res, layers, net, 1, candidates_at(SITES))
+    assert one["candidate_id"].tolist() == ["S3"] and one["newly_covered"].tolist() == [300]
+
+
+def test_greedy_order_helper_reports_marginal_gains():
+    covers = np.array([[1, 1], [1, 0], [0, 1], [0, 1]], dtype=bool)
+    order = greedy_order(covers, np.array([5.0, 1.0, 1.0, 1.0]), np.array([0, 1]))
+    assert [(j, gain) for j, gain, _ in order] == [(1, 7.0), (0, 1.0)]
+
+
+@pytest.mark.parametrize("k", [0, 11, 2.5, True, "3"])
+def test_k_must_be_one_to_ten(line_case, k):
+    layers, net, res = line_case
+    with pytest.raises(SitingError, match="k must be"):
+        suggest_sites(res, layers, net, k, candidates_at(SITES))
+
+
+def test_more_sites_than_candidates_is_refused(line_case):
+    layers, net, res = line_case
+    with pytest.raises(SitingError, match="only 3 candidate"):
+        suggest_sites(res, layers, net, 4, candidates_at(SITES))
+
+
+def test_planner_sites_are_checked(line_case):
+    layers, net, res = line_case
+    swapped = gpd.GeoDataFrame({"id": ["X"]}, geometry=[Point(-29.97, -71.33)], crs=WEB_CRS)
+    with pytest.raises(SitingError, match="row 1 .* outside Coquimbo"):
+        suggest_sites(res, layers, net, 1, swapped)
+    no_crs = candidates_at(SITES).set_crs(None, allow_override=True)
+    with pytest.raises(SitingError, match="no CRS"):
+        suggest_sites(res, layers, net, 1, no_crs)
+    line = gpd.GeoDataFrame(
+        geometry=[shift(Point(0, 0)), shift(LineString([(0, 0), (1, 1)]))], crs=METRIC_CRS
+    )
+    with pytest.raises(SitingError, match="row 2 is LineString"):
+        suggest_sites(res, layers, net, 1, line)
+    far = candidates_at({"FAR": 0.0}, y=3000.0)
+    with pytest.raises(SitingError, match="FAR lies 3000 m from the nearest street"):
+        suggest_sites(res, layers, net, 1, far)
+    dup = candidates_at(SITES)
+    dup["id"] = ["A", "A", "B"]
+    with pytest.raises(SitingError, match="'A' repeats"):
+        suggest_sites(res, layers, net, 1, dup)
+
+
+# --- the shipped (synthetic) data ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    layers = load_all()
+    net = load_network()
+    params = AccessParams(categories=CULTURAL_CATEGORIES)
+    return layers, net, analyse(layers, params, net)
+
+
+def test_shipped_suggestions_really_cover_that_many_more_residents(shipped):
+    layers, net, res = shipped
+    sites = suggest_sites(res, layers, net, 3)
+    assert len(sites) == 3 and sites["candidate_id"].is_unique
+    hosts = layers.venues.set_index("id").loc[sites["candidate_id"], "category"]
+    assert set(hosts) <= {"community_hall", "school", "other"}
+    gains = sites["newly_covered"].to_numpy()
+    assert (gains > 0).all() and (np.diff(gains) <= 0).all()
+    assert sites["cumulative_covered"].tolist() == np.cumsum(gains).tolist()
+    # re-run the analysis with the chosen sites as libraries: the gain is exactly as stated
+    chosen = layers.venues[layers.venues["id"].isin(sites["candidate_id"])].copy()
+    chosen["category"] = "library"
+    others = layers.venues[~layers.venues["id"].isin(sites["candidate_id"])]
+    more = Layers(
+        layers.councils,
+        pd.concat([others, chosen], ignore_index=True),
+        layers.workshops,
+        layers.population,
+    )
+    after = analyse(more, res.params, net)
+    before_cov = res.demand.loc[res.demand["within_threshold"], "residents"].sum()
+    after_cov = after.demand.loc[after.demand["within_threshold"], "residents"].sum()
+    assert after_cov - before_cov == sites["cumulative_covered"].iloc[-1]
+    # and more sites never cover fewer
+    five = suggest_sites(res, layers, net, 5)
+    assert five["cumulative_covered"].iloc[-1] >= sites["cumulative_covered"].iloc[-1]
+
+
+def test_shipped_default_candidates_need_hosts_that_are_not_offerings(shipped):
+    layers, net, _res = shipped
+    every = analyse(layers, AccessParams(), net)
+    with pytest.raises(SitingError, match="already counts as a cultural offering"):
+        suggest_sites(every, layers, net, 2)
+
+
+def test_suggest_command_reads_a_csv_of_sites(shipped, tmp_path, capsys):
+    layers, _net, res = shipped
+    far = res.demand.sort_values("time_min", ascending=False).head(4)
+    sites_csv = tmp_path / "sitios.csv"
+    pd.DataFrame(
+        {
+            "id": [f"P-{i}" for i in range(4)],
+            "name": ["=HYPERLINK(1)", "Sede B", "Sede C", "Sede D"],
+            "lon": far.geometry.x.round(6),
+            "lat": far.geometry.y.round(6),
+        }
+    ).to_csv(sites_csv, index=False)
+    out = tmp_path / "out"
+    code = cli_main(["suggest", "-k", "2", "--candidates", str(sites_csv), "--out", str(out)])
+    assert code == 0, capsys.readouterr().err
+    got = gpd.read_file(out / "suggestions.geojson")
+    assert 1 <= len(got) <= 2 and set(got["candidate_id"]) <= {"P-0", "P-1", "P-2", "P-3"}
+    table = pd.read_csv(out / "suggestions.csv")
+    assert list(table["candidate_id"]) == list(got["candidate_id"])
+    assert not table["name"].astype(str).str.startswith("=").any()  # formula neutralised
+    meta = json.loads((out / "suggestions.json").read_text("utf-8"))
+    assert meta["k"] == 2 and meta["data"]["synthetic"] is True
+    assert meta["counted_categories"] == list(CULTURAL_CATEGORIES)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,lon,lat\nA,-71.33,\n", encoding="utf-8")
+    assert cli_main(["suggest", "-k", "1", "--candidates", str(bad), "--out", str(out)]) == 1
+    assert "row 1 has no numeric lon/lat" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_main(["suggest", "-k", "0"])
