@@ -91,7 +91,7 @@ def index() -> Response | str:
             **_common(store),
         )
 
-    return _cached(("map", g.lang), render)
+    return _cached(("map", request.path, g.lang), render)
 
 
 @bp.get("/cerca")
@@ -126,7 +126,7 @@ def nearby() -> str:
             **_common(store),
         )
 
-    return _cached(("nearby", g.lang), render)
+    return _cached(("nearby", request.path, g.lang), render)
 
 
 @bp.get("/acerca")

@@ -1,0 +1,124 @@
+"""Settings: defaults < config file (CULTURAMAP_CONFIG) < CULTURAMAP_* env < create_app(config)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from web_fixtures import app_for, free_port
+
+from geo.schema import DATA_DIR
+from webmap.config import DEFAULTS, ConfigError, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_without_file_or_environment():
+    settings = load_settings(environ={})
+    assert settings["THRESHOLD_MIN"] == DEFAULTS["THRESHOLD_MIN"] == 15.0
+    assert settings["WALKING_SPEED_KMH"] == 4.5
+    assert settings["DEFAULT_LANGUAGE"] == "es"
+    assert settings["TILE_URL"] == ""
+
+
+def test_toml_file_then_environment_then_overrides(tmp_path):
+    config = tmp_path / "culturamap.toml"
+    config.write_text('threshold_min = 10\nwalking_speed_kmh = 4.0\ndefault_language = "en"\n')
+    env = {"CULTURAMAP_CONFIG": str(config)}
+    from_file = load_settings(environ=env)
+    assert (from_file["THRESHOLD_MIN"], from_file["WALKING_SPEED_KMH"]) == (10.0, 4.0)
+    assert from_file["DEFAULT_LANGUAGE"] == "en"
+    env["CULTURAMAP_WALKING_SPEED_KMH"] = "3.5"
+    env["CULTURAMAP_UNRELATED_TOOL"] = "ignored"
+    from_env = load_settings(environ=env)
+    assert from_env["WALKING_SPEED_KMH"] == 3.5 and from_env["THRESHOLD_MIN"] == 10.0
+    overridden = load_settings({"THRESHOLD_MIN": 20}, environ=env)
+    assert overridden["THRESHOLD_MIN"] == 20.0
+
+
+def test_json_config_file(tmp_path):
+    config = tmp_path / "culturamap.json"
+    config.write_text(json.dumps({"cache_dir": str(tmp_path / "c"), "threshold_min": 12.5}))
+    settings = load_settings(environ={"CULTURAMAP_CONFIG": str(config)})
+    assert settings["CACHE_DIR"] == tmp_path / "c" and settings["THRESHOLD_MIN"] == 12.5
+
+
+@pytest.mark.parametrize(
+    "text, suffix, message",
+    [
+        ("threshold_min = ", ".toml", "not valid TOML"),
+        ('{"threshold_min": "soon"}', ".json", "threshold_min"),
+        ('{"colour": "red"}', ".json", "unknown setting 'colour'"),
+        ('{"threshold_min": -5}', ".json", "threshold_min must be a positive number"),
+        ('{"default_language": "fr"}', ".json", "default_language must be one of"),
+        ('{"data_dir": "/no/such/dir"}', ".json", "is not a directory"),
+        ("[1, 2]", ".json", "table/object"),
+    ],
+)
+def test_bad_config_files_name_the_problem(tmp_path, text, suffix, message):
+    config = tmp_path / f"settings{suffix}"
+    config.write_text(text)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(environ={"CULTURAMAP_CONFIG": str(config)})
+
+
+def test_bad_environment_value_names_the_variable():
+    with pytest.raises(ConfigError, match="CULTURAMAP_THRESHOLD_MIN"):
+        load_settings(environ={"CULTURAMAP_THRESHOLD_MIN": "quince"})
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_settings(environ={"CULTURAMAP_CONFIG": "/no/such/file.toml"})
+
+
+def test_threshold_setting_changes_the_figures_and_legend(tmp_path):
+    app = app_for(DATA_DIR, tmp_path / "cache", THRESHOLD_MIN=5)
+    client = app.test_client()
+    council = client.get("/api/councils/JV-01").get_json()
+    assert council["threshold_min"] == 5
+    items = client.get("/collections/councils/items").get_json()["features"]
+    assert all("share_within_5min" in f["properties"] for f in items)
+    page = client.get("/").get_data(as_text=True)
+    assert "Residentes a 5 min o menos a pie" in page
+    default = app_for(DATA_DIR, tmp_path / "cache").test_client()
+    share_15 = default.get("/api/councils/JV-01").get_json()["share_within_threshold"]
+    assert council["share_within_threshold"] <= share_15
+
+
+def test_serve_command_runs_waitress(tmp_path):
+    """The README's run command: `culturamap serve` answers on the given port."""
+    port = free_port()
+    env = {**os.environ, "CULTURAMAP_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/councils/JV-01") as r:
+                    assert json.load(r)["id"] == "JV-01"
+                    assert r.headers["Server"] == "culturamap"
+                    break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_command_rejects_bad_settings(tmp_path):
+    env = {**os.environ, "CULTURAMAP_DEFAULT_LANGUAGE": "klingon"}
+    result = subprocess.run(
+        [sys.executable, "-m", "webmap", "serve", "--port", str(free_port())],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "default_language" in result.stderr

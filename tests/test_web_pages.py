@@ -1,0 +1,176 @@
+"""Flask test-client tests of the HTML pages: language, banner, offline assets, escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from web_fixtures import NASTY_ADDRESS, NASTY_NAME, app_for, copy_data, make_nasty_data
+
+from geo.schema import CATEGORIES, DATA_DIR
+
+WEBMAP = Path(__file__).resolve().parents[1] / "webmap"
+PAGES = ("/", "/cerca", "/nearby", "/acerca", "/about")
+MANIFEST = json.loads((DATA_DIR / "manifest.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return app_for(DATA_DIR, tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()  # a fresh cookie jar for every test
+
+
+def html_lang(page: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_default_to_spanish_with_banner_and_switcher(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert html_lang(page) == "es-CL"
+    assert MANIFEST["notice_es"] in page
+    assert f'href="{path}?lang=en"' in page  # the language switcher
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_in_english(client, path):
+    page = client.get(f"{path}?lang=en").get_data(as_text=True)
+    assert html_lang(page) == "en"
+    assert MANIFEST["notice_en"] in page and MANIFEST["notice_es"] not in page
+    assert f'href="{path}?lang=es"' in page
+
+
+def test_language_choice_is_remembered_and_accept_language_is_used(client):
+    response = client.get("/?lang=en")
+    assert "lang=en" in response.headers["Set-Cookie"]
+    assert html_lang(client.get("/cerca").get_data(as_text=True)) == "en"  # from the cookie
+    fresh = client.application.test_client()
+    english = fresh.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert html_lang(english.get_data(as_text=True)) == "en"
+    french = fresh.get("/", headers={"Accept-Language": "fr-FR"})
+    assert html_lang(french.get_data(as_text=True)) == "es-CL"
+
+
+def test_main_page_has_the_layers_legend_and_data(client):
+    page = client.get("/").get_data(as_text=True)
+    for label in ("Juntas de vecinos: brecha de acceso", "Espacios culturales",
+                  "Talleres micro-barriales", "Densidad de población", "Calles (red peatonal)"):
+        assert label in page or json.dumps(label)[1:-1] in page  # folium writes \u escapes
+    for cat in CATEGORIES:
+        assert f"icons/{cat}.svg" in page
+    assert page.count('class="swatch"') >= 4  # gap classes and density classes
+    assert "L.markerClusterGroup" in page
+    assert "JV-20" in page and "V-043" in page and "T-6" in page and "MZ-0634" in page
+
+
+def test_no_external_resources_and_every_static_file_exists(client):
+    """The page must work offline: no CDN, no tiles, and every /static URL answers."""
+    for path in PAGES:
+        page = client.get(path).get_data(as_text=True)
+        assert not re.search(r'(src|href)="(https?:)?//', page), path
+        assert "tile.openstreetmap" not in page
+        for url in set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page)):
+            assert client.get(url).status_code == 200, url
+
+
+def test_main_page_weighs_less_than_1_5_mb_with_its_assets(client):
+    page = client.get("/").get_data()
+    total = len(page)
+    for url in set(re.findall(rb'(?:src|href)="(/static/[^"]+)"', page)):
+        total += len(client.get(url.decode()).get_data())
+    assert total < 1.5 * 1024 * 1024
+
+
+def test_nearby_page_lists_councils_and_categories(client, app):
+    page = client.get("/cerca").get_data(as_text=True)
+    councils = app.extensions["culturamap"].layers.councils
+    assert page.count('data-lon="') == len(councils) == 20
+    for name in councils["name"]:
+        assert f">{name}</option>" in page
+    for cat in CATEGORIES:
+        assert f'<option value="{cat}">' in page
+    assert 'id="locate-btn"' in page and "Usar mi ubicación" in page
+
+
+def test_about_page_shows_sources_and_licences(client):
+    page = client.get("/acerca").get_data(as_text=True)
+    for meta in MANIFEST["layers"].values():
+        assert meta["licence"] in page
+    assert "/ogc" in page and "/collections" in page
+
+
+def test_unknown_page_is_a_translated_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Esta página no existe" in response.get_data(as_text=True)
+    assert "This page does not exist" in client.get("/no?lang=en").get_data(as_text=True)
+
+
+def test_no_banner_when_data_are_not_synthetic(tmp_path):
+    data = copy_data(tmp_path)
+    manifest = json.loads((data / "manifest.json").read_text("utf-8"))
+    manifest["synthetic"] = False
+    (data / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    client = app_for(data, tmp_path / "cache").test_client()
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="synthetic-banner"' not in page and MANIFEST["notice_es"] not in page
+
+
+def test_names_from_data_are_escaped_everywhere(tmp_path):
+    data, venue_id = make_nasty_data(tmp_path)
+    client = app_for(data, tmp_path / "cache").test_client()
+    for path in PAGES:
+        page = client.get(path).get_data(as_text=True)
+        assert "<script>alert(1)" not in page, path
+        assert "<img src=x" not in page, path
+    # the nearby page lists the council name as escaped option text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Peñuelas&#34;" in client.get(
+        "/cerca"
+    ).get_data(as_text=True)
+    # the APIs return the text unchanged (JSON is not HTML)
+    item = client.get(f"/collections/venues/items/{venue_id}").get_json()
+    assert item["properties"]["name"] == NASTY_NAME
+    assert item["properties"]["address"] == NASTY_ADDRESS
+    nearest = client.get("/api/nearest?lat=-29.9805&lon=-71.324&limit=43").get_json()
+    assert NASTY_NAME in {r["name"] for r in nearest["results"]}
+
+
+def _keys_used() -> set[str]:
+    keys: set[str] = set()
+    for template in (WEBMAP / "templates").glob("*.html"):
+        if template.name.startswith("report"):
+            continue
+        keys |= set(re.findall(r't\(\s*"([a-z_.]+)"\s*[,)]', template.read_text("utf-8")))
+    for script in (WEBMAP / "static" / "js").glob("*.js"):
+        keys |= set(re.findall(r'tr\("([a-z_.]+)"\s*[,)]', script.read_text("utf-8")))
+    return keys
+
+
+def test_every_text_is_translated_in_both_languages():
+    parts = {}
+    for lang in ("es", "en"):
+        merged = {}
+        for part in ("common", "web"):
+            merged.update(json.loads((WEBMAP / "translations" / f"{part}.{lang}.json").read_text()))
+        parts[lang] = merged
+    assert set(parts["es"]) == set(parts["en"])
+    used = _keys_used()
+    assert len(used) > 40
+    assert used <= set(parts["es"]), used - set(parts["es"])
+    for cat in CATEGORIES:
+        assert f"category.{cat}" in parts["es"]
+    for key in parts["es"]:
+        if key.startswith("error."):
+            continue
+        # placeholders agree between languages
+        assert set(re.findall(r"\{\w+\}", parts["es"][key])) == set(
+            re.findall(r"\{\w+\}", parts["en"][key])
+        ), key
