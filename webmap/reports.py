@@ -8,6 +8,7 @@ page nor the PDF fetches anything.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -34,7 +35,6 @@ from webmap.static_map import MapInput, data_uri, render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 AREA_ID = "parte-alta"  # the whole-area report's name in URLs and file names
-NEAR_COUNCIL_M = 250.0  # candidate sites this close to a council count as "near" it
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -102,21 +102,19 @@ class ReportData:
         return float(self.result.params.threshold_min)
 
     def council_sites(self, council_id: str) -> gpd.GeoDataFrame:
-        """Suggested sites among the hosting venues inside or near one council."""
-        if council_id not in self._council_sites:
-            from geo.siting import HOST_CATEGORIES, suggest_sites
+        """Sites that bring the most of THIS council's uncovered residents within reach.
 
-            council = self.layers.councils[self.layers.councils["id"] == council_id]
-            zone = council.to_crs(METRIC_CRS).buffer(NEAR_COUNCIL_M).union_all()
-            venues = self.layers.venues
-            metric = venues.to_crs(METRIC_CRS)
-            near = venues[venues["category"].isin(HOST_CATEGORIES) & metric.intersects(zone)]
-            if near.empty:
-                sites = self.area_sites.iloc[0:0]
-            else:
-                sites = suggest_sites(self.siting_result, self.layers, self.network,
-                                      k=min(self.sites_k, len(near)), candidates=near)
-            self._council_sites[council_id] = sites
+        Same optimisation as the area's, on the council's demand only, so that
+        ``newly_covered`` counts the council's own residents (``attrs`` keeps the totals).
+        """
+        if council_id not in self._council_sites:
+            from geo.siting import suggest_sites
+
+            base = self.siting_result
+            demand = base.demand[base.demand["council_id"] == council_id]
+            own = dataclasses.replace(base, demand=demand)
+            self._council_sites[council_id] = suggest_sites(own, self.layers, self.network,
+                                                            k=self.sites_k)
         return self._council_sites[council_id]
 
     def map_uri(self, council_id: str | None, lang: str) -> str:
@@ -222,11 +220,11 @@ def category_rows(council: Any, area: dict, lang: str) -> list[dict[str, Any]]:
 # --- lists ---------------------------------------------------------------------------
 
 def _venue_council(layers: Layers) -> pd.Series:
-    """Which council each venue lies in (by id)."""
-    joined = gpd.sjoin(layers.venues[["id", "geometry"]],
-                       layers.councils[["id", "geometry"]].rename(columns={"id": "council"}),
-                       predicate="within", how="left")
-    return joined.drop_duplicates("id").set_index("id")["council"]
+    """Which council each venue belongs to, by the same join the analysis counts with."""
+    from geo.join import assign_councils
+
+    joined = assign_councils(layers.venues, layers.councils)
+    return joined.set_index("id")["council_id"]
 
 
 def council_venues(data: ReportData, council_id: str, lang: str) -> list[dict[str, Any]]:
@@ -362,6 +360,8 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
                    else council_venues(data, council_id, lang)),
         "workshops": workshop_rows(data, council_id),
         "sites": site_rows(sites, lang),
+        "uncovered": format_number(sites.attrs.get("uncovered_residents"), lang),
+        "uncovered_raw": _raw(sites.attrs.get("uncovered_residents")),
         "ranking": ranking_rows(data, lang) if council_id is None else [],
         "sources": source_rows(manifest),
         "map_uri": data.map_uri(council_id, lang),

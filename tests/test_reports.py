@@ -1,0 +1,333 @@
+"""Reports: every report renders, its figures match the analysis, data text is escaped,
+the PDF's first page is a real picture (pdftoppm), and the CLI writes linked files."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import math
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from geo.access import AccessParams, analyse
+from geo.cli import main as cli_main
+from geo.join import assign_councils
+from geo.siting import CULTURAL_CATEGORIES
+from webmap.report_format import format_minutes, format_number, format_percent
+from webmap.reports import AREA_ID, ReportData, ReportLinks, render_html, render_pdf
+from webmap.static_map import MapInput, gap_classes, render_map
+
+NASTY = '<b>x</b> & "Peñuelas"'
+needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler")
+
+
+class ReportParser(HTMLParser):
+    """Collects what the tests read back: figure cells, rows by kind, texts, images, links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.figures: dict[tuple[str, str], tuple[str, str]] = {}
+        self.rows: dict[str, list[str]] = {"venue": [], "workshop": [], "site": [],
+                                          "council": []}
+        self.venue_times: list[str] = []
+        self.images: list[str] = []
+        self.links: list[str] = []
+        self.h1 = ""
+        self.synthetic = False
+        self._cell: tuple[str, str, str] | None = None
+        self._cell_text: list[str] = []
+        self._in_h1 = False
+        self._row_kind: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "h1":
+            self._in_h1 = True
+        if a.get("data-synthetic") == "true":
+            self.synthetic = True
+        if tag == "img":
+            self.images.append(a.get("src", ""))
+        if tag == "a":
+            self.links.append(a.get("href", ""))
+        if tag == "tr":
+            self._row_kind = None
+            for kind in self.rows:
+                if f"data-{kind}" in a:
+                    self.rows[kind].append(a[f"data-{kind}"])
+                    self._row_kind = kind
+        if tag in ("td", "strong") and "data-value" in a:
+            self._cell = (a.get("data-figure", ""), a.get("data-scope", ""), a["data-value"])
+            self._cell_text = []
+
+    def handle_endtag(self, tag):
+        if tag == "h1":
+            self._in_h1 = False
+        if tag in ("td", "strong") and self._cell is not None:
+            figure, scope, value = self._cell
+            text = "".join(self._cell_text).strip()
+            if scope:
+                self.figures[(figure, scope)] = (value, text)
+            elif self._row_kind == "venue":
+                self.venue_times.append(value)
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._in_h1:
+            self.h1 += data
+        if self._cell is not None:
+            self._cell_text.append(data)
+
+
+def parse(html: str) -> ReportParser:
+    parser = ReportParser()
+    parser.feed(html)
+    return parser
+
+
+@pytest.fixture(scope="module")
+def data() -> ReportData:
+    return ReportData.build()
+
+
+def expected_text(key: str, value, lang: str, total: int) -> str:
+    """The figure as a reader of that language expects it, written out independently."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    dec = "," if lang == "es" else "."
+    thousands = "." if lang == "es" else ","
+
+    def number(x: float, places: int) -> str:
+        return f"{x:,.{places}f}".replace(",", "#").replace(".", dec).replace("#", thousands)
+
+    if key.startswith("share_within_"):
+        return number(value * 100, 1) + ("\u00a0%" if lang == "es" else "%")
+    if key in ("mean_time_min", "p90_time_min"):
+        return number(value, 1) + "\u00a0min"
+    if key == "gap_rank":
+        return f"{int(value)} de {total}" if lang == "es" else f"{int(value)} of {total}"
+    places = {"area_km2": 2, "venues_per_10k": 1, "sfca_score": 2}.get(key, 0)
+    return number(value, places)
+
+
+FIGURE_KEYS_BASE = ["residents", "area_km2", "venues_total", "venues_per_10k", "mean_time_min",
+                    "p90_time_min", "sfca_score"]
+
+
+def figure_keys(data: ReportData) -> list[str]:
+    shares = [f"share_within_{t:g}min" for t in data.result.params.thresholds_min]
+    cats = [c for c in data.result.councils.columns if c.startswith("venues_")
+            and c not in ("venues_total", "venues_per_10k")]
+    return FIGURE_KEYS_BASE + shares + cats
+
+
+def test_every_report_renders_with_the_analysis_figures(data):
+    """All 20 council reports and the area report, in Spanish, against AccessResult."""
+    result = data.result
+    total = len(result.councils)
+    keys = figure_keys(data)
+    venue_council = assign_councils(data.layers.venues, data.layers.councils)
+    assert len(data.council_ids) == 20
+    for council_id in [*data.council_ids, None]:
+        page = parse(render_html(data, council_id, "es"))
+        assert page.synthetic, council_id
+        assert page.images and all(src.startswith("data:image/png;base64,")
+                                   for src in page.images)
+        for key in keys:
+            area_value, area_text = page.figures[(key, "area")]
+            expected = result.area[key]
+            assert float(area_value) == pytest.approx(float(expected)), key
+            assert area_text == expected_text(key, float(expected), "es", total), key
+        if council_id is None:
+            assert page.h1 == "Acceso a la cultura: Parte Alta de Coquimbo"
+            ranked = result.councils.sort_values("gap_rank")["id"].tolist()
+            assert page.rows["council"] == ranked
+            assert sorted(page.rows["workshop"]) == sorted(data.layers.workshops["id"])
+            assert sorted(page.rows["venue"]) == sorted(data.layers.venues["id"])
+            continue
+        row = result.councils.set_index("id").loc[council_id]
+        for key in [*keys, "gap_rank"]:
+            value, text = page.figures[(key, "council")]
+            assert float(value) == pytest.approx(float(row[key])), (council_id, key)
+            assert text == expected_text(key, float(row[key]), "es", total), (council_id, key)
+        name = data.layers.councils.set_index("id").loc[council_id, "name"]
+        assert page.h1 == f"Acceso a la cultura: {name}"
+        invited = [w["id"] for _, w in data.layers.workshops.iterrows()
+                   if council_id in str(w["councils"]).split(";")]
+        assert sorted(page.rows["workshop"]) == sorted(invited)
+        inside = set(venue_council.loc[venue_council["council_id"] == council_id, "id"])
+        assert inside <= set(page.rows["venue"])
+        times = [float(t) for t in page.venue_times]
+        assert times == sorted(times)  # nearest first
+        outside = [v for v, t in zip(page.rows["venue"], times, strict=True) if v not in inside]
+        assert all(t <= data.threshold for v, t in zip(page.rows["venue"], times, strict=True)
+                   if v in outside)
+
+
+def test_english_report_uses_english_words_and_dot_decimals(data):
+    council_id = data.result.councils.sort_values("gap_rank")["id"].iloc[0]
+    page = parse(render_html(data, council_id, "en"))
+    row = data.result.councils.set_index("id").loc[council_id]
+    value, text = page.figures[("share_within_15min", "council")]
+    assert text == expected_text("share_within_15min", float(row["share_within_15min"]), "en",
+                                 20)
+    assert "," not in text
+    assert page.figures[("gap_rank", "council")][1] == "1 of 20"
+    assert page.h1.startswith("Access to culture: ")
+
+
+def test_suggested_sites_come_from_site_suggestion(data):
+    """Area: the sites of geo.siting; councils: sites for their own uncovered residents."""
+    cultural = analyse(data.layers, AccessParams(categories=CULTURAL_CATEGORIES),
+                       network=data.network)
+    far = cultural.demand[~(cultural.demand["time_min"] <= data.threshold)]
+    far_by_council = far.groupby("council_id")["residents"].sum()
+
+    html = render_html(data, None, "es")
+    page = parse(html)
+    assert page.rows["site"] == list(data.area_sites["candidate_id"])
+    for _, site in data.area_sites.iterrows():
+        assert f'data-value="{int(site["newly_covered"])}"' in html
+    assert float(page.figures[("uncovered_residents", "area")][0]) == far["residents"].sum()
+
+    with_sites = 0
+    for council_id in data.council_ids:
+        sites = data.council_sites(council_id)
+        html = render_html(data, council_id, "es")
+        page = parse(html)
+        assert page.rows["site"] == list(sites["candidate_id"]), council_id
+        uncovered = int(far_by_council.get(council_id, 0))
+        assert float(page.figures[("uncovered_residents", "council")][0]) == uncovered
+        assert sites["newly_covered"].sum() <= uncovered
+        if uncovered == 0:
+            assert len(sites) == 0 and "no se sugieren sitios" in html
+        with_sites += len(sites) > 0
+    worst = data.result.councils.sort_values("gap_rank")["id"].iloc[0]
+    assert len(data.council_sites(worst)) >= 1
+    assert with_sites >= 5
+
+
+def test_data_text_is_escaped_everywhere(data):
+    """A council and a venue named with markup show literally, in HTML and in the PDF CSS."""
+    layers = dataclasses.replace(data.layers)
+    councils = layers.councils.copy()
+    councils.loc[councils["id"] == "JV-01", "name"] = NASTY
+    venues = layers.venues.copy()
+    in_jv01 = assign_councils(venues, councils)
+    venue_id = in_jv01.loc[in_jv01["council_id"] == "JV-01", "id"].iloc[0]
+    venues.loc[venues["id"] == venue_id, "name"] = NASTY
+    manifest = dict(layers.manifest, notice_es='"; } body { display: none } </style><script>x')
+    layers = dataclasses.replace(layers, councils=councils, venues=venues, manifest=manifest)
+    nasty_data = ReportData.build(layers=layers, network=data.network, result=data.result)
+    html = render_html(nasty_data, "JV-01", "es")
+    assert "<b>x</b>" not in html
+    assert "</style><script>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &#34;Peñuelas&#34;" in html
+    page = parse(html)
+    assert page.h1 == f"Acceso a la cultura: {NASTY}"
+    assert venue_id in page.rows["venue"]
+    assert html.count("&lt;b&gt;x&lt;/b&gt;") >= 2  # title and the venue row
+    assert render_pdf(html).startswith(b"%PDF")
+
+
+def pdf_first_page_png(pdf: bytes, tmp_path: Path, stem: str) -> Path:
+    pdf_path = tmp_path / f"{stem}.pdf"
+    pdf_path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(pdf_path),
+                    str(tmp_path / stem)], check=True, capture_output=True)
+    pngs = sorted(tmp_path.glob(f"{stem}*.png"))
+    assert len(pngs) == 1
+    return pngs[0]
+
+
+def assert_not_blank(png: Path) -> None:
+    image = np.asarray(Image.open(png).convert("RGB"))
+    non_white = (image < 245).any(axis=2).mean()
+    colours = len(np.unique(image.reshape(-1, 3), axis=0))
+    assert non_white > 0.15, f"{png.name}: only {non_white:.1%} of the page is not white"
+    assert colours > 50, f"{png.name}: only {colours} colours"
+
+
+@needs_poppler
+def test_every_pdf_has_a_drawn_first_page_with_the_synthetic_notice(data, tmp_path):
+    """All 21 reports as PDF (Spanish; area also English): page 1 is not blank and says
+    SYNTHETIC, since a forwarded PDF travels without the web page around it."""
+    targets = [(cid, "es") for cid in data.council_ids] + [(None, "es"), (None, "en")]
+    for council_id, lang in targets:
+        stem = f"{council_id or AREA_ID}.{lang}"
+        pdf = render_pdf(render_html(data, council_id, lang))
+        assert pdf.startswith(b"%PDF")
+        assert_not_blank(pdf_first_page_png(pdf, tmp_path, stem))
+        if shutil.which("pdftotext"):
+            text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-", "-"], input=pdf,
+                                  capture_output=True, check=True).stdout.decode("utf-8")
+            label = "DATOS SINTÉTICOS" if lang == "es" else "SYNTHETIC DATA"
+            assert label in text, stem
+            if council_id is not None:
+                assert council_id in text
+
+
+def test_static_map_is_a_png_of_the_territory(data):
+    inputs = MapInput(councils=data.result.councils, venues=data.layers.venues,
+                      workshops=data.layers.workshops, demand=data.result.demand,
+                      sites=data.area_sites, threshold_min=data.threshold)
+    png = render_map(inputs, "JV-05", "es")
+    assert png.startswith(b"\x89PNG")
+    svg = render_map(inputs, None, "en", fmt="svg")
+    assert b"<svg" in svg[:500]
+    with pytest.raises(KeyError):
+        render_map(inputs, "JV-99", "es")
+
+
+def test_gap_classes_put_the_lowest_share_in_the_first_class():
+    shares = np.array([1.0, 0.5, 0.95, np.nan, 0.2, 0.99])
+    index, bins = gap_classes(shares, k=3)
+    assert index[3] == -1
+    assert index[4] == 0 and index[0] == len(bins) - 1
+    assert bins == sorted(bins) and bins[-1] == 1.0
+
+
+def test_number_formats_follow_the_language():
+    assert format_number(1234567.891, "es", 1) == "1.234.567,9"
+    assert format_number(1234567.891, "en", 1) == "1,234,567.9"
+    assert format_percent(0.125, "es") == "12,5\u00a0%"
+    assert format_percent(0.125, "en") == "12.5%"
+    assert format_minutes(7.26, "es") == "7,3\u00a0min"
+    assert format_minutes(7.26, "en") == "7.3\u00a0min"
+    assert format_number(float("nan"), "es") == "—"
+    assert format_number(-0.01, "es", 1) == "0,0"
+
+
+def test_cli_writes_linked_reports(tmp_path):
+    out = tmp_path / "reportes"
+    code = cli_main(["report", "--council", "JV-02", "--lang", "es,en", "--format", "html,pdf",
+                     "--out", str(out)])
+    assert code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["JV-02.en.html", "JV-02.en.pdf", "JV-02.es.html", "JV-02.es.pdf"]
+    page = parse((out / "JV-02.es.html").read_text("utf-8"))
+    assert "JV-02.en.html" in page.links and "JV-02.es.pdf" in page.links
+    for link in page.links:
+        assert (out / link).exists()
+    src = page.images[0]
+    assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG")
+    assert cli_main(["report", "--council", "JV-99", "--out", str(out)]) == 2
+
+
+def test_cli_area_report_links_only_to_written_files(tmp_path):
+    assert cli_main(["report", "--area", "--format", "html", "--out", str(tmp_path)]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == [f"{AREA_ID}.es.html"]
+    page = parse((tmp_path / f"{AREA_ID}.es.html").read_text("utf-8"))
+    assert page.links == []  # no PDF, no English, not all councils: nothing to link to
+
+
+def test_report_links_are_used_when_given(data):
+    links = ReportLinks(other_language="/x?lang=en", pdf="/x.pdf", downloads="/descargas",
+                        council_pattern="/reportes/{id}.html")
+    page = parse(render_html(data, None, "es", links))
+    assert {"/x?lang=en", "/x.pdf", "/descargas", "/reportes/JV-01.html"} <= set(page.links)
