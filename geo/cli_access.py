@@ -155,7 +155,10 @@ class Staging:
         self.names.append(name)
 
     def table(self, gdf: gpd.GeoDataFrame, name: str, with_geometry: bool) -> None:
-        frame = csv_frame(gdf) if with_geometry else csv_frame(gdf).drop(columns="wkt")
+        """CSV of the attributes; points get lon/lat columns, polygons none (use GeoJSON)."""
+        frame = csv_frame(gdf, "lonlat") if with_geometry else csv_frame(gdf, "wkt")
+        if not with_geometry:
+            frame = frame.drop(columns="wkt")
         frame.to_csv(self.dir / name, index=False, encoding="utf-8", lineterminator="\r\n")
         self.names.append(name)
 

@@ -83,7 +83,8 @@ class WalkNetwork:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         if not np.isfinite(pts).all():
             raise ValueError("snap: coordinates must be finite numbers (EPSG:32719 metres)")
-        dist, idx = self.tree.query(pts, k=1, workers=-1)
+        workers = -1 if len(pts) > 50_000 else 1  # threads only pay off on big batches
+        dist, idx = self.tree.query(pts, k=1, workers=workers)
         return idx.astype(np.int64), dist
 
     def _with_sources(self, source_nodes: np.ndarray, offsets: np.ndarray) -> sp.csr_matrix:
