@@ -8,6 +8,16 @@ walking distance. Walking time = distance / walking speed (default 4.5 km/h).
 Per council the result gives residents, venues, venues per 10,000 residents, the share of
 residents within 5/10/15/20 minutes, the population-weighted mean and 90th-percentile
 walking time, a two-step floating catchment (2SFCA) score and a gap rank (1 = worst).
+
+- ``sfca_score``: per demand point A_i x 10,000 (see :func:`sfca_scores`: venues per 10,000
+  residents within ``sfca_catchment_min``, each venue shared among all who can reach it);
+  per council and for the area, the residents-weighted mean of the points' scores.
+- ``gap_rank``: 1 = worst; lowest share within ``threshold_min`` first, then longer mean
+  walking time, then council id (see :func:`gap_ranks`).
+- ``p90_time_min``: the lower weighted 90th percentile (:func:`weighted_quantile`).
+- Categories not counted (``AccessParams.categories``) still get their own
+  ``time_min_<category>`` and ``venues_<category>`` columns; they only leave the overall
+  figures (nearest venue, shares, means, 2SFCA, ``venues_total``, ``venues_per_10k``).
 """
 
 from __future__ import annotations
@@ -179,7 +189,9 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(v[order][min(k, len(v) - 1)])
 
 
-def summarise(times: np.ndarray, residents: np.ndarray, sfca: np.ndarray, params: AccessParams):
+def summarise(
+    times: np.ndarray, residents: np.ndarray, sfca: np.ndarray, params: AccessParams
+) -> dict[str, float]:
     """Residents-weighted figures of one group of demand points (a council or the area)."""
     total = float(residents.sum())
     out: dict[str, float] = {"residents": total}
