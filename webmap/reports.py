@@ -35,6 +35,7 @@ from webmap.static_map import MapInput, data_uri, render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 AREA_ID = "parte-alta"  # the whole-area report's name in URLs and file names
+MIN_VENUES_LISTED = 5  # a council report always lists at least its nearest venues
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -228,7 +229,8 @@ def _venue_council(layers: Layers) -> pd.Series:
 
 
 def council_venues(data: ReportData, council_id: str, lang: str) -> list[dict[str, Any]]:
-    """Venues inside the council or within the threshold, timed from its representative point."""
+    """Venues inside the council, within the threshold or among the nearest few, timed from
+    the council's representative point, nearest first."""
     councils = data.layers.councils
     polygon = councils[councils["id"] == council_id].to_crs(METRIC_CRS).geometry.iloc[0]
     point = gpd.GeoSeries([polygon.representative_point()], crs=METRIC_CRS).to_crs(4326).iloc[0]
@@ -236,10 +238,10 @@ def council_venues(data: ReportData, council_id: str, lang: str) -> list[dict[st
     where = _venue_council(data.layers)
     address = data.layers.venues.set_index("id")["address"]
     rows = []
-    for _, row in found.iterrows():
+    for position, (_, row) in enumerate(found.iterrows()):
         inside = where.get(row["id"]) == council_id
         time = row["time_min"]
-        if not inside and not (time <= data.threshold):
+        if not inside and not (time <= data.threshold) and position >= MIN_VENUES_LISTED:
             continue
         rows.append({
             "id": row["id"], "name": row["name"], "category": category_label(row["category"], lang),
@@ -369,6 +371,7 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "speed": format_number(params.walking_speed_kmh, lang, 1),
         "catchment": f"{params.sfca_catchment_min:g}",
         "k": data.sites_k,
+        "nearest": MIN_VENUES_LISTED,
         "area_summary": translate(
             "report.area_summary", lang, councils=len(result.councils),
             residents=format_number(area.get("residents"), lang),

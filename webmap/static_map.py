@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from geo import METRIC_CRS
 from geo.schema import CATEGORIES, NETWORK_OSM
@@ -108,6 +108,8 @@ def _scale_bar(ax, lang: str) -> None:
     length = _nice_length(x1 - x0)
     bx, by = x0 + 0.04 * (x1 - x0), y0 + 0.05 * (y1 - y0)
     h = 0.012 * (y1 - y0)
+    ax.add_patch(Rectangle((bx - 0.015 * (x1 - x0), by - 4.5 * h), length + 0.03 * (x1 - x0),
+                           9.5 * h, facecolor="white", edgecolor="none", alpha=0.85, zorder=8.5))
     ax.fill([bx, bx + length / 2, bx + length / 2, bx], [by, by, by + h, by + h], "k", zorder=9)
     ax.fill([bx + length / 2, bx + length, bx + length, bx + length / 2],
             [by, by, by + h, by + h], facecolor="white", edgecolor="k", lw=0.8, zorder=9)
@@ -143,8 +145,12 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
             raise KeyError(focus_id)
         xmin, ymin, xmax, ymax = focus.total_bounds
         pad = max(350.0, 0.25 * max(xmax - xmin, ymax - ymin))
+        if data.sites is not None and len(data.sites):  # the council's sites stay in view
+            sx0, sy0, sx1, sy1 = data.sites.to_crs(METRIC_CRS).total_bounds
+            xmin, ymin = min(xmin, sx0 - 100), min(ymin, sy0 - 100)
+            xmax, ymax = max(xmax, sx1 + 100), max(ymax, sy1 + 100)
     xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
-    # fill the axes box (0.8 x 1 of a 7.2 x 5.6 figure) without distorting metres
+    # fill the axes box (MAP_WIDTH x 1 of a 7.2 x 5.6 figure) without distorting metres
     box_ratio = (MAP_WIDTH * 7.2) / 5.6
     cx, cy, w, h = (xmin + xmax) / 2, (ymin + ymax) / 2, xmax - xmin, ymax - ymin
     if w / h < box_ratio:
