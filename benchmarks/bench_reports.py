@@ -1,0 +1,55 @@
+"""How long the reports and downloads take on the shipped data (prints figures, asserts nothing).
+
+Run: ``.venv/bin/python benchmarks/bench_reports.py``
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from geo.export import FORMATS, LAYER_NAMES, LayerSource, export_layers
+from webmap.reports import ReportData, render_html, render_pdf
+
+
+def main() -> None:
+    warnings.simplefilter("ignore", DeprecationWarning)  # pulp 3 -> 4 notices
+    t0 = time.perf_counter()
+    data = ReportData.build()
+    build_s = time.perf_counter() - t0
+    print(f"load layers + network + analysis + area sites: {build_s:.2f} s")
+
+    targets = [*data.council_ids, None]
+    for lang in ("es", "en"):
+        html_s, pdf_s, sizes = [], [], []
+        t_lang = time.perf_counter()
+        for target in targets:
+            t = time.perf_counter()
+            html = render_html(data, target, lang)
+            html_s.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            pdf = render_pdf(html)
+            pdf_s.append(time.perf_counter() - t)
+            sizes.append((len(html), len(pdf)))
+        total = time.perf_counter() - t_lang
+        print(f"[{lang}] {len(targets)} reports, HTML+PDF: {total:.1f} s total; "
+              f"HTML median {statistics.median(html_s):.2f} s (max {max(html_s):.2f}, "
+              f"first includes map + sites); PDF median {statistics.median(pdf_s):.2f} s "
+              f"(max {max(pdf_s):.2f}); HTML {statistics.median(s[0] for s in sizes) / 1024:.0f} "
+              f"KB, PDF {statistics.median(s[1] for s in sizes) / 1024:.0f} KB (median)")
+
+    source = LayerSource.from_parts(data.layers, data.network, data.result, data.area_sites)
+    with tempfile.TemporaryDirectory() as tmp:
+        for fmt in FORMATS:
+            t = time.perf_counter()
+            done = export_layers(LAYER_NAMES, fmt, Path(tmp), source.get)
+            size = sum(d.path.stat().st_size for d in done) / 1024
+            print(f"export all {len(done)} layers as {fmt}: {time.perf_counter() - t:.2f} s, "
+                  f"{size:.0f} KB")
+
+
+if __name__ == "__main__":
+    main()
