@@ -38,6 +38,7 @@ class MapParts:
     html: str
     script: str
     map_name: str
+    control_name: str
     layer_names: dict[str, str]  # our layer id -> folium JS variable
     gap_legend: list[dict[str, str]]
     density_legend: list[dict[str, str]]
@@ -155,7 +156,7 @@ def build_map(store: MapStore, lang: str) -> MapParts:
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=14,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # added by map.js, metric only
         # Without a tile layer Leaflet has no zoom limits, and MarkerCluster needs maxZoom.
         minZoom=12,
         maxZoom=19,
@@ -228,7 +229,8 @@ def build_map(store: MapStore, lang: str) -> MapParts:
     )
     workshops.add_to(fmap)
 
-    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    control = folium.LayerControl(collapsed=False, position="topright")
+    control.add_to(fmap)
 
     root = fmap.get_root()
     root.render()
@@ -238,6 +240,7 @@ def build_map(store: MapStore, lang: str) -> MapParts:
         html=root.html.render(),
         script=root.script.render(),
         map_name=fmap.get_name(),
+        control_name=control.get_name(),
         layer_names={
             "streets": streets.get_name(),
             "population": population.get_name(),

@@ -106,7 +106,21 @@
     }, {maxWidth: 280});
   }
 
-  function ready(map, layers) {
+  /* On phones the open layer list would hide the map: fold it behind its button. */
+  function foldOnPhones(map, control) {
+    if (!control || !window.matchMedia("(max-width: 599px)").matches) { return; }
+    control.collapse();
+    var link = control.getContainer().querySelector(".leaflet-control-layers-toggle");
+    L.DomEvent.on(link, "click", function (e) {
+      L.DomEvent.preventDefault(e);
+      control.expand();
+    });
+    map.on("click", function () { control.collapse(); });
+  }
+
+  function ready(map, layers, control) {
+    L.control.scale({imperial: false}).addTo(map);
+    foldOnPhones(map, control);
     var byLayer = {};
     Object.keys(layers).forEach(function (key) { byLayer[L.stamp(layers[key])] = key; });
     function toggleLegend(event, shown) {
@@ -118,6 +132,7 @@
     map.on("overlayremove", function (e) { toggleLegend(e, false); });
     window.culturamap.map = map;
     window.culturamap.layers = layers;
+    window.culturamap.control = control;
     document.body.dataset.mapReady = "1";
   }
 

@@ -12,7 +12,7 @@
   var origin = null;
   var requestSeq = 0;
 
-  var map = L.map("nearby-map", {zoomControl: true, minZoom: 12, maxZoom: 19});
+  var map = L.map("nearby-map", {zoomControl: true, minZoom: 12, maxZoom: 19, zoomSnap: 0.5});
   map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
   L.control.scale({imperial: false}).addTo(map);
   L.geoJSON(data.streets, {
@@ -33,6 +33,7 @@
   function setStatus(text, isError) {
     statusNode.textContent = text;
     statusNode.classList.toggle("error", Boolean(isError));
+    if (isError && statusNode.scrollIntoView) { statusNode.scrollIntoView({block: "nearest"}); }
   }
 
   function inside(lat, lon) {
