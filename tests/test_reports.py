@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import math
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -24,6 +25,7 @@ from webmap.reports import (
     AREA_ID,
     MIN_VENUES_LISTED,
     ReportData,
+    ReportError,
     ReportLinks,
     render_html,
     render_pdf,
@@ -141,7 +143,9 @@ def test_every_report_renders_with_the_analysis_figures(data):
     venue_council = assign_councils(data.layers.venues, data.layers.councils)
     assert len(data.council_ids) == 20
     for council_id in [*data.council_ids, None]:
-        page = parse(render_html(data, council_id, "es"))
+        html = render_html(data, council_id, "es")
+        assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:|//|file:)""", html)
+        page = parse(html)
         assert page.synthetic, council_id
         assert page.images and all(src.startswith("data:image/png;base64,")
                                    for src in page.images)
@@ -241,6 +245,14 @@ def test_data_text_is_escaped_everywhere(data):
     assert venue_id in page.rows["venue"]
     assert html.count("&lt;b&gt;x&lt;/b&gt;") >= 2  # title and the venue row
     assert render_pdf(html).startswith(b"%PDF")
+
+
+def test_pdf_refuses_any_external_reference():
+    """The PDF is printed offline: a fetch of anything but a data URI is an error."""
+    with pytest.raises(ReportError, match="external resource"):
+        render_pdf('<p>x</p><img src="http://192.0.2.1/x.png">')
+    with pytest.raises(ReportError, match="external resource"):
+        render_pdf('<link rel="stylesheet" href="file:///etc/hostname"><p>x</p>')
 
 
 def pdf_first_page_png(pdf: bytes, tmp_path: Path, stem: str) -> Path:

@@ -60,6 +60,10 @@ def _css_string(value: object) -> Markup:
 _env.filters["css_string"] = _css_string
 
 
+class ReportError(ValueError):
+    """A report cannot be produced (e.g. the page refers to something outside itself)."""
+
+
 @dataclass
 class ReportData:
     """Everything the reports read, computed once and shared by all of them."""
@@ -403,4 +407,7 @@ def render_pdf(html: str) -> bytes:
                 raise FatalURLFetchingError(f"report refers to an external resource: {url}")
             return super().fetch(url, headers)
 
-    return HTML(string=html, url_fetcher=DataOnlyFetcher()).write_pdf()
+    try:
+        return HTML(string=html, url_fetcher=DataOnlyFetcher()).write_pdf()
+    except FatalURLFetchingError as exc:  # a BaseException in WeasyPrint: make it an error
+        raise ReportError(str(exc)) from exc
