@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import geopandas as gpd
 import pytest
 
+from geo.cli import main as cli_main
 from geo.export import FORMATS, LAYER_NAMES
 from geo.layers import load_all
 from webmap.app import create_app
@@ -158,6 +159,14 @@ def test_csv_download_matches_the_geojson_download(client, tmp_path):
     for _, row in geojson.iterrows():
         assert float(by_id[row["id"]]["share_within_15min"]) == pytest.approx(
             row["share_within_15min"])
+
+
+def test_web_download_equals_cli_export(client, tmp_path):
+    """The web and the CLI share one writer: the same layer gives the same bytes."""
+    assert cli_main(["export", "--layer", "venues", "--format", "csv",
+                     "--out", str(tmp_path)]) == 0
+    web = client.get("/descargas/venues.csv").data
+    assert web == (tmp_path / "venues.csv").read_bytes()
 
 
 def test_map_page_links_to_reports_and_downloads(app, client):

@@ -129,6 +129,7 @@ def report(name: str, fmt: str) -> Response:
         other_language=url_for(".report", name=name, fmt="html", lang=other),
         pdf=url_for(".report", name=name, fmt="pdf", lang=lang),
         downloads=url_for(".downloads", lang=lang),
+        map=_map_url(),
         council_pattern=url_for(".report", name="__ID__", fmt="html", lang=lang)
         .replace("__ID__", "{id}"),
     )

@@ -147,6 +147,7 @@ class ReportLinks:
     pdf: str | None = None
     downloads: str | None = None
     council_pattern: str | None = None  # e.g. "/reportes/{id}.html?lang=es"
+    map: str | None = None  # the web map, when served
 
 
 # --- figures ---------------------------------------------------------------------------

@@ -150,6 +150,7 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
             xmin, ymin = min(xmin, sx0 - 100), min(ymin, sy0 - 100)
             xmax, ymax = max(xmax, sx1 + 100), max(ymax, sy1 + 100)
     xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
+    ymin -= 0.10 * (ymax - ymin)  # a strip below the data for the scale bar
     # fill the axes box (MAP_WIDTH x 1 of a 7.2 x 5.6 figure) without distorting metres
     box_ratio = (MAP_WIDTH * 7.2) / 5.6
     cx, cy, w, h = (xmin + xmax) / 2, (ymin + ymax) / 2, xmax - xmin, ymax - ymin
