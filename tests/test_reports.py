@@ -351,3 +351,18 @@ def test_report_links_are_used_when_given(data):
                         council_pattern="/reportes/{id}.html")
     page = parse(render_html(data, None, "es", links))
     assert {"/x?lang=en", "/x.pdf", "/descargas", "/reportes/JV-01.html"} <= set(page.links)
+
+
+def test_council_without_residents_still_gets_a_report(data):
+    """Blocks of one council missing (e.g. census not yet joined): figures show a dash or
+    zero, no site is suggested, and the report and its PDF still render."""
+    blocks = assign_councils(data.layers.population, data.layers.councils)
+    kept = data.layers.population[blocks["council_id"].to_numpy() != "JV-01"]
+    layers = dataclasses.replace(data.layers, population=kept)
+    empty = ReportData.build(layers=layers, network=data.network)
+    html = render_html(empty, "JV-01", "es")
+    page = parse(html)
+    assert page.figures[("residents", "council")][1] in ("0", "—")
+    assert page.figures[("share_within_15min", "council")][1] == "—"
+    assert page.rows["site"] == []
+    assert render_pdf(html).startswith(b"%PDF")

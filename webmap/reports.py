@@ -117,9 +117,13 @@ class ReportData:
 
             base = self.siting_result
             demand = base.demand[base.demand["council_id"] == council_id]
-            own = dataclasses.replace(base, demand=demand)
-            self._council_sites[council_id] = suggest_sites(own, self.layers, self.network,
-                                                            k=self.sites_k)
+            if demand.empty:  # a council without residents has nobody to bring closer
+                sites = self.area_sites.iloc[0:0].copy()
+                sites.attrs = {"uncovered_residents": 0}
+            else:
+                own = dataclasses.replace(base, demand=demand)
+                sites = suggest_sites(own, self.layers, self.network, k=self.sites_k)
+            self._council_sites[council_id] = sites
         return self._council_sites[council_id]
 
     def map_uri(self, council_id: str | None, lang: str) -> str:
