@@ -366,3 +366,26 @@ def test_council_without_residents_still_gets_a_report(data):
     assert page.figures[("share_within_15min", "council")][1] == "—"
     assert page.rows["site"] == []
     assert render_pdf(html).startswith(b"%PDF")
+
+
+def test_every_report_string_exists_in_both_languages_with_the_same_placeholders():
+    import json
+
+    webmap = Path(__file__).resolve().parents[1] / "webmap"
+    es = json.loads((webmap / "translations" / "report.es.json").read_text("utf-8"))
+    en = json.loads((webmap / "translations" / "report.en.json").read_text("utf-8"))
+    assert set(es) == set(en)
+    for key in es:
+        assert set(re.findall(r"\{\w+\}", es[key])) == set(re.findall(r"\{\w+\}", en[key])), key
+    used: set[str] = set()
+    for name in ("report.html", "report_base.html", "downloads.html"):
+        text = (webmap / "templates" / name).read_text("utf-8")
+        used |= set(re.findall(r"""t\(\s*['"](report\.[a-z_.]+)['"]""", text))
+    for name in ("reports.py", "static_map.py", "report_routes.py", "report_format.py"):
+        text = (webmap / name).read_text("utf-8")
+        used |= set(re.findall(r"""translate\(\s*['"](report\.[a-z_.]+)['"]""", text))
+    used = {key for key in used if not key.endswith(".")}  # 'report.layer.' ~ name: below
+    assert len(used) > 60
+    assert used <= set(es), used - set(es)
+    for layer in ("councils", "venues", "workshops", "population", "network"):
+        assert f"report.layer.{layer}" in es  # sources table labels manifest layers
