@@ -141,3 +141,21 @@ def test_every_result_layer_exports(tmp_path):
     assert demand["residents"].sum() == source.result.demand["residents"].sum()
     sites = gpd.read_file(tmp_path / "sites.gpkg")
     assert list(sites["candidate_id"]) == list(source.sites["candidate_id"])
+
+
+def test_cli_exports_all_layers_as_csv(tmp_path):
+    pytest.importorskip("geo.siting")
+    assert cli_main(["export", "--layer", "all", "--format", "csv", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.csv" for n in LAYER_NAMES)
+    with (tmp_path / "population.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert sum(int(r["residents"]) for r in rows) == load_all().population["residents"].sum()
+    assert all(r["wkt"].startswith(("POLYGON", "MULTIPOLYGON")) for r in rows)
+
+
+def test_cli_export_reports_bad_data_dir(tmp_path, capsys):
+    code = cli_main(["export", "--layer", "venues", "--format", "csv", "--out", str(tmp_path),
+                     "--data-dir", str(tmp_path / "missing")])
+    assert code == 1
+    assert "culturamap export:" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
