@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from html.parser import HTMLParser
 
 import geopandas as gpd
@@ -169,11 +170,15 @@ def test_web_download_equals_cli_export(client, tmp_path):
     assert web == (tmp_path / "venues.csv").read_bytes()
 
 
-def test_map_page_links_to_reports_and_downloads(app, client):
-    """Issue 5 point 3: once the app factory registers the blueprint, the map links to it."""
+def test_map_page_links_to_reports_and_downloads(app):
+    """Issue 5 point 3: once the app factory registers the blueprint, the map links to the
+    downloads page and to each council's report (in the page or in its own scripts)."""
     fresh = create_app({"CACHE_DIR": app.config["CACHE_DIR"]})
     if "reports" not in fresh.blueprints:
         pytest.skip("webmap.app.create_app does not register reports_bp yet")
-    page = fresh.test_client().get("/?lang=es").data.decode("utf-8")
-    assert "/descargas" in page
-    assert "/reportes/" in page
+    client = fresh.test_client()
+    page = client.get("/?lang=es").data.decode("utf-8")
+    scripts = re.findall(r"""<script[^>]+src=["'](/[^"']+)["']""", page)
+    text = page + "".join(client.get(src).data.decode("utf-8") for src in scripts)
+    assert "/descargas" in text
+    assert "/reportes/" in text
