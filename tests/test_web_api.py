@@ -269,6 +269,12 @@ def test_council_list(client):
     assert all(not math.isnan(c["lon"]) for c in body["councils"])
 
 
+def test_json_apis_are_readable_from_other_sites(client):
+    for url in ("/collections/venues/items", "/api/nearest?lat=-29.98&lon=-71.32", "/ogc"):
+        assert client.get(url).headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/cerca").headers
+
+
 def test_unknown_api_paths_and_methods(client):
     error_of(client.get("/api/unknown"), 404)
     body = error_of(client.post("/api/nearest?lat=-29.98&lon=-71.32"), 405)

@@ -122,3 +122,21 @@ def test_serve_command_rejects_bad_settings(tmp_path):
     )
     assert result.returncode == 2
     assert "default_language" in result.stderr
+
+
+def test_walking_speed_and_tile_settings(tmp_path):
+    slow = app_for(DATA_DIR, tmp_path / "cache", WALKING_SPEED_KMH=3.0).test_client()
+    normal = app_for(DATA_DIR, tmp_path / "cache",
+                     TILE_URL="https://tile.example.org/{z}/{x}/{y}.png").test_client()
+    query = "/api/nearest?lat=-29.9805&lon=-71.324&limit=3"
+    slow_first = slow.get(query).get_json()["results"][0]
+    normal_first = normal.get(query).get_json()["results"][0]
+    assert slow_first["dist_m"] == normal_first["dist_m"]
+    assert slow_first["time_min"] == pytest.approx(normal_first["dist_m"] / 50, abs=0.06)
+    assert normal_first["time_min"] == pytest.approx(normal_first["dist_m"] / 75, abs=0.06)
+    # an online tile layer only when configured
+    page = normal.get("/").get_data(as_text=True)
+    assert "tile.example.org" in page
+    label = "Mapa base en línea"
+    assert label in page or json.dumps(label)[1:-1] in page  # folium writes \u escapes
+    assert "tile.example.org" not in slow.get("/").get_data(as_text=True)

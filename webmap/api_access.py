@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from geo.schema import CATEGORIES
-from webmap.errors import ApiError, bad_request, not_found
+from webmap.errors import bad_request, not_found
 from webmap.store import MapStore, _clean
 
 bp = Blueprint("access", __name__, url_prefix="/api")
@@ -75,8 +75,6 @@ def nearest() -> Response:
     minx, miny, maxx, maxy = store.extent
     if not (minx <= lon <= maxx and miny <= lat <= maxy):
         raise bad_request("outside_area")
-    if store.nearest_index is None:
-        raise ApiError(503, "access_unavailable")
     table = store.nearest_index.query(lon, lat, categories=categories, limit=limit)
     results = [
         {

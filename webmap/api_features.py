@@ -24,7 +24,6 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 COLLECTION_IDS = ("councils", "venues", "workshops", "population")

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from geo import METRIC_CRS, WEB_CRS
 from webmap import errors, language
@@ -53,6 +53,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     language.init_app(app)
     errors.init_app(app)
+
+    @app.after_request
+    def _open_data_to_other_sites(response: Response) -> Response:
+        """The JSON APIs are open data: let other web tools (and QGIS web clients) read them."""
+        if response.mimetype in ("application/json", "application/geo+json"):
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        return response
 
     from webmap import api_access, api_features, pages
 

@@ -7,6 +7,7 @@ strings. All scripts and styles are served from /static (no CDN, no tiles by def
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -234,9 +235,11 @@ def build_map(store: MapStore, lang: str) -> MapParts:
 
     root = fmap.get_root()
     root.render()
+    # folium's viewport tag forbids zooming the page (bad for low vision); base.html has ours
+    header = re.sub(r'<meta name="viewport"[^>]*>', "", root.header.render())
     pct = 100.0
     return MapParts(
-        header=root.header.render(),
+        header=header,
         html=root.html.render(),
         script=root.script.render(),
         map_name=fmap.get_name(),

@@ -87,7 +87,6 @@ def index() -> Response | str:
             "map.html",
             parts=parts,
             area_share=None if share is None else round(float(share) * 100),
-            access_available=store.access_available,
             **_common(store),
         )
 
@@ -137,7 +136,6 @@ def about() -> str:
         "about.html",
         manifest_layers=store.layers.manifest.get("layers", {}),
         params=store.settings,
-        access_available=store.access_available,
         **_common(store),
     )
 

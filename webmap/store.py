@@ -6,7 +6,7 @@ seconds; requests must take milliseconds, so all of it happens here, before serv
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,11 +15,17 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo import METRIC_CRS
+from geo.access import (
+    AccessParams,
+    AccessResult,
+    NearestIndex,
+    analyse,
+    build_nearest_index,
+)
+from geo.access import share_column as access_share_column
 from geo.layers import Layers, load_all
+from geo.network import load_network
 from geo.schema import CATEGORIES
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,8 +36,7 @@ class MapStore:
     settings: dict[str, Any]
     councils: gpd.GeoDataFrame  # council figures (EPSG:4326), one row per council
     area: dict[str, Any]  # the same figures for the whole of Parte Alta
-    access_available: bool
-    nearest_index: Any = None  # geo.access.NearestIndex once geo.access is available
+    nearest_index: NearestIndex
     extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon/lat box served
     cache: dict[str, Any] = field(default_factory=dict)  # rendered pages, GeoJSON...
 
@@ -56,10 +61,6 @@ class MapStore:
 
 def share_column(threshold_min: float) -> str:
     """Name of the council column with the share of residents within the threshold."""
-    try:
-        from geo.access import share_column as access_share_column
-    except ImportError:
-        return f"share_within_{threshold_min:g}min"
     return access_share_column(threshold_min)
 
 
@@ -90,38 +91,16 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
     }
 
 
-def _figures_without_access(layers: Layers) -> gpd.GeoDataFrame:
-    """Residents and venue counts by council when the access analysis is unavailable."""
-    councils = layers.councils[["id", "name", "population", "geometry"]].copy()
-    councils = councils.rename(columns={"population": "residents"})
-    councils["area_km2"] = councils.geometry.to_crs(METRIC_CRS).area / 1e6
-    joined = gpd.sjoin(layers.venues, councils[["id", "geometry"]], predicate="within")
-    counts = joined.groupby(["id_right", "category"]).size().unstack(fill_value=0)
-    for cat in CATEGORIES:
-        col = counts[cat] if cat in counts.columns else pd.Series(dtype=int)
-        councils[f"venues_{cat}"] = councils["id"].map(col).fillna(0).astype(int)
-    councils["venues_total"] = councils[[f"venues_{c}" for c in CATEGORIES]].sum(axis=1)
-    return councils
-
-
-def _run_access(layers: Layers, settings: dict[str, Any]) -> tuple[Any, Any] | None:
-    """(AccessResult, NearestIndex), or None while geo.access is not there yet."""
-    try:
-        from geo.access import AccessParams, analyse, build_nearest_index
-        from geo.network import load_network
-    except ImportError as exc:
-        log.warning("access analysis unavailable (%s): councils are shown without shading", exc)
-        return None
+def _run_access(layers: Layers, settings: dict[str, Any]) -> tuple[AccessResult, NearestIndex]:
+    """The access analysis and the nearest-venue index, with the configured speed/threshold."""
     data_dir = Path(settings["DATA_DIR"])
     cache_dir = Path(settings["CACHE_DIR"])
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # a read-only place only loses the network cache
+        cache_dir.mkdir(parents=True, exist_ok=True)
     network = load_network(data_dir / "network" / "parte_alta.osm", cache_dir=cache_dir)
-    threshold = float(settings["THRESHOLD_MIN"])
-    defaults = AccessParams()
     params = AccessParams(
         walking_speed_kmh=float(settings["WALKING_SPEED_KMH"]),
-        threshold_min=threshold,
-        thresholds_min=tuple(sorted({*defaults.thresholds_min, threshold})),
+        threshold_min=float(settings["THRESHOLD_MIN"]),
     )
     result = analyse(layers, params, network=network)
     index = build_nearest_index(network, layers.venues, params.walking_speed_kmh)
@@ -130,20 +109,14 @@ def _run_access(layers: Layers, settings: dict[str, Any]) -> tuple[Any, Any] | N
 
 def build_store(settings: dict[str, Any]) -> MapStore:
     layers = load_all(settings["DATA_DIR"])
-    computed = _run_access(layers, settings)
-    if computed is None:
-        councils, area, index = _figures_without_access(layers), {}, None
-    else:
-        result, index = computed
-        councils, area = result.councils, dict(result.area)
+    result, index = _run_access(layers, settings)
     minx, miny, maxx, maxy = layers.councils.total_bounds
     pad = 0.01  # ~1 km: people just outside the border still get an answer
     return MapStore(
         layers=layers,
         settings=settings,
-        councils=councils,
-        area=area,
-        access_available=computed is not None,
+        councils=result.councils,
+        area=dict(result.area),
         nearest_index=index,
         extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
     )
