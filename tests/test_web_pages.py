@@ -38,6 +38,7 @@ def test_pages_default_to_spanish_with_banner_and_switcher(client, path):
     assert html_lang(page) == "es-CL"
     assert MANIFEST["notice_es"] in page
     assert f'href="{path}?lang=en"' in page  # the language switcher
+    assert 'href="/descargas?lang=es"' in page  # reports and downloads (issue 5)
 
 
 @pytest.mark.parametrize("path", PAGES)

@@ -43,6 +43,17 @@ def prepare(settings: dict[str, Any]) -> MapStore:
     return store
 
 
+def _register_reports(app: Flask) -> None:
+    """Reports and downloads (issue 5) live in their own blueprint, when it is there."""
+    try:
+        from webmap.report_routes import reports_bp
+    except ModuleNotFoundError as exc:
+        if exc.name != "webmap.report_routes":
+            raise
+        return
+    app.register_blueprint(reports_bp)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     app = Flask(__name__)
@@ -66,5 +77,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api_features.bp)
     app.register_blueprint(api_access.bp)
+    _register_reports(app)
     log.info("culturamap ready: data from %s", settings["DATA_DIR"])
     return app

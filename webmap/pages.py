@@ -51,6 +51,14 @@ def _common(store: MapStore) -> dict[str, Any]:
             "categories": list(CATEGORIES),
             "static": url_for("static", filename=""),
             "lang": lang,
+            # council reports (webmap.report_routes); {id} is filled in by map.js
+            "report_url": (
+                url_for("reports.report", name="__ID__", fmt="html", lang=lang).replace(
+                    "__ID__", "{id}"
+                )
+                if "reports" in current_app.blueprints
+                else None
+            ),
         },
     }
 
@@ -147,4 +155,8 @@ def lang_switch_url(lang: str) -> str:
 
 @bp.app_context_processor
 def _switcher() -> dict[str, Any]:
-    return {"lang_switch_url": lang_switch_url, "tr": t}
+    return {
+        "lang_switch_url": lang_switch_url,
+        "tr": t,
+        "has_reports": "reports" in current_app.blueprints,
+    }

@@ -24,7 +24,7 @@ from geo.access import (
 )
 from geo.access import share_column as access_share_column
 from geo.layers import Layers, load_all
-from geo.network import load_network
+from geo.network import WalkNetwork, load_network
 from geo.schema import CATEGORIES
 
 
@@ -37,6 +37,8 @@ class MapStore:
     councils: gpd.GeoDataFrame  # council figures (EPSG:4326), one row per council
     area: dict[str, Any]  # the same figures for the whole of Parte Alta
     nearest_index: NearestIndex
+    result: AccessResult | None = None  # kept for the reports (webmap.report_routes)
+    network: WalkNetwork | None = None
     extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon/lat box served
     cache: dict[str, Any] = field(default_factory=dict)  # rendered pages, GeoJSON...
 
@@ -91,7 +93,9 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
     }
 
 
-def _run_access(layers: Layers, settings: dict[str, Any]) -> tuple[AccessResult, NearestIndex]:
+def _run_access(
+    layers: Layers, settings: dict[str, Any]
+) -> tuple[AccessResult, NearestIndex, WalkNetwork]:
     """The access analysis and the nearest-venue index, with the configured speed/threshold."""
     data_dir = Path(settings["DATA_DIR"])
     cache_dir = Path(settings["CACHE_DIR"])
@@ -104,12 +108,12 @@ def _run_access(layers: Layers, settings: dict[str, Any]) -> tuple[AccessResult,
     )
     result = analyse(layers, params, network=network)
     index = build_nearest_index(network, layers.venues, params.walking_speed_kmh)
-    return result, index
+    return result, index, network
 
 
 def build_store(settings: dict[str, Any]) -> MapStore:
     layers = load_all(settings["DATA_DIR"])
-    result, index = _run_access(layers, settings)
+    result, index, network = _run_access(layers, settings)
     minx, miny, maxx, maxy = layers.councils.total_bounds
     pad = 0.01  # ~1 km: people just outside the border still get an answer
     return MapStore(
@@ -118,5 +122,7 @@ def build_store(settings: dict[str, Any]) -> MapStore:
         councils=result.councils,
         area=dict(result.area),
         nearest_index=index,
+        result=result,
+        network=network,
         extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
     )

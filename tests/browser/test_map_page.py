@@ -90,6 +90,8 @@ def test_clicking_a_council_opens_its_figures(make_page, base_url):
     assert f"Residentes\n{residents}" in text or f"Residentes\t{residents}" in text
     assert f"{council['gap_rank']} de 20" in text
     assert f"{round(council['share_within_threshold'] * 100)} %" in text
+    report = popup.locator("a.report-link")
+    assert report.get_attribute("href") == "/reportes/JV-05.html?lang=es"
     w.shot("map_council_popup")
     w.assert_clean()
 

@@ -24,6 +24,12 @@
     if (!list.firstChild) { list.appendChild(c.el("li", {}, [c.tr("js.no_venues")])); }
     var rank = p.gap_rank === null || p.gap_rank === undefined ? c.tr("js.no_data") :
       c.tr("js.rank_of", {rank: c.num(p.gap_rank), total: c.num(c.config.councils)});
+    var report = null;
+    if (c.config.report_url) {
+      report = c.el("a", {className: "report-link",
+        href: c.config.report_url.replace("{id}", encodeURIComponent(p.id))},
+        [c.tr("js.council_report")]);
+    }
     return c.el("div", {className: "popup council-popup"}, [
       c.el("h3", {}, [p.name]),
       c.el("dl", {}, [
@@ -35,7 +41,8 @@
         row(c.tr("js.gap_rank"), rank),
         row(c.tr("js.venues_total"), c.num(p.venues_total))
       ]),
-      list
+      list,
+      report
     ]);
   }
 
