@@ -80,11 +80,13 @@ def _prefers_json() -> bool:
 
 
 @bp.get("/")
-def index() -> Response | str:
+def index() -> Response:
     if _prefers_json():  # QGIS and other OGC API clients get the landing page
         from webmap.api_features import landing_page
 
-        return landing_page()
+        response = landing_page()
+        response.vary.add("Accept")
+        return response
     store = _store()
 
     def render() -> str:
@@ -98,7 +100,9 @@ def index() -> Response | str:
             **_common(store),
         )
 
-    return _cached(("map", request.path, g.lang), render)
+    response = Response(_cached(("map", request.path, g.lang), render), mimetype="text/html")
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/cerca")

@@ -187,3 +187,21 @@ def test_main_map_on_a_phone(make_page, base_url):
     assert page.locator(INTERACTIVE_PATHS).count() == 634 + 20
     w.shot("map_phone_layers")
     w.assert_clean()
+
+
+def test_clicking_a_workshop_shows_when_where_and_who(make_page, base_url):
+    workshop = get_json(f"{base_url}/collections/workshops/items/T-2")
+    props = workshop["properties"]
+    venue = get_json(f"{base_url}/collections/venues/items/{props['venue_id']}")
+    first_council = get_json(f"{base_url}/api/councils/{props['councils'].split(';')[0]}")
+    w = make_page(base_url)
+    w.goto("/")
+    page = w.page
+    page.locator(f'img.workshop-icon[title="{props["title"]}"]').click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    assert props["title"] in text and props["date"] in text
+    assert venue["properties"]["name"] in text and first_council["name"] in text
+    w.shot("map_workshop_popup")
+    w.assert_clean()

@@ -102,32 +102,42 @@
     var p = feature.properties;
     layer.bindPopup(function () {
       common();
+      var councils = c.el("ul", {className: "cat-counts"}, (p.councils || []).map(
+        function (name) { return c.el("li", {}, [name]); }));
       return c.el("div", {className: "popup workshop-popup"}, [
         c.el("h3", {}, [p.title]),
         c.el("dl", {}, [
           row(c.tr("js.date"), p.date || c.tr("js.no_data")),
-          row(c.tr("js.workshop_venue"), p.venue_name || c.tr("js.no_data")),
-          row(c.tr("js.workshop_councils"), (p.councils || []).join(", ") || c.tr("js.no_data"))
-        ])
+          row(c.tr("js.workshop_venue"), p.venue_name || c.tr("js.no_data"))
+        ]),
+        c.el("p", {className: "popup-subtitle"}, [c.tr("js.workshop_councils")]),
+        councils
       ]);
     }, {maxWidth: 280});
   }
 
-  /* On phones the open layer list would hide the map: fold it behind its button. */
-  function foldOnPhones(map, control) {
-    if (!control || !window.matchMedia("(max-width: 599px)").matches) { return; }
-    control.collapse();
+  /* The open layer list would hide popups (and, on phones, the map): fold it behind its
+   * button while a popup is open, and on phones from the start. */
+  function foldLayerList(map, control) {
+    if (!control) { return; }
+    var phone = window.matchMedia("(max-width: 599px)").matches;
     var link = control.getContainer().querySelector(".leaflet-control-layers-toggle");
     L.DomEvent.on(link, "click", function (e) {
       L.DomEvent.preventDefault(e);
       control.expand();
     });
-    map.on("click", function () { control.collapse(); });
+    map.on("popupopen", function () { control.collapse(); });
+    if (phone) {
+      control.collapse();
+      map.on("click", function () { control.collapse(); });
+    } else {
+      map.on("popupclose", function () { control.expand(); });
+    }
   }
 
   function ready(map, layers, control) {
     L.control.scale({imperial: false}).addTo(map);
-    foldOnPhones(map, control);
+    foldLayerList(map, control);
     var byLayer = {};
     Object.keys(layers).forEach(function (key) { byLayer[L.stamp(layers[key])] = key; });
     function toggleLegend(event, shown) {
