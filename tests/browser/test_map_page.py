@@ -102,7 +102,7 @@ def test_clicking_a_venue_shows_its_details(make_page, base_url):
     w = make_page(base_url)
     w.goto("/")
     page = w.page
-    page.evaluate("([lat, lon]) => culturamap.map.setView([lat, lon], 19, {animate: false})",
+    page.evaluate("([lat, lon]) => { culturamap.map.setView([lat, lon], 19, {animate: false}); }",
                   [lat, lon])
     marker = page.locator(f'img.venue-icon[title="{venue["properties"]["name"]}"]')
     marker.click()
@@ -140,7 +140,7 @@ def test_names_with_html_show_literally_and_never_run(make_page, nasty):
     w = make_page(base)
     w.goto("/")
     page = w.page
-    page.evaluate("([lat, lon]) => culturamap.map.setView([lat, lon], 19, {animate: false})",
+    page.evaluate("([lat, lon]) => { culturamap.map.setView([lat, lon], 19, {animate: false}); }",
                   [lat, lon])
     page.locator(f"img.venue-{venue['properties']['category']}").first.wait_for()
     page.evaluate(
@@ -157,9 +157,10 @@ def test_names_with_html_show_literally_and_never_run(make_page, nasty):
     # the council with the same name: tooltip and popup show the text too
     council = get_json(f"{base}/api/councils/JV-01")
     assert council["name"] == NASTY_NAME
-    page.evaluate("() => culturamap.map.closePopup()")
+    page.evaluate("() => { culturamap.map.closePopup(); }")  # returns nothing to serialise
+    page.wait_for_selector(".leaflet-popup", state="detached")
     hide_point_layers(page)
-    page.evaluate("([lat, lon]) => culturamap.map.setView([lat, lon], 15, {animate: false})",
+    page.evaluate("([lat, lon]) => { culturamap.map.setView([lat, lon], 15, {animate: false}); }",
                   [council["lat"], council["lon"]])
     click_at(page, council["lat"], council["lon"])
     popup.wait_for()
