@@ -35,6 +35,16 @@ def click_at(page, lat: float, lon: float) -> None:
     page.mouse.click(x, y)
 
 
+def zoom_to(page, lat: float, lon: float, zoom: int) -> None:
+    """Jump there and wait until MarkerCluster has finished moving its markers."""
+    page.evaluate(
+        "([lat, lon, zoom]) => { culturamap.map.setView([lat, lon], zoom, {animate: false}); }",
+        [lat, lon, zoom],
+    )
+    page.wait_for_function("() => !document.querySelector('.leaflet-cluster-anim')")
+    page.wait_for_timeout(400)  # the cluster's CSS transitions last 0.3 s
+
+
 def hide_point_layers(page) -> None:
     for label in ("Espacios culturales", "Talleres micro-barriales"):
         layer_checkbox(page, label).uncheck()
@@ -50,6 +60,7 @@ def test_map_loads_offline_in_spanish(make_page, base_url):
     assert page.locator(INTERACTIVE_PATHS).count() == 20  # council polygons
     assert page.locator(".leaflet-marker-icon").count() >= 6  # venues/clusters + workshops
     assert page.locator("img.workshop-icon").count() == 6
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Acercar"
     legend = page.locator("#legend")
     assert "Biblioteca" in legend.inner_text() and "Talleres micro-barriales" in legend.inner_text()
     w.shot("map_es")
@@ -102,8 +113,7 @@ def test_clicking_a_venue_shows_its_details(make_page, base_url):
     w = make_page(base_url)
     w.goto("/")
     page = w.page
-    page.evaluate("([lat, lon]) => { culturamap.map.setView([lat, lon], 19, {animate: false}); }",
-                  [lat, lon])
+    zoom_to(page, lat, lon, 19)
     marker = page.locator(f'img.venue-icon[title="{venue["properties"]["name"]}"]')
     marker.click()
     popup = page.locator(".leaflet-popup-content")
@@ -127,6 +137,7 @@ def test_switching_language(make_page, base_url):
     overlays = page.locator(".leaflet-control-layers-overlays").inner_text()
     assert "Cultural venues" in overlays and "Population density" in overlays
     assert "Library" in page.locator("#legend").inner_text()
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Zoom in"
     w.shot("map_en")
     page.click("#lang-switch")  # and back
     page.wait_for_selector("html[lang='es-CL']")
@@ -140,8 +151,7 @@ def test_names_with_html_show_literally_and_never_run(make_page, nasty):
     w = make_page(base)
     w.goto("/")
     page = w.page
-    page.evaluate("([lat, lon]) => { culturamap.map.setView([lat, lon], 19, {animate: false}); }",
-                  [lat, lon])
+    zoom_to(page, lat, lon, 19)
     page.locator(f"img.venue-{venue['properties']['category']}").first.wait_for()
     page.evaluate(
         "(id) => culturamap.layers.venues.eachLayer(l => {"
@@ -160,8 +170,7 @@ def test_names_with_html_show_literally_and_never_run(make_page, nasty):
     page.evaluate("() => { culturamap.map.closePopup(); }")  # returns nothing to serialise
     page.wait_for_selector(".leaflet-popup", state="detached")
     hide_point_layers(page)
-    page.evaluate("([lat, lon]) => { culturamap.map.setView([lat, lon], 15, {animate: false}); }",
-                  [council["lat"], council["lon"]])
+    zoom_to(page, council["lat"], council["lon"], 15)
     click_at(page, council["lat"], council["lon"])
     popup.wait_for()
     assert popup.locator("h3").inner_text() == NASTY_NAME

@@ -72,7 +72,22 @@
     });
   }
 
+  /* Leaflet's own button titles are English: give them the page's language. */
+  function translateControls(map, layerControl) {
+    var container = map.getContainer();
+    [[".leaflet-control-zoom-in", "js.zoom_in"], [".leaflet-control-zoom-out", "js.zoom_out"],
+     [".leaflet-control-layers-toggle", "js.layers"]].forEach(function (pair) {
+      var node = container.querySelector(pair[0]);
+      if (node) {
+        node.title = tr(pair[1]);
+        node.setAttribute("aria-label", tr(pair[1]));
+      }
+    });
+    return layerControl;
+  }
+
   window.culturamapCommon = {
+    translateControls: translateControls,
     tr: tr, num: num, distance: distance, minutes: minutes, el: el, config: config,
     locale: locale, categoryLabel: categoryLabel, safeCategory: safeCategory,
     venueIcon: venueIcon

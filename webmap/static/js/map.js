@@ -137,6 +137,7 @@
 
   function ready(map, layers, control) {
     L.control.scale({imperial: false}).addTo(map);
+    common().translateControls(map, control);
     foldLayerList(map, control);
     var byLayer = {};
     Object.keys(layers).forEach(function (key) { byLayer[L.stamp(layers[key])] = key; });

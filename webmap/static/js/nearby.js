@@ -15,6 +15,7 @@
   var map = L.map("nearby-map", {zoomControl: true, minZoom: 12, maxZoom: 19, zoomSnap: 0.5});
   map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
   L.control.scale({imperial: false}).addTo(map);
+  c.translateControls(map, null);
   L.geoJSON(data.streets, {
     interactive: false,
     style: function (f) {
