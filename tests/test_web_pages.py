@@ -52,6 +52,8 @@ def test_pages_in_english(client, path):
 def test_language_choice_is_remembered_and_accept_language_is_used(client):
     response = client.get("/?lang=en")
     assert "lang=en" in response.headers["Set-Cookie"]
+    assert response.headers["Content-Language"] == "en"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert html_lang(client.get("/cerca").get_data(as_text=True)) == "en"  # from the cookie
     fresh = client.application.test_client()
     english = fresh.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})

@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         """The JSON APIs are open data: let other web tools (and QGIS web clients) read them."""
         if response.mimetype in ("application/json", "application/geo+json"):
             response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
 
     from webmap import api_access, api_features, pages

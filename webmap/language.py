@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
             response.set_cookie(COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax")
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
+        if response.mimetype == "text/html" and "lang" in g:
+            response.headers["Content-Language"] = HTML_LANG[g.lang]
         return response
 
     @app.context_processor
