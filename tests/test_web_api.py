@@ -47,6 +47,22 @@ def test_landing_page_links_to_conformance_and_collections(client):
     assert rels["self"].endswith("/ogc")
 
 
+def test_api_under_ogc_keeps_its_links_under_ogc(client):
+    landing = client.get("/ogc").get_json()
+    data = next(link["href"] for link in landing["links"] if link["rel"] == "data")
+    assert data == "http://localhost/ogc/collections"
+    assert client.get("/ogc/").status_code == 200
+    collections = client.get("/ogc/collections").get_json()["collections"]
+    items = next(link["href"] for link in collections[0]["links"] if link["rel"] == "items")
+    assert items.startswith("http://localhost/ogc/collections/")
+    page = client.get("/ogc/collections/population/items?limit=50").get_json()
+    following = next(link["href"] for link in page["links"] if link["rel"] == "next")
+    assert following.startswith("http://localhost/ogc/collections/population/items?")
+    assert "offset=50" in following
+    assert client.get("/ogc/collections/venues/items/V-001").get_json()["id"] == "V-001"
+    error_of(client.get("/ogc/collections/rivers/items"), 404)
+
+
 def test_root_answers_json_clients_with_the_landing_page(client):
     response = client.get("/", headers={"Accept": "application/json"})
     assert response.content_type == "application/json"

@@ -6,12 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from web_fixtures import app_for, free_port
+from web_fixtures import app_for, free_port, serve_process
 
 from geo.schema import DATA_DIR
 from webmap.config import DEFAULTS, ConfigError, load_settings
@@ -90,28 +89,13 @@ def test_threshold_setting_changes_the_figures_and_legend(tmp_path):
 
 
 def test_serve_command_runs_waitress(tmp_path):
-    """The README's run command: `culturamap serve` answers on the given port."""
-    port = free_port()
-    env = {**os.environ, "CULTURAMAP_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/councils/JV-01") as r:
-                    assert json.load(r)["id"] == "JV-01"
-                    assert r.headers["Server"] == "culturamap"
-                    break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read().decode()
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.3)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    """The README's run command: `python -m webmap serve` answers on the given port."""
+    with serve_process(tmp_path / "cache") as base:
+        with urllib.request.urlopen(f"{base}/api/councils/JV-01") as response:
+            assert json.load(response)["id"] == "JV-01"
+            assert response.headers["Server"] == "culturamap"
+        with urllib.request.urlopen(f"{base}/") as response:
+            assert b'<html lang="es-CL">' in response.read()
 
 
 def test_serve_command_rejects_bad_settings(tmp_path):

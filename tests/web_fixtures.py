@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,3 +78,34 @@ def serve(app: Flask) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def serve_process(cache_dir: Path, threads: int = 4) -> Iterator[str]:
+    """`python -m webmap serve` (waitress, the production server) in a child process."""
+    port = free_port()
+    env = {**os.environ, "CULTURAMAP_CACHE_DIR": str(cache_dir)}
+    cmd = [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--threads", str(threads)]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/councils", timeout=5):
+                    break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError(proc.stdout.read().decode()) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("culturamap serve did not start in 90 s") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

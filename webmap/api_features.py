@@ -1,7 +1,9 @@
 """OGC API – Features (Part 1: Core, GeoJSON) so planners can add the layers in QGIS.
 
-The landing page lives at /ogc because / is the map for people (/ also answers with the
-landing page to clients that ask for JSON, e.g. QGIS). Coordinates are CRS84 (lon, lat).
+Served twice: at the root (/collections, /conformance; / itself is the map for people and
+gives the landing page only to clients asking for JSON) and under /ogc (/ogc landing page,
+/ogc/collections...), because clients such as QGIS and GDAL append /collections to the
+address they are given. Links stay under the prefix of the request. Coordinates are CRS84.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from webmap.errors import bad_request, not_found
 from webmap.features import Collection
 from webmap.language import t
 
-bp = Blueprint("features", __name__)
+bp = Blueprint("features", __name__)  # registered at / (name "features") and /ogc ("ogc")
+landing_bp = Blueprint("ogc_landing", __name__)
 
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -52,29 +55,35 @@ def _link(href: str, rel: str, mtype: str, title: str = "") -> dict[str, str]:
     return link
 
 
-def landing_page() -> Response:
-    """Also served at / to JSON clients (see pages.index)."""
+def _url(endpoint: str, **values: Any) -> str:
+    """Absolute URL of an endpoint under the same prefix (/ or /ogc) as this request."""
+    name = request.blueprint if request.blueprint in ("features", "ogc") else "features"
+    return url_for(f"{name}.{endpoint}", _external=True, **values)
+
+
+def landing_page(prefix: str = "features") -> Response:
+    """The landing page of the API at / (prefix "features") or at /ogc (prefix "ogc")."""
+    own = request.url_root.rstrip("/") + ("/ogc" if prefix == "ogc" else "/")
     return _json(
         {
             "title": t("ogc.title"),
             "description": t("ogc.description"),
             "links": [
-                _link(url_for("features.landing", _external=True), "self", "application/json"),
+                _link(own, "self", "application/json"),
                 _link(url_for("pages.index", _external=True), "alternate", "text/html"),
-                _link(
-                    url_for("features.conformance", _external=True),
-                    "conformance",
-                    "application/json",
-                ),
-                _link(url_for("features.collections", _external=True), "data", "application/json"),
+                _link(url_for(f"{prefix}.conformance", _external=True), "conformance",
+                      "application/json"),
+                _link(url_for(f"{prefix}.collections", _external=True), "data",
+                      "application/json"),
             ],
         }
     )
 
 
-@bp.get("/ogc")
+@landing_bp.get("/ogc")
+@landing_bp.get("/ogc/")
 def landing() -> Response:
-    return landing_page()
+    return landing_page("ogc")
 
 
 @bp.get("/conformance")
@@ -92,9 +101,9 @@ def _collection_meta(collection: Collection) -> dict[str, Any]:
         "crs": [CRS84],
         "extent": {"spatial": {"bbox": [collection.bbox], "crs": CRS84}},
         "links": [
-            _link(url_for("features.collection", collection_id=cid, _external=True), "self",
+            _link(_url("collection", collection_id=cid), "self",
                   "application/json"),
-            _link(url_for("features.items", collection_id=cid, _external=True), "items",
+            _link(_url("items", collection_id=cid), "items",
                   GEOJSON, t(f"layer.{cid}")),
         ],
     }
@@ -106,7 +115,7 @@ def collections() -> Response:
     return _json(
         {
             "links": [
-                _link(url_for("features.collections", _external=True), "self", "application/json")
+                _link(_url("collections"), "self", "application/json")
             ],
             "collections": items,
         }
@@ -169,18 +178,16 @@ def items(collection_id: str) -> Response:
 
     def page_url(new_offset: int) -> str:
         args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
-        return url_for(
-            "features.items",
+        return _url("items",
             collection_id=collection_id,
             limit=limit,
             offset=new_offset,
-            _external=True,
             **args,
         )
 
     links = [
         _link(page_url(offset), "self", GEOJSON),
-        _link(url_for("features.collection", collection_id=collection_id, _external=True),
+        _link(_url("collection", collection_id=collection_id),
               "collection", "application/json"),
     ]
     if offset + limit < len(selected):
@@ -208,12 +215,11 @@ def item(collection_id: str, feature_id: str) -> Response:
     feature = dict(collection.features[position])
     feature["links"] = [
         _link(
-            url_for("features.item", collection_id=collection_id, feature_id=feature_id,
-                    _external=True),
+            _url("item", collection_id=collection_id, feature_id=feature_id),
             "self",
             GEOJSON,
         ),
-        _link(url_for("features.collection", collection_id=collection_id, _external=True),
+        _link(_url("collection", collection_id=collection_id),
               "collection", "application/json"),
     ]
     return _json(feature, GEOJSON)

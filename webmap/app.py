@@ -76,7 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webmap import api_access, api_features, pages
 
     app.register_blueprint(pages.bp)
-    app.register_blueprint(api_features.bp)
+    app.register_blueprint(api_features.bp)  # /collections...
+    app.register_blueprint(api_features.bp, url_prefix="/ogc", name="ogc")  # /ogc/collections...
+    app.register_blueprint(api_features.landing_bp)  # /ogc
     app.register_blueprint(api_access.bp)
     _register_reports(app)
     log.info("culturamap ready: data from %s", settings["DATA_DIR"])

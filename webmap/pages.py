@@ -84,7 +84,7 @@ def index() -> Response:
     if _prefers_json():  # QGIS and other OGC API clients get the landing page
         from webmap.api_features import landing_page
 
-        response = landing_page()
+        response = landing_page("features")
         response.vary.add("Accept")
         return response
     store = _store()
