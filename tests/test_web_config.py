@@ -124,3 +124,10 @@ def test_walking_speed_and_tile_settings(tmp_path):
     label = "Mapa base en línea"
     assert label in page or json.dumps(label)[1:-1] in page  # folium writes \u escapes
     assert "tile.example.org" not in slow.get("/").get_data(as_text=True)
+
+
+def test_default_language_setting(tmp_path):
+    client = app_for(DATA_DIR, tmp_path / "cache", DEFAULT_LANGUAGE="en").test_client()
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    spanish = client.get("/", headers={"Accept-Language": "es-CL,es;q=0.9"})
+    assert '<html lang="es-CL">' in spanish.get_data(as_text=True)
