@@ -135,3 +135,28 @@ def test_nearby_shows_html_names_as_text(make_page, nasty):
     assert injected.count() == 0
     w.shot("nearby_escaped_phone")
     w.assert_clean()
+
+
+def test_shareable_link_opens_a_council_and_category(make_page, base_url):
+    w = make_page(base_url, **PHONE)
+    w.goto("/cerca?junta=JV-07&categoria=plaza")
+    page = w.page
+    wait_results(page, "resultados")
+    assert page.locator("#council-select").input_value() == "JV-07"
+    assert page.locator("#category-select").input_value() == "plaza"
+    cats = page.locator("#nearby-results .result-cat").all_inner_texts()
+    assert cats and set(cats) == {"Plaza"}
+    # the chosen council is outlined on the map
+    weights = page.evaluate(
+        "() => [...document.querySelectorAll('#nearby-map path.leaflet-interactive')]"
+        ".map(p => p.getAttribute('stroke-width'))"
+    )
+    assert weights.count("4") == 1
+    # tapping a result shows that venue's popup on the map
+    page.locator("#nearby-results .result-button").first.click()
+    page.locator("#nearby-map .leaflet-popup-content").wait_for()
+    assert page.evaluate("() => culturamapNearby.map.getZoom()") >= 16  # zoomed to the venue
+    first = page.locator("#nearby-results .result-name").first.inner_text().split(". ", 1)[1]
+    assert first in page.locator("#nearby-map .leaflet-popup-content").inner_text()
+    w.shot("nearby_shared_link_phone")
+    w.assert_clean()

@@ -22,12 +22,22 @@
       return {color: "#9e9e9e", weight: f.properties.kind === "primary" ? 2.5 : 1.2};
     }
   }).addTo(map);
+  var councilStyle = {color: "#666", weight: 1.5, fillColor: "#fff8e1", fillOpacity: 0.25};
+  var chosenStyle = {color: "#0b5394", weight: 4, fillColor: "#cfe2f3", fillOpacity: 0.35};
+  var councilLayers = {};
   L.geoJSON(data.councils, {
-    style: {color: "#666", weight: 1.5, fillColor: "#fff8e1", fillOpacity: 0.25},
+    style: councilStyle,
     onEachFeature: function (f, layer) {
+      councilLayers[f.properties.id] = layer;
       layer.bindTooltip(c.el("span", {}, [f.properties.name]), {sticky: true});
     }
   }).addTo(map);
+
+  function highlightCouncil(councilId) {
+    Object.keys(councilLayers).forEach(function (id) {
+      councilLayers[id].setStyle(id === councilId ? chosenStyle : councilStyle);
+    });
+  }
   var resultLayer = L.layerGroup().addTo(map);
   var originMarker = null;
 
@@ -43,6 +53,7 @@
 
   function setOrigin(lat, lon, councilId) {
     if (councilId === null) { councilSelect.value = ""; }
+    highlightCouncil(councilId);
     origin = {lat: lat, lon: lon};
     if (originMarker) { originMarker.remove(); }
     originMarker = L.circleMarker([lat, lon], {
@@ -66,7 +77,11 @@
       ])
     ]);
     item.firstChild.addEventListener("click", function () {
-      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16));
+      var box = map.getContainer().getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) {  // phones: bring the map back
+        map.getContainer().scrollIntoView({block: "start"});
+      }
+      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16), {animate: false});
       marker.openPopup();
     });
     return item;
@@ -86,14 +101,15 @@
           c.el("p", {}, [c.tr("js.walk", {distance: c.distance(r.dist_m),
             time: c.minutes(r.time_min)})])
         ]);
-      });
+      }, {autoPanPadding: [20, 20]});
       marker.addTo(resultLayer);
       bounds.extend(marker.getLatLng());
       resultsNode.appendChild(resultItem(r, index, marker));
     });
     resultsNode.dataset.count = String(results.length);
     if (results.length) {
-      map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17});
+      // no animation: a zoom still running would swallow the view set by a tap on a result
+      map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17, animate: false});
       setStatus(c.tr("js.results_found", {count: c.num(results.length)}), false);
     } else {
       setStatus(c.tr("js.no_results"), false);
@@ -149,6 +165,24 @@
       setStatus(c.tr(key), true);
     }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000});
   });
+
+  /* Shareable links: /cerca?junta=JV-05&categoria=library opens with that search. */
+  var query = new URLSearchParams(window.location.search);
+  var wantedCategory = query.get("categoria") || query.get("category");
+  if (wantedCategory && categorySelect.querySelector('option[value="' +
+      c.safeCategory(wantedCategory) + '"]') && c.safeCategory(wantedCategory) === wantedCategory) {
+    categorySelect.value = wantedCategory;
+  }
+  var wantedCouncil = query.get("junta") || query.get("council");
+  if (wantedCouncil) {
+    var match = Array.prototype.find.call(councilSelect.options, function (option) {
+      return option.value && option.value === wantedCouncil;
+    });
+    if (match) {
+      councilSelect.value = match.value;
+      setOrigin(parseFloat(match.dataset.lat), parseFloat(match.dataset.lon), match.value);
+    }
+  }
 
   window.culturamapNearby = {map: map, setOrigin: setOrigin};
   document.body.dataset.mapReady = "1";
