@@ -35,7 +35,7 @@ from geo.demand import demand_points
 from geo.join import assign_councils
 from geo.layers import Layers
 from geo.network import WalkNetwork, load_network, to_metric
-from geo.schema import CATEGORIES, COQUIMBO_BOUNDS
+from geo.schema import CATEGORIES, COQUIMBO_BOUNDS, CULTURAL_CATEGORIES
 
 AREA_ID = "parte_alta"
 AREA_NAME = "Parte Alta"
@@ -58,13 +58,15 @@ def share_column(threshold_min: float) -> str:
 
 @dataclass(frozen=True)
 class AccessParams:
-    """What a planner can change. ``categories=None`` counts every venue as an offering;
-    a tuple such as ("library", "cultural_centre") counts only those."""
+    """What a planner can change. By default only the cultural venues proper count as
+    offerings (``CULTURAL_CATEGORIES``: library, cultural centre, theatre, museum);
+    ``categories=None`` counts every venue, and a tuple such as ("library",
+    "cultural_centre") counts only those."""
 
     walking_speed_kmh: float = 4.5
     threshold_min: float = 15.0  # the main threshold ("within walking reach")
     thresholds_min: tuple[float, ...] = (5, 10, 15, 20)
-    categories: tuple[str, ...] | None = None
+    categories: tuple[str, ...] | None = CULTURAL_CATEGORIES
     sfca_catchment_min: float = 15.0
 
     def __post_init__(self) -> None:

@@ -28,7 +28,9 @@ from geo.siting import CULTURAL_CATEGORIES, MAX_K, MIN_K, SitingError, suggest_s
 DEFAULT_OUT = Path("out") / "access"
 
 
-def _categories(text: str) -> tuple[str, ...]:
+def _categories(text: str) -> tuple[str, ...] | None:
+    if text.strip().lower() in {"all", "todas"}:
+        return None
     cats = tuple(c.strip() for c in text.split(",") if c.strip())
     unknown = [c for c in cats if c not in CATEGORIES]
     if unknown or not cats:
@@ -64,8 +66,8 @@ def _add_analysis_options(p: argparse.ArgumentParser, default_categories: str | 
         "--categories",
         type=_categories,
         default=_categories(default_categories) if default_categories else None,
-        help="categorías que cuentan / counted categories, e.g. library,cultural_centre "
-        f"(default: {default_categories or 'all'})",
+        help="categorías que cuentan / counted categories, e.g. library,cultural_centre, "
+        f"or 'all' (default: {default_categories or 'all'})",
     )
     p.add_argument("--data-dir", type=Path, default=None, help="carpeta de datos (data/)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"carpeta ({DEFAULT_OUT})")
@@ -79,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Tiempo a pie por la red de calles hasta el recinto cultural más cercano, "
         "por junta de vecinos. Walking time along the streets to the nearest venue.",
     )
-    _add_analysis_options(a, None)
+    _add_analysis_options(a, ",".join(CULTURAL_CATEGORIES))
     a.set_defaults(func=run_analyse)
     s = subparsers.add_parser(
         "suggest",

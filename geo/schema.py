@@ -22,6 +22,13 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 
+# What "a cultural offering" means by default: the cultural venues proper. Community halls,
+# schools and open spaces are where workshops can be *hosted*; counting them as offerings
+# would hide the gaps the workshops are meant to close (and leave nothing to suggest).
+# A planner can count any set of categories (AccessParams.categories, --categories).
+CULTURAL_CATEGORIES: tuple[str, ...] = ("library", "cultural_centre", "theatre", "museum")
+HOST_CATEGORIES: tuple[str, ...] = ("community_hall", "school", "other")
+
 # Coquimbo commune, generously: anything outside is an error (or swapped lat/lon).
 COQUIMBO_BOUNDS = (-71.75, -30.65, -71.05, -29.70)  # lon_min, lat_min, lon_max, lat_max
 

@@ -26,13 +26,9 @@ from geo import WEB_CRS
 from geo.access import AccessResult, points_xy
 from geo.layers import Layers
 from geo.network import WalkNetwork
-from geo.schema import COQUIMBO_BOUNDS
+from geo.schema import COQUIMBO_BOUNDS, CULTURAL_CATEGORIES, HOST_CATEGORIES
 
 MIN_K, MAX_K = 1, 10
-HOST_CATEGORIES = ("community_hall", "school", "other")  # places that can host a workshop
-# Offerings counted when suggesting sites (the CLI default): the cultural venues proper,
-# so that community halls and schools are the hosts being chosen among.
-CULTURAL_CATEGORIES = ("library", "cultural_centre", "theatre", "museum")
 MAX_CANDIDATE_SNAP_M = 500.0  # a candidate farther than this from any street is an error
 SOLVER_TIME_LIMIT_S = 60
 

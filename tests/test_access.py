@@ -24,7 +24,7 @@ from geo.access import (
 from geo.cli import main as cli_main
 from geo.layers import Layers, load_all
 from geo.network import load_network
-from geo.schema import CATEGORIES
+from geo.schema import CULTURAL_CATEGORIES
 
 WALK = 4.5 * 1000 / 60  # 75 m per minute
 
@@ -69,7 +69,7 @@ def test_snap_distances_are_added_at_both_ends_and_categories_are_separate(tmp_p
         [("V-L", "library", 1500.0, 20.0), ("V-S", "school", 300.0, 0.0)],
         [("B-1", 50, 0.0, -10.0)],
     )
-    every = analyse(layers, AccessParams(), net).demand.iloc[0]
+    every = analyse(layers, AccessParams(categories=None), net).demand.iloc[0]
     assert every["nearest_venue_id"] == "V-S"
     assert every["dist_m"] == pytest.approx(10 + 300 + 0, abs=0.1)
     assert every["time_min_school"] == pytest.approx(310 / WALK, abs=0.01)
@@ -211,7 +211,8 @@ def test_shipped_every_resident_has_a_finite_network_time(shipped):
     assert len(d) == len(layers.population) == 634
     assert np.isfinite(d["time_min"]).all() and (d["dist_m"] > 0).all()
     assert d["residents"].sum() == 70_000
-    counted = [f"time_min_{c}" for c in CATEGORIES]
+    counted = [f"time_min_{c}" for c in res.params.counted_categories]
+    assert res.params.counted_categories == CULTURAL_CATEGORIES  # the product default
     assert np.allclose(d["time_min"], d[counted].min(axis=1))
 
 
@@ -227,11 +228,13 @@ def test_shipped_network_distance_is_never_shorter_than_the_straight_line(shippe
 
 
 def test_shipped_council_table_invariants(shipped):
-    _layers, _net, res = shipped
+    layers, _net, res = shipped
+    offerings = int(layers.venues["category"].isin(res.params.counted_categories).sum())
+    assert 0 < offerings < len(layers.venues)
     c = res.councils
     assert len(c) == 20 and sorted(c["gap_rank"]) == list(range(1, 21))
     assert c["residents"].sum() == 70_000 == res.area["residents"]
-    assert c["venues_total"].sum() == 43 == res.area["venues_total"]
+    assert c["venues_total"].sum() == offerings == res.area["venues_total"]
     shares = c[[share_column(t) for t in (5, 10, 15, 20)]].to_numpy()
     assert (np.diff(shares, axis=1) >= 0).all() and ((shares >= 0) & (shares <= 1)).all()
     worst = c.sort_values("gap_rank").iloc[0]
@@ -240,8 +243,16 @@ def test_shipped_council_table_invariants(shipped):
     assert c.crs.to_string() == "EPSG:4326" and res.demand.crs.to_string() == "EPSG:4326"
     # 2SFCA conserves supply: residents x score adds up to every venue anyone can reach
     total = float((res.demand["residents"] * res.demand["sfca_score"]).sum())
-    assert total == pytest.approx(10_000 * 43, rel=1e-9)
+    assert total == pytest.approx(10_000 * offerings, rel=1e-9)
     json.dumps(res.area, allow_nan=False)  # plain JSON, no NaN
+
+
+def test_shipped_counting_every_venue_means_shorter_walks(shipped):
+    layers, net, res = shipped
+    every = analyse(layers, AccessParams(categories=None), net)
+    assert every.area["venues_total"] == len(layers.venues)
+    assert (every.demand["time_min"].to_numpy() <= res.demand["time_min"].to_numpy() + 1e-9).all()
+    assert every.area["share_within_15min"] > res.area["share_within_15min"]
 
 
 def test_shipped_fewer_categories_means_longer_walks(shipped):
@@ -273,7 +284,9 @@ def test_nearest_index_agrees_with_the_analysis(shipped):
     layers, net, res = shipped
     index = build_nearest_index(net, layers.venues)
     for _, row in res.demand.sample(25, random_state=1).iterrows():
-        hit = index.query(row.geometry.x, row.geometry.y, limit=3)
+        hit = index.query(
+            row.geometry.x, row.geometry.y, categories=res.params.counted_categories, limit=3
+        )
         assert list(hit.columns) == [
             "id", "name", "category", "address", "dist_m", "time_min", "lon", "lat"
         ]

@@ -168,7 +168,7 @@ def test_shipped_suggestions_really_cover_that_many_more_residents(shipped):
 
 def test_shipped_default_candidates_need_hosts_that_are_not_offerings(shipped):
     layers, net, _res = shipped
-    every = analyse(layers, AccessParams(), net)
+    every = analyse(layers, AccessParams(categories=None), net)
     with pytest.raises(SitingError, match="already counts as a cultural offering"):
         suggest_sites(every, layers, net, 2)
 
