@@ -80,8 +80,8 @@ def landing_page(prefix: str = "features") -> Response:
     )
 
 
-@landing_bp.get("/ogc")
 @landing_bp.get("/ogc/")
+@landing_bp.get("/ogc")  # registered first: url_for gives /ogc
 def landing() -> Response:
     return landing_page("ogc")
 
