@@ -11,7 +11,7 @@ from web_fixtures import app_for
 
 from geo import METRIC_CRS
 from geo.layers import load_all
-from geo.schema import CATEGORIES, DATA_DIR
+from geo.schema import CATEGORIES, CULTURAL_CATEGORIES, DATA_DIR
 
 GEOJSON = "application/geo+json"
 
@@ -152,11 +152,14 @@ def test_council_items_carry_access_figures(client, layers):
     body = client.get("/collections/councils/items").get_json()
     props = {f["id"]: f["properties"] for f in body["features"]}
     assert sum(p["residents"] for p in props.values()) == layers.population["residents"].sum()
-    # venue counts agree with an independent point-in-polygon count
+    # venue counts agree with an independent point-in-polygon count of cultural offerings
     joined = gpd.sjoin(layers.venues, layers.councils[["id", "geometry"]], predicate="within")
-    counts = joined.groupby("id_right").size()
+    offerings = joined[joined["category"].isin(CULTURAL_CATEGORIES)]
+    counts = offerings.groupby("id_right").size()
+    libraries = joined[joined["category"] == "library"].groupby("id_right").size()
     for cid, p in props.items():
         assert p["venues_total"] == counts.get(cid, 0)
+        assert p["venues_library"] == libraries.get(cid, 0)
         assert 0 <= p["share_within_15min"] <= 1
     assert sorted(p["gap_rank"] for p in props.values()) == list(range(1, 21))
 
@@ -266,7 +269,8 @@ def test_council_figures(client, layers):
     body = client.get("/api/councils/JV-07").get_json()
     assert body["id"] == "JV-07"
     assert body["name"] == layers.councils.set_index("id").loc["JV-07", "name"]
-    assert sum(body["venues_by_category"].values()) == body["venues_total"]
+    offerings = [body["venues_by_category"][c] for c in CULTURAL_CATEGORIES]
+    assert sum(offerings) == body["venues_total"]
     assert 0 <= body["share_within_threshold"] <= 1 and 1 <= body["gap_rank"] <= 20
     assert body["threshold_min"] == 15
     council = layers.councils[layers.councils["id"] == "JV-07"].geometry.iloc[0]

@@ -40,8 +40,10 @@ def _common(store: MapStore) -> dict[str, Any]:
     notice = None
     if store.synthetic:
         notice = manifest.get(f"notice_{lang}") or manifest.get("notice_es")
+    counted = ", ".join(t(f"category.{c}").lower() for c in store.counted_categories)
     return {
         "notice": notice,
+        "counted_categories": counted,
         "js_strings": js_strings(lang),
         "threshold": f"{store.threshold_min:g}",
         "categories": CATEGORIES,
@@ -49,6 +51,7 @@ def _common(store: MapStore) -> dict[str, Any]:
             "threshold": f"{store.threshold_min:g}",
             "councils": len(store.layers.councils),
             "categories": list(CATEGORIES),
+            "counted_categories": list(store.counted_categories),
             "static": url_for("static", filename=""),
             "lang": lang,
             # council reports (webmap.report_routes); {id} is filled in by map.js

@@ -51,6 +51,11 @@ class MapStore:
         return share_column(self.threshold_min)
 
     @property
+    def counted_categories(self) -> tuple[str, ...]:
+        """Categories that count as cultural offerings in the figures (geo.access)."""
+        return tuple(self.result.params.counted_categories)
+
+    @property
     def synthetic(self) -> bool:
         return bool(self.layers.manifest.get("synthetic"))
 
