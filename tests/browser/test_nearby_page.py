@@ -9,7 +9,10 @@ import urllib.request
 import pytest
 from web_fixtures import NASTY_NAME
 
+from geo.schema import CULTURAL_CATEGORIES
+
 pytestmark = pytest.mark.browser
+OFFERINGS = ",".join(CULTURAL_CATEGORIES)  # the default filter: what the analysis counts
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "is_mobile": True,
@@ -44,8 +47,9 @@ def test_choosing_a_council_lists_nearest_offerings(make_page, base_url):
     lat, lon = option.get_attribute("data-lat"), option.get_attribute("data-lon")
     page.select_option("#council-select", "JV-12")
     wait_results(page, "resultados")
-    expected = nearest(base_url, lat=lat, lon=lon, limit=10)
+    expected = nearest(base_url, lat=lat, lon=lon, limit=10, category=OFFERINGS)
     assert result_names(page) == [r["name"] for r in expected]  # nearest first
+    assert {r["category"] for r in expected} <= set(CULTURAL_CATEGORIES)
     first = page.locator("#nearby-results .result-walk").first.inner_text()
     assert "a pie" in first and "min" in first and (" m " in first or " km " in first)
     assert page.locator("#nearby-map .leaflet-marker-icon").count() == 10
@@ -79,6 +83,7 @@ def test_using_the_browser_location(make_page, base_url):
     w = make_page(base_url, geolocation=inside, permissions=["geolocation"], **PHONE)
     w.goto("/cerca")
     page = w.page
+    page.select_option("#category-select", "")  # every category, halls and schools too
     page.click("#locate-btn")
     wait_results(page, "resultados")
     expected = nearest(base_url, lat=inside["latitude"], lon=inside["longitude"], limit=10)

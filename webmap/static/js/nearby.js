@@ -121,7 +121,11 @@
     var params = new URLSearchParams({
       lat: origin.lat.toFixed(6), lon: origin.lon.toFixed(6), limit: "10", lang: c.config.lang
     });
-    if (categorySelect.value) { params.set("category", categorySelect.value); }
+    if (categorySelect.value === "offerings") {  // the categories the analysis counts
+      params.set("category", (c.config.counted_categories || []).join(","));
+    } else if (categorySelect.value) {
+      params.set("category", categorySelect.value);
+    }
     var seq = ++requestSeq;
     setStatus(c.tr("js.searching"), false);
     fetch("/api/nearest?" + params.toString(), {headers: {Accept: "application/json"}})
@@ -169,9 +173,11 @@
   /* Shareable links: /cerca?junta=JV-05&categoria=library opens with that search. */
   var query = new URLSearchParams(window.location.search);
   var wantedCategory = query.get("categoria") || query.get("category");
-  if (wantedCategory && categorySelect.querySelector('option[value="' +
-      c.safeCategory(wantedCategory) + '"]') && c.safeCategory(wantedCategory) === wantedCategory) {
-    categorySelect.value = wantedCategory;
+  if (wantedCategory !== null) {
+    var known = Array.prototype.some.call(categorySelect.options, function (option) {
+      return option.value === wantedCategory;
+    });
+    if (known) { categorySelect.value = wantedCategory; }
   }
   var wantedCouncil = query.get("junta") || query.get("council");
   if (wantedCouncil) {
