@@ -31,6 +31,9 @@ test: setup browser
 	$(VENV)/bin/ruff check geo webmap tests tools benchmarks
 	$(VENV)/bin/pytest -q
 
-bench: setup
+## make bench: print the speed figures (layers, access analysis, web, reports)
+bench: setup browser
+	$(PY) benchmarks/bench_layers.py
 	$(PY) benchmarks/bench_access.py
 	$(PY) benchmarks/bench_web.py
+	$(PY) benchmarks/bench_reports.py
