@@ -16,14 +16,22 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from geo.access import AccessParams, analyse
+from geo import METRIC_CRS
+from geo.access import AccessParams, analyse, build_nearest_index
 from geo.cli import main as cli_main
 from geo.join import assign_councils
+from geo.schema import CATEGORIES
 from geo.siting import CULTURAL_CATEGORIES
-from webmap.report_format import format_minutes, format_number, format_percent
+from webmap.report_format import (
+    format_date,
+    format_minutes,
+    format_number,
+    format_percent,
+    join_words,
+)
 from webmap.reports import (
     AREA_ID,
-    MIN_VENUES_LISTED,
+    MIN_OFFERINGS_LISTED,
     ReportData,
     ReportError,
     ReportLinks,
@@ -42,9 +50,11 @@ class ReportParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.figures: dict[tuple[str, str], tuple[str, str]] = {}
-        self.rows: dict[str, list[str]] = {"venue": [], "workshop": [], "site": [],
+        self.rows: dict[str, list[str]] = {"venue": [], "host": [], "workshop": [], "site": [],
                                           "council": []}
         self.venue_times: list[str] = []
+        self.host_times: list[str] = []
+        self.nearest_of: dict[str, str] = {}  # category -> venue id marked nearest of it
         self.images: list[str] = []
         self.links: list[str] = []
         self.h1 = ""
@@ -66,10 +76,13 @@ class ReportParser(HTMLParser):
             self.links.append(a.get("href", ""))
         if tag == "tr":
             self._row_kind = None
-            for kind in self.rows:
-                if f"data-{kind}" in a:
-                    self.rows[kind].append(a[f"data-{kind}"])
+        for kind in self.rows:
+            if f"data-{kind}" in a:
+                self.rows[kind].append(a[f"data-{kind}"])
+                if tag == "tr":
                     self._row_kind = kind
+        if "data-nearest-of" in a:
+            self.nearest_of[a["data-nearest-of"]] = a["data-venue"]
         if tag in ("td", "strong") and "data-value" in a:
             self._cell = (a.get("data-figure", ""), a.get("data-scope", ""), a["data-value"])
             self._cell_text = []
@@ -84,6 +97,8 @@ class ReportParser(HTMLParser):
                 self.figures[(figure, scope)] = (value, text)
             elif self._row_kind == "venue":
                 self.venue_times.append(value)
+            elif self._row_kind == "host":
+                self.host_times.append(value)
             self._cell = None
 
     def handle_data(self, data):
@@ -159,7 +174,10 @@ def test_every_report_renders_with_the_analysis_figures(data):
             ranked = result.councils.sort_values("gap_rank")["id"].tolist()
             assert page.rows["council"] == ranked
             assert sorted(page.rows["workshop"]) == sorted(data.layers.workshops["id"])
-            assert sorted(page.rows["venue"]) == sorted(data.layers.venues["id"])
+            venues = data.layers.venues
+            offering = venues["category"].isin(CULTURAL_CATEGORIES)
+            assert sorted(page.rows["venue"]) == sorted(venues.loc[offering, "id"])
+            assert sorted(page.rows["host"]) == sorted(venues.loc[~offering, "id"])
             continue
         row = result.councils.set_index("id").loc[council_id]
         for key in [*keys, "gap_rank"]:
@@ -172,13 +190,24 @@ def test_every_report_renders_with_the_analysis_figures(data):
                    if council_id in str(w["councils"]).split(";")]
         assert sorted(page.rows["workshop"]) == sorted(invited)
         inside = set(venue_council.loc[venue_council["council_id"] == council_id, "id"])
-        assert inside <= set(page.rows["venue"])
+        category = data.layers.venues.set_index("id")["category"]
+        assert {v for v in inside if category[v] in CULTURAL_CATEGORIES} <= set(page.rows["venue"])
+        assert {v for v in inside if category[v] not in CULTURAL_CATEGORIES} <= set(
+            page.rows["host"])
+        assert all(category[v] in CULTURAL_CATEGORIES for v in page.rows["venue"])
+        assert all(category[v] not in CULTURAL_CATEGORIES for v in page.rows["host"])
+        present = set(data.layers.venues["category"]) & set(CULTURAL_CATEGORIES)
+        assert set(page.nearest_of) == present, council_id  # nearest of each, always
         times = [float(t) for t in page.venue_times]
         assert times == sorted(times)  # nearest first
-        assert len(times) >= MIN_VENUES_LISTED
-        beyond_nearest = zip(page.rows["venue"][MIN_VENUES_LISTED:],
-                             times[MIN_VENUES_LISTED:], strict=True)
-        assert all(v in inside or t <= data.threshold for v, t in beyond_nearest)
+        assert len(times) >= max(MIN_OFFERINGS_LISTED, len(present))
+        for position, (v, t) in enumerate(zip(page.rows["venue"], times, strict=True)):
+            assert (v in inside or t <= data.threshold or v in page.nearest_of.values()
+                    or position < MIN_OFFERINGS_LISTED), (council_id, v)
+        host_times = [float(t) for t in page.host_times]
+        assert host_times == sorted(host_times)
+        assert all(v in inside or t <= data.threshold
+                   for v, t in zip(page.rows["host"], host_times, strict=True))
 
 
 def test_english_report_uses_english_words_and_dot_decimals(data):
@@ -242,7 +271,7 @@ def test_data_text_is_escaped_everywhere(data):
     assert "&lt;b&gt;x&lt;/b&gt; &amp; &#34;Peñuelas&#34;" in html
     page = parse(html)
     assert page.h1 == f"Acceso a la cultura: {NASTY}"
-    assert venue_id in page.rows["venue"]
+    assert venue_id in page.rows["venue"] + page.rows["host"]
     assert html.count("&lt;b&gt;x&lt;/b&gt;") >= 2  # title and the venue row
     assert render_pdf(html).startswith(b"%PDF")
 
@@ -389,3 +418,119 @@ def test_every_report_string_exists_in_both_languages_with_the_same_placeholders
     assert used <= set(es), used - set(es)
     for layer in ("councils", "venues", "workshops", "population", "network"):
         assert f"report.layer.{layer}" in es  # sources table labels manifest layers
+
+
+def representative_point(data: ReportData, council_id: str) -> tuple[float, float]:
+    polygon = data.layers.councils.set_index("id").loc[[council_id]].to_crs(METRIC_CRS)
+    point = polygon.geometry.representative_point().to_crs(4326).iloc[0]
+    return point.x, point.y
+
+
+def rows_by_id(html: str, kind: str) -> dict[str, str]:
+    """``data-<kind>`` row id -> the row's HTML (to read its cells)."""
+    found = re.findall(rf'<tr data-{kind}="([^"]+)"(.*?)</tr>', html, flags=re.S)
+    return dict(found)
+
+
+@pytest.mark.parametrize("which", ["JV-03", "worst"])
+def test_council_lists_its_nearest_offering_of_each_category(data, which):
+    """The gap is about libraries, cultural centres, theatres and museums: the council report
+    names the nearest of each with the walking time and distance of an index built here,
+    and places that only host workshops sit in their own table."""
+    council_id = (data.result.councils.sort_values("gap_rank")["id"].iloc[0]
+                  if which == "worst" else which)
+    index = build_nearest_index(data.network, data.layers.venues,
+                                data.result.params.walking_speed_kmh)
+    lon, lat = representative_point(data, council_id)
+    html = render_html(data, council_id, "es")
+    page = parse(html)
+    offering_rows = rows_by_id(html, "venue")
+    assert set(page.nearest_of) == set(CULTURAL_CATEGORIES)  # the demo has one of each
+    for category in CULTURAL_CATEGORIES:
+        nearest = index.query(lon, lat, categories=[category], limit=1).iloc[0]
+        assert page.nearest_of[category] == nearest["id"], (council_id, category)
+        row = offering_rows[nearest["id"]]
+        value = re.search(r'data-value="([^"]+)"', row).group(1)
+        assert float(value) == pytest.approx(float(nearest["time_min"]), abs=1e-9)
+        assert format_minutes(nearest["time_min"], "es") in row
+        assert f"{format_number(nearest['dist_m'], 'es')}\u00a0m" in row
+        assert "la más cercana de su categoría" in row
+
+    hosts = [c for c in CATEGORIES if c not in CULTURAL_CATEGORIES]
+    near_hosts = index.query(lon, lat, categories=hosts, limit=len(data.layers.venues))
+    venue_council = assign_councils(data.layers.venues, data.layers.councils)
+    inside = set(venue_council.loc[venue_council["council_id"] == council_id, "id"])
+    expected = near_hosts[(near_hosts["time_min"] <= data.threshold)
+                          | near_hosts["id"].isin(inside)]
+    assert page.rows["host"] == list(expected["id"])
+    assert not set(page.rows["host"]) & set(page.rows["venue"])
+    hosts_at = html.index('id="hosts"')
+    assert all(html.index(f'data-host="{v}"') > hosts_at for v in page.rows["host"])
+    assert all(html.index(f'data-venue="{v}"') < hosts_at for v in page.rows["venue"])
+
+
+def test_reports_say_which_categories_count_as_offerings(data):
+    es = render_html(data, "JV-03", "es")
+    assert ("Cuentan como oferta cultural en todas las cifras y tiempos a pie: biblioteca, "
+            "centro cultural, teatro y museo.") in es
+    assert "Los espacios de tipo sede vecinal, escuela, plaza u otro pueden acoger talleres" in es
+    en = render_html(data, None, "en")
+    assert ("Counted as cultural offerings in every figure and walking time: library, "
+            "cultural centre, theatre and museum.") in en
+    assert "community hall, school, square or other can host workshops" in en
+    assert "solo bibliotecas" not in es and "Here only" not in en  # the old contrast is gone
+    page = parse(en)
+    assert len(page.rows["host"]) == (~data.layers.venues["category"].isin(
+        CULTURAL_CATEGORIES)).sum()
+
+
+def test_other_counted_categories_change_lists_and_sentence(data):
+    """A planner counting only libraries and theatres: cultural centres become hosts."""
+    params = AccessParams(categories=("library", "theatre"))
+    result = analyse(data.layers, params, network=data.network)
+    narrow = ReportData.build(layers=data.layers, network=data.network, result=result)
+    html = render_html(narrow, "JV-03", "es")
+    assert "Cuentan como oferta cultural en todas las cifras y tiempos a pie: biblioteca y " \
+           "teatro." in html
+    assert "centro cultural, museo, sede vecinal, escuela, plaza u otro" in html
+    page = parse(html)
+    category = data.layers.venues.set_index("id")["category"]
+    assert {category[v] for v in page.rows["venue"]} == {"library", "theatre"}
+    assert set(page.nearest_of) == {"library", "theatre"}
+    assert "cultural_centre" not in {category[v] for v in page.rows["venue"]}
+    area = parse(render_html(narrow, None, "es"))
+    assert {category[v] for v in area.rows["venue"]} == {"library", "theatre"}
+    assert {category[v] for v in area.rows["host"]} == set(CATEGORIES) - {"library", "theatre"}
+
+
+MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+             "septiembre", "octubre", "noviembre", "diciembre"]
+MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December"]
+
+
+def test_dates_are_written_long_in_each_language(data):
+    import datetime as dt
+
+    today = dt.date.today()
+    data_date = dt.date.fromisoformat(str(data.layers.manifest["date"]))
+    for lang, months, generated in (
+        ("es", MONTHS_ES, "Generado el {} · datos del {}"),
+        ("en", MONTHS_EN, "Generated {} · data of {}"),
+    ):
+        def long(d, months=months, lang=lang):
+            return (f"{d.day} de {months[d.month - 1]} de {d.year}" if lang == "es"
+                    else f"{d.day} {months[d.month - 1]} {d.year}")
+
+        html = render_html(data, None, lang)
+        assert generated.format(long(today), long(data_date)) in html
+        workshop_rows = rows_by_id(html, "workshop")
+        for _, w in data.layers.workshops.iterrows():
+            assert f"<td>{long(w['date'])}</td>" in workshop_rows[w["id"]], (lang, w["id"])
+        assert not re.search(r"\b20\d\d-\d\d-\d\d\b", html.split("<section id=\"sources\"")[0])
+    assert format_date("2026-04-11", "es") == "11 de abril de 2026"
+    assert format_date(dt.datetime(2026, 1, 2, 10, 30), "en") == "2 January 2026"
+    assert format_date(float("nan"), "es") == "—"
+    assert format_date("por confirmar", "es") == "por confirmar"
+    assert join_words(["teatro", "museo", "otro"], "es", "or") == "teatro, museo u otro"
+    assert join_words(["library", "theatre"], "en") == "library and theatre"

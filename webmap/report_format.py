@@ -6,6 +6,7 @@ of Babel (not installed, and heavy for three formats). Missing values print as a
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 from webmap.i18n import normalise_language, translate
@@ -60,3 +61,55 @@ def category_label(category: str, lang: str = "es") -> str:
         if label == fallback:
             return category
     return label
+
+
+_MONTHS = {
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+def format_date(value: object, lang: str = "es") -> str:
+    """A date in the long form readers use: es ``11 de abril de 2026``, en ``11 April 2026``.
+
+    Accepts a date/datetime/Timestamp or an ISO ``YYYY-MM-DD`` string; anything else is shown
+    as given (a free-text date in a data file is better shown than hidden), missing as a dash.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return value
+    try:
+        day, month, year = value.day, value.month, value.year  # type: ignore[attr-defined]
+    except AttributeError:
+        return str(value)
+    if value != value:  # NaT
+        return MISSING
+    lang = normalise_language(lang)
+    name = _MONTHS[lang][int(month) - 1]
+    return f"{int(day)} de {name} de {int(year)}" if lang == "es" else f"{int(day)} {name} {year}"
+
+
+def lower_label(label: str) -> str:
+    """A category label inside a sentence ("Centro cultural" -> "centro cultural")."""
+    return label[:1].lower() + label[1:]
+
+
+def join_words(words: list[str], lang: str = "es", conjunction: str = "and") -> str:
+    """``a, b y c`` / ``a, b and c`` (``conjunction="or"``: ``o`` / ``or``; es y/o become
+    e/u before an i-/o- sound)."""
+    word = {("es", "and"): "y", ("es", "or"): "o", ("en", "and"): "and",
+            ("en", "or"): "or"}[(normalise_language(lang), conjunction)]
+    if len(words) <= 1:
+        return "".join(words)
+    last = words[-1].lower()
+    if word == "y" and last.startswith(("i", "hi")) and not last.startswith(("ia", "ie", "hie")):
+        word = "e"  # "teatro e iglesia"
+    elif word == "o" and last.startswith(("o", "ho")):
+        word = "u"  # "museo u otro"
+    return f"{', '.join(words[:-1])} {word} {words[-1]}"

@@ -27,15 +27,18 @@ from webmap.i18n import normalise_language, translate
 from webmap.report_format import (
     MISSING,
     category_label,
+    format_date,
     format_minutes,
     format_number,
     format_percent,
+    join_words,
+    lower_label,
 )
 from webmap.static_map import MapInput, data_uri, render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 AREA_ID = "parte-alta"  # the whole-area report's name in URLs and file names
-MIN_VENUES_LISTED = 5  # a council report always lists at least its nearest venues
+MIN_OFFERINGS_LISTED = 3  # a council report always lists at least its nearest offerings
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -138,6 +141,7 @@ class ReportData:
                 sites=sites,
                 threshold_min=self.threshold,
                 osm_path=self.osm_path,
+                counted=tuple(self.result.params.counted_categories),
             )
             self._maps[key] = data_uri(render_map(data, council_id, lang))
         return self._maps[key]
@@ -215,7 +219,8 @@ def figure_rows(council: Any, area: dict, result: Any, lang: str) -> list[dict[s
     return rows
 
 
-def category_rows(council: Any, area: dict, lang: str) -> list[dict[str, Any]]:
+def category_rows(council: Any, area: dict, lang: str,
+                  counted: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = []
     for cat in CATEGORIES:
         key = f"venues_{cat}"
@@ -223,7 +228,8 @@ def category_rows(council: Any, area: dict, lang: str) -> list[dict[str, Any]]:
         a = _value(area, key)
         rows.append({"key": key, "label": category_label(cat, lang),
                      "council_raw": _raw(c), "council_text": format_number(c, lang),
-                     "area_raw": _raw(a), "area_text": format_number(a, lang)})
+                     "area_raw": _raw(a), "area_text": format_number(a, lang),
+                     "counted": cat in counted})
     return rows
 
 
@@ -237,64 +243,112 @@ def _venue_council(layers: Layers) -> pd.Series:
     return joined.set_index("id")["council_id"]
 
 
-def council_venues(data: ReportData, council_id: str, lang: str) -> list[dict[str, Any]]:
-    """Venues inside the council, within the threshold or among the nearest few, timed from
-    the council's representative point, nearest first."""
+def _venue_row(row: Any, address: pd.Series, inside: bool, lang: str,
+               nearest_of_category: bool = False) -> dict[str, Any]:
+    return {
+        "id": row["id"], "name": row["name"], "category_id": row["category"],
+        "category": category_label(row["category"], lang),
+        "address": address.get(row["id"]) or "", "in_council": inside,
+        "nearest_of_category": nearest_of_category,
+        "time_raw": _raw(float(row["time_min"])),
+        "time_text": format_minutes(row["time_min"], lang),
+        "distance_text": f"{format_number(row['dist_m'], lang)}\u00a0m",
+    }
+
+
+def council_venues(data: ReportData, council_id: str, lang: str) -> dict[str, list[dict]]:
+    """Venues as seen from the council's representative point, nearest first, in two lists.
+
+    ``offerings``: the counted categories inside the council or within the threshold and, in
+    any case, the nearest of each counted category and the nearest few (the gap is about
+    those, so a council far from every library still sees where its nearest one is).
+    ``hosts``: the other categories (places that can host workshops) inside the council or
+    within the threshold; they are not counted in any access figure.
+    """
     councils = data.layers.councils
     polygon = councils[councils["id"] == council_id].to_crs(METRIC_CRS).geometry.iloc[0]
     point = gpd.GeoSeries([polygon.representative_point()], crs=METRIC_CRS).to_crs(4326).iloc[0]
-    found = data.nearest.query(point.x, point.y, limit=len(data.layers.venues))
+    counted = counted_categories(data)
+    others = [c for c in CATEGORIES if c not in counted]
     where = _venue_council(data.layers)
     address = data.layers.venues.set_index("id")["address"]
-    rows = []
+    everything = len(data.layers.venues)
+
+    offerings, seen = [], set()
+    found = data.nearest.query(point.x, point.y, categories=counted, limit=everything)
     for position, (_, row) in enumerate(found.iterrows()):
         inside = where.get(row["id"]) == council_id
-        time = row["time_min"]
-        if not inside and not (time <= data.threshold) and position >= MIN_VENUES_LISTED:
-            continue
-        rows.append({
-            "id": row["id"], "name": row["name"], "category": category_label(row["category"], lang),
-            "address": address.get(row["id"]) or "", "in_council": inside,
-            "time_raw": _raw(float(time)), "time_text": format_minutes(time, lang),
-            "distance_text": f"{format_number(row['dist_m'], lang)}\u00a0m",
-        })
-    return rows
+        first_of_kind = row["category"] not in seen
+        seen.add(row["category"])
+        if (inside or row["time_min"] <= data.threshold or first_of_kind
+                or position < MIN_OFFERINGS_LISTED):
+            offerings.append(_venue_row(row, address, inside, lang, first_of_kind))
+
+    hosts = []
+    if others:
+        found = data.nearest.query(point.x, point.y, categories=others, limit=everything)
+        for _, row in found.iterrows():
+            inside = where.get(row["id"]) == council_id
+            if inside or row["time_min"] <= data.threshold:
+                hosts.append(_venue_row(row, address, inside, lang))
+    return {"offerings": offerings, "hosts": hosts}
 
 
-def area_venues(data: ReportData, lang: str) -> list[dict[str, Any]]:
-    """Every venue with the residents whose nearest venue it is and their mean walking time."""
+def area_venues(data: ReportData, lang: str) -> dict[str, list[dict]]:
+    """``offerings``: every counted venue with the residents whose nearest offering it is and
+    their mean walking time; ``hosts``: the places that can host workshops, grouped by
+    category (names only: no resident is counted against them)."""
     demand = pd.DataFrame(data.result.demand.drop(columns="geometry"))
     demand = demand[demand["nearest_venue_id"].notna()]
     demand = demand.assign(weighted=demand["time_min"] * demand["residents"])
     served = demand.groupby("nearest_venue_id").agg(residents=("residents", "sum"),
                                                     weighted=("weighted", "sum"))
     where = _venue_council(data.layers)
-    rows = []
-    for _, venue in data.layers.venues.iterrows():
+    counted = counted_categories(data)
+    venues = data.layers.venues
+    offerings = []
+    for _, venue in venues[venues["category"].isin(counted)].iterrows():
         residents = int(served["residents"].get(venue["id"], 0))
         mean = served["weighted"].get(venue["id"], 0.0) / residents if residents else None
-        rows.append({
+        offerings.append({
             "id": venue["id"], "name": venue["name"],
             "category": category_label(venue["category"], lang),
             "council": where.get(venue["id"]) if isinstance(where.get(venue["id"]), str) else "",
             "residents": residents, "residents_text": format_number(residents, lang),
             "time_raw": _raw(mean), "time_text": format_minutes(mean, lang),
         })
-    rows.sort(key=lambda r: (-r["residents"], r["id"]))
-    return rows
+    offerings.sort(key=lambda r: (-r["residents"], r["id"]))
+    hosts = []
+    for category in CATEGORIES:
+        if category in counted:
+            continue
+        of_kind = venues[venues["category"] == category].sort_values("name")
+        if len(of_kind):
+            hosts.append({"category": category_label(category, lang), "count": len(of_kind),
+                          "venues": [{"id": v["id"], "name": v["name"]}
+                                     for _, v in of_kind.iterrows()]})
+    return {"offerings": offerings, "hosts": hosts}
 
 
-def workshop_rows(data: ReportData, council_id: str | None) -> list[dict[str, Any]]:
+def counted_categories(data: ReportData) -> tuple[str, ...]:
+    return tuple(data.result.params.counted_categories)
+
+
+def category_words(categories: Any, lang: str, conjunction: str = "and") -> str:
+    """Translated category names inside a sentence: "biblioteca, centro cultural y teatro"."""
+    return join_words([lower_label(category_label(c, lang)) for c in categories], lang,
+                      conjunction)
+
+
+def workshop_rows(data: ReportData, council_id: str | None, lang: str) -> list[dict[str, Any]]:
     venue_names = data.layers.venues.set_index("id")["name"]
     rows = []
     for _, w in data.layers.workshops.sort_values("id").iterrows():
         councils = [c.strip() for c in str(w["councils"]).split(";") if c.strip()]
         if council_id is not None and council_id not in councils:
             continue
-        date = w["date"]
         rows.append({
-            "id": w["id"], "title": w["title"],
-            "date": date.strftime("%Y-%m-%d") if hasattr(date, "strftime") else str(date),
+            "id": w["id"], "title": w["title"], "date": format_date(w["date"], lang),
             "venue": venue_names.get(w["venue_id"], "") if isinstance(w["venue_id"], str) else "",
             "councils": ", ".join(councils),
         })
@@ -352,6 +406,8 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         title = translate("report.title.area", lang)
         sites = data.area_sites
     area = dict(result.area)
+    counted = params.counted_categories
+    others = [c for c in CATEGORIES if c not in counted]
     context = {
         "lang": lang,
         "html_lang": translate("report.html_lang", lang),
@@ -362,14 +418,22 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "is_area": council_id is None,
         "synthetic": bool(manifest.get("synthetic")),
         "notice": manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
-        "data_date": manifest.get("date", MISSING),
+        "data_date": format_date(manifest.get("date"), lang),
         "generated_by": manifest.get("generated_by"),
-        "generated": dt.date.today().isoformat(),
+        "generated": format_date(dt.date.today(), lang),
         "figures": figure_rows(council, area, result, lang),
-        "categories": category_rows(council, area, lang),
+        "categories": category_rows(council, area, lang, counted),
+        "counted_text": translate("report.counted", lang,
+                                  offerings=category_words(counted, lang)),
+        "hosts_text": (translate("report.hosts_note", lang,
+                                 hosts=category_words(others, lang, "or")) if others else ""),
+        "host_words": category_words(others, lang, "or"),
+        "offerings_words": category_words(counted, lang),
+        "site_offerings": category_words(
+            (data.siting_result or result).params.counted_categories, lang, "or"),
         "venues": (area_venues(data, lang) if council_id is None
                    else council_venues(data, council_id, lang)),
-        "workshops": workshop_rows(data, council_id),
+        "workshops": workshop_rows(data, council_id, lang),
         "sites": site_rows(sites, lang),
         "uncovered": format_number(sites.attrs.get("uncovered_residents"), lang),
         "uncovered_raw": _raw(sites.attrs.get("uncovered_residents")),
@@ -380,7 +444,7 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "speed": format_number(params.walking_speed_kmh, lang, 1),
         "catchment": f"{params.sfca_catchment_min:g}",
         "k": data.sites_k,
-        "nearest": MIN_VENUES_LISTED,
+        "nearest": MIN_OFFERINGS_LISTED,
         "area_summary": translate(
             "report.area_summary", lang, councils=len(result.councils),
             residents=format_number(area.get("residents"), lang),

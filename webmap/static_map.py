@@ -56,6 +56,7 @@ class MapInput:
     sites: gpd.GeoDataFrame  # suggested sites: rank, geometry
     threshold_min: float
     osm_path: Path = NETWORK_OSM
+    counted: tuple[str, ...] | None = None  # offering categories; others drawn as hosts
 
 
 @lru_cache(maxsize=4)
@@ -200,10 +201,14 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
         if sub.empty:
             continue
         colour, marker = CATEGORY_STYLE.get(category, ("#666666", "o"))
-        ax.scatter(sub.geometry.x, sub.geometry.y, s=26, marker=marker, color=colour,
-                   edgecolor="white", linewidths=0.6, zorder=5)
+        host = data.counted is not None and category not in data.counted
+        label = category_label(category, lang)
+        if host:  # shown, smaller, but not an offering (it can host a workshop)
+            label = translate("report.map.host_label", lang, category=label)
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=14 if host else 30, marker=marker,
+                   color=colour, edgecolor="white", linewidths=0.6, zorder=5 if host else 5.5)
         handles.append(Line2D([], [], marker=marker, ls="", color=colour, markeredgecolor="white",
-                              label=category_label(category, lang)))
+                              markersize=4.5 if host else 6.5, label=label))
 
     workshops = data.workshops.to_crs(METRIC_CRS)
     ax.scatter(workshops.geometry.x, workshops.geometry.y, s=150, marker="*", color="#5a2ca0",
