@@ -3,6 +3,9 @@ every layer from the production server, following the paging links and the bbox 
 
 from __future__ import annotations
 
+import json
+import urllib.request
+
 import pyogrio
 import pytest
 import shapely
@@ -27,9 +30,9 @@ def layers():
 
 
 @pytest.mark.parametrize("prefix", ["/ogc", "/"])
-def test_gdal_lists_the_four_collections(base, prefix):
+def test_gdal_lists_the_collections(base, prefix):
     names = {name for name, _ in pyogrio.list_layers(f"OAPIF:{base}{prefix}")}
-    assert names == {"councils", "venues", "workshops", "population"}
+    assert names == {"councils", "venues", "workshops", "population", "sites"}
 
 
 @pytest.mark.parametrize("name", ["councils", "venues", "workshops", "population"])
@@ -51,3 +54,10 @@ def test_gdal_bbox_filter_matches_an_intersection(base, layers):
     expected = layers.councils[layers.councils.intersects(shapely.box(*box))]
     assert set(served["id"]) == set(expected["id"]) and 0 < len(served) < 20
     assert "share_within_15min" in served.columns and "gap_rank" in served.columns
+
+
+def test_gdal_reads_the_suggested_sites_in_rank_order(base):
+    served = pyogrio.read_dataframe(f"OAPIF:{base}/ogc", layer="sites")
+    api = json.load(urllib.request.urlopen(f"{base}/api/sites"))
+    assert list(served["rank"]) == [s["rank"] for s in api["sites"]] == [1, 2, 3]
+    assert list(served["newly_covered"]) == [s["newly_covered"] for s in api["sites"]]

@@ -1,4 +1,5 @@
-"""Walking-access API: nearest cultural offerings from a point, and one council's figures.
+"""Walking-access API: nearest cultural offerings from a point, one council's figures, and
+where new workshops would help most (/api/sites).
 
 The leader's view calls /api/nearest on every tap, so the view does nothing but validate
 and ask the prebuilt index (geo.access.NearestIndex); all heavy work happened at start.
@@ -13,12 +14,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from geo.schema import CATEGORIES
+from geo.siting import SitingError
+from webmap.config import SITES_K_RANGE
 from webmap.errors import bad_request, not_found
 from webmap.store import MapStore, _clean
 
 bp = Blueprint("access", __name__, url_prefix="/api")
 
 DEFAULT_LIMIT, MAX_LIMIT = 10, 50
+SITES_K_MIN, SITES_K_MAX = SITES_K_RANGE
 
 
 def _store() -> MapStore:
@@ -121,3 +125,60 @@ def council(council_id: str) -> Response:
         raise not_found("unknown_council", id=council_id)
     lon, lat = store.cache["council_points"][council_id]
     return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})
+
+
+def _sites_k(default: int) -> int:
+    raw = request.args.get("k")
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise bad_request("invalid_sites_k", value=raw, low=SITES_K_MIN, high=SITES_K_MAX) from None
+    if not SITES_K_MIN <= value <= SITES_K_MAX:
+        raise bad_request("invalid_sites_k", value=raw, low=SITES_K_MIN, high=SITES_K_MAX)
+    return value
+
+
+def site_record(row: Any, council_names: dict[str, str]) -> dict[str, Any]:
+    ids = [c for c in str(row.councils or "").split(";") if c]
+    return {
+        "rank": int(row.rank),
+        "id": str(row.candidate_id),
+        "name": str(row.name),
+        "category": str(row.category),
+        "newly_covered": _clean(row.newly_covered),
+        "cumulative_covered": _clean(row.cumulative_covered),
+        "councils": [{"id": c, "name": council_names.get(c, c)} for c in ids],
+        "lon": round(float(row.geometry.x), 6),
+        "lat": round(float(row.geometry.y), 6),
+    }
+
+
+@bp.get("/sites")
+def sites() -> Response:
+    """Where k (1..10, default SITES_K) new workshops would bring the most residents within
+    walking reach; rank 1 adds the most. Other k are computed on first ask, then kept."""
+    store = _store()
+    k = _sites_k(store.sites_k)
+    try:
+        table = store.sites_for(k)
+    except SitingError as exc:  # e.g. fewer candidate venues than k in this data set
+        raise bad_request("sites_unavailable", reason=str(exc)) from None
+    names = dict(zip(store.layers.councils["id"], store.layers.councils["name"], strict=True))
+    attrs = table.attrs
+    return _json(
+        {
+            "k": k,
+            "threshold_min": store.threshold_min,
+            "walking_speed_kmh": store.settings["WALKING_SPEED_KMH"],
+            "counted_categories": list(store.counted_categories),
+            "candidates": _clean(attrs.get("candidates")),
+            "uncovered_residents": _clean(attrs.get("uncovered_residents")),
+            "newly_covered": _clean(attrs.get("newly_covered")),
+            "sites": [
+                site_record(row, names)
+                for row in table.sort_values("rank").itertuples(index=False)
+            ],
+        }
+    )

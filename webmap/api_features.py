@@ -29,7 +29,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-COLLECTION_IDS = ("councils", "venues", "workshops", "population")
+COLLECTION_IDS = ("councils", "venues", "workshops", "population", "sites")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:
@@ -93,13 +93,12 @@ def conformance() -> Response:
 
 def _collection_meta(collection: Collection) -> dict[str, Any]:
     cid = collection.id
-    return {
+    meta = {
         "id": cid,
         "title": t(f"layer.{cid}"),
         "description": t(f"ogc.collection.{cid}"),
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [collection.bbox], "crs": CRS84}},
         "links": [
             _link(_url("collection", collection_id=cid), "self",
                   "application/json"),
@@ -107,6 +106,9 @@ def _collection_meta(collection: Collection) -> dict[str, Any]:
                   GEOJSON, t(f"layer.{cid}")),
         ],
     }
+    if collection.bbox is not None:  # an empty collection has no extent
+        meta["extent"] = {"spatial": {"bbox": [collection.bbox], "crs": CRS84}}
+    return meta
 
 
 @bp.get("/collections")

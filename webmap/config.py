@@ -27,9 +27,11 @@ DEFAULTS: dict[str, Any] = {
     # Map tiles need internet: off by default, the street network is drawn from the OSM file.
     "TILE_URL": "",
     "TILE_ATTRIBUTION": "© OpenStreetMap contributors",
+    # How many sites the map's "where a new workshop would help most" layer shows (1..10).
+    "SITES_K": 3,
 }
 
-_CONVERTERS: dict[str, type] = {
+_CONVERTERS: dict[str, type | str] = {
     "DATA_DIR": Path,
     "CACHE_DIR": Path,
     "WALKING_SPEED_KMH": float,
@@ -37,8 +39,10 @@ _CONVERTERS: dict[str, type] = {
     "DEFAULT_LANGUAGE": str,
     "TILE_URL": str,
     "TILE_ATTRIBUTION": str,
+    "SITES_K": "whole_number",
 }
 
+SITES_K_RANGE = (1, 10)  # geo.siting.MIN_K, MAX_K
 ENV_PREFIX = "CULTURAMAP_"
 CONFIG_FILE_ENV = "CULTURAMAP_CONFIG"
 
@@ -61,6 +65,19 @@ def _read_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def _whole_number(value: Any) -> int:
+    """3, "3" or 3.0 -> 3; "3.5", 3.5, True or "" are refused (not silently rounded)."""
+    if isinstance(value, bool):
+        raise ValueError("a whole number is needed, not true/false")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("a whole number is needed")
+        return int(value)
+    if isinstance(value, int):
+        return value
+    return int(str(value).strip())
+
+
 def _convert(key: str, value: Any, origin: str) -> tuple[str, Any]:
     upper = key.upper()
     if upper.startswith(ENV_PREFIX):
@@ -69,7 +86,8 @@ def _convert(key: str, value: Any, origin: str) -> tuple[str, Any]:
         known = ", ".join(sorted(k.lower() for k in _CONVERTERS))
         raise ConfigError(f"{origin}: unknown setting {key!r} (known: {known})")
     try:
-        converted = _CONVERTERS[upper](value)
+        convert = _CONVERTERS[upper]
+        converted = _whole_number(value) if convert == "whole_number" else convert(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{origin}: {key} = {value!r} is not a valid value ({exc})") from exc
     return upper, converted
@@ -79,6 +97,12 @@ def _check(settings: dict[str, Any]) -> None:
     for key in ("WALKING_SPEED_KMH", "THRESHOLD_MIN"):
         if not 0 < settings[key] < 1000:
             raise ConfigError(f"{key.lower()} must be a positive number, got {settings[key]}")
+    if not SITES_K_RANGE[0] <= settings["SITES_K"] <= SITES_K_RANGE[1]:
+        low, high = SITES_K_RANGE
+        raise ConfigError(
+            f"sites_k (how many suggested workshop sites the map shows) must be a whole "
+            f"number from {low} to {high}, got {settings['SITES_K']}"
+        )
     if settings["DEFAULT_LANGUAGE"] not in LANGUAGES:
         raise ConfigError(
             f"default_language must be one of {LANGUAGES}, got {settings['DEFAULT_LANGUAGE']!r}"

@@ -1,4 +1,5 @@
-"""The four layers as GeoJSON feature collections for the OGC API – Features endpoints.
+"""The four data layers and the suggested workshop sites as GeoJSON feature collections
+for the OGC API – Features endpoints.
 
 Built once per app: properties are flat (QGIS shows them as attribute columns), ids are
 the layers' own ids, coordinates are EPSG:4326 (CRS84 axis order, lon/lat).
@@ -31,7 +32,9 @@ class Collection:
     positions: dict[str, int]  # feature id -> position
 
     @property
-    def bbox(self) -> list[float]:
+    def bbox(self) -> list[float] | None:
+        if len(self.geometries) == 0:  # e.g. no site to suggest: everyone already in reach
+            return None
         return [round(float(v), API_DECIMALS) for v in shapely.total_bounds(self.geometries)]
 
     def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
@@ -94,6 +97,23 @@ def _population_rows(population: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     return rows
 
 
+SITE_COLUMNS = ["rank", "name", "category", "newly_covered", "cumulative_covered", "councils"]
+
+
+def site_rows(sites: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """One flat row per suggested site, best first; id = the venue's own id."""
+    rows = []
+    for _, site in sites.sort_values("rank").iterrows():
+        row = {"id": str(site["candidate_id"])}
+        row.update({c: _clean(site[c]) for c in SITE_COLUMNS})
+        rows.append(row)
+    return rows
+
+
+def sites_collection(sites: gpd.GeoDataFrame) -> Collection:
+    return _collection("sites", sites.sort_values("rank"), site_rows(sites))
+
+
 def build_collections(store: MapStore) -> dict[str, Collection]:
     layers = store.layers
     venues = layers.venues
@@ -112,4 +132,5 @@ def build_collections(store: MapStore) -> dict[str, Collection]:
         "population": _collection("population", layers.population, _population_rows(
             layers.population
         )),
+        "sites": sites_collection(store.sites),
     }

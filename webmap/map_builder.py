@@ -138,6 +138,22 @@ def workshop_features(store: MapStore) -> list[dict[str, Any]]:
     return features
 
 
+def site_features(store: MapStore) -> list[dict[str, Any]]:
+    """The suggested sites, best first, with council names (not ids) for the popup."""
+    council_names = dict(
+        zip(store.layers.councils["id"], store.layers.councils["name"], strict=True)
+    )
+    collection = store.cache["collections"]["sites"]
+    features = []
+    for feature, geom in zip(collection.features, collection.geometries, strict=True):
+        props = dict(feature["properties"])
+        ids = [c for c in str(props.get("councils") or "").split(";") if c]
+        props["councils"] = [str(council_names.get(c, c)) for c in ids]
+        features.append({"type": "Feature", "id": feature["id"], "properties": props,
+                         "geometry": rounded_geojson(geom)})
+    return features
+
+
 def _fill_style(feature: dict[str, Any], weight: float, opacity: float) -> dict[str, Any]:
     return {
         "fillColor": feature["properties"]["colour"],
@@ -230,6 +246,15 @@ def build_map(store: MapStore, lang: str) -> MapParts:
     )
     workshops.add_to(fmap)
 
+    sites = folium.GeoJson(
+        _collection(site_features(store)),
+        name=tr("layer.sites"),
+        show=False,
+        point_to_layer=JsCode("culturamap.siteMarker"),
+        on_each_feature=JsCode("function (f, l) { culturamap.bindSite(f, l); }"),
+    )
+    sites.add_to(fmap)
+
     control = folium.LayerControl(collapsed=False, position="topright")
     control.add_to(fmap)
 
@@ -250,6 +275,7 @@ def build_map(store: MapStore, lang: str) -> MapParts:
             "councils": gap.get_name(),
             "venues": cluster.get_name(),
             "workshops": workshops.get_name(),
+            "sites": sites.get_name(),
         },
         gap_legend=_legend(gap_classes, "legend.share_range", lang, scale=pct),
         density_legend=_legend(density_classes, "legend.density_range", lang),

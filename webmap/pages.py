@@ -66,6 +66,28 @@ def _common(store: MapStore) -> dict[str, Any]:
     }
 
 
+def sites_summary(store: MapStore) -> str:
+    """One sentence under the sites legend: how many residents the sites bring in reach."""
+    sites = store.sites
+    if sites is None or sites.empty:
+        return t("legend.sites_none", threshold=f"{store.threshold_min:g}")
+    attrs = sites.attrs
+    return t(
+        "legend.sites_summary",
+        count=len(sites),
+        covered=format_count(attrs.get("newly_covered"), g.lang),
+        uncovered=format_count(attrs.get("uncovered_residents"), g.lang),
+        threshold=f"{store.threshold_min:g}",
+    )
+
+
+def format_count(value: Any, lang: str) -> str:
+    """12345 -> "12.345" (es) / "12,345" (en), like the legend's other figures."""
+    if value is None:
+        return "?"
+    return f"{float(value):,.0f}".replace(",", "." if lang == "es" else ",")
+
+
 def _cached(key: tuple[str, ...], render: Any) -> str:
     pages = _store().cache["pages"]
     if key not in pages:
@@ -100,6 +122,7 @@ def index() -> Response:
             "map.html",
             parts=parts,
             area_share=None if share is None else round(float(share) * 100),
+            sites_summary=sites_summary(store),
             **_common(store),
         )
 
@@ -151,6 +174,7 @@ def about() -> str:
         "about.html",
         manifest_layers=store.layers.manifest.get("layers", {}),
         params=store.settings,
+        sites_k=store.sites_k,
         **_common(store),
     )
 

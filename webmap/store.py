@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,22 @@ class MapStore:
     network: WalkNetwork | None = None
     extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon/lat box served
     cache: dict[str, Any] = field(default_factory=dict)  # rendered pages, GeoJSON...
+    sites: gpd.GeoDataFrame | None = None  # the SITES_K best new workshop sites (area-wide)
+    _sites_by_k: dict[int, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    _sites_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def sites_k(self) -> int:
+        return int(self.settings.get("SITES_K", 3))
+
+    def sites_for(self, k: int) -> gpd.GeoDataFrame:
+        """The ``k`` best sites; the configured k was computed at start, others on first ask
+        (an exact optimisation takes up to a few seconds) and then kept."""
+        if k not in self._sites_by_k:
+            with self._sites_lock:
+                if k not in self._sites_by_k:
+                    self._sites_by_k[k] = area_sites(self.layers, self.network, self.result, k)
+        return self._sites_by_k[k]
 
     @property
     def threshold_min(self) -> float:
@@ -116,12 +133,23 @@ def _run_access(
     return result, index, network
 
 
+def area_sites(
+    layers: Layers, network: WalkNetwork, result: AccessResult, k: int
+) -> gpd.GeoDataFrame:
+    """Where ``k`` new workshops would bring the most residents within walking reach of
+    Parte Alta's cultural offerings: the same suggestion the downloads and reports show
+    (``geo.export.suggest_default_sites``: exact MCLP over halls, schools, other venues)."""
+    from geo.export import suggest_default_sites
+
+    return suggest_default_sites(layers, network, result, k=k)
+
+
 def build_store(settings: dict[str, Any]) -> MapStore:
     layers = load_all(settings["DATA_DIR"])
     result, index, network = _run_access(layers, settings)
     minx, miny, maxx, maxy = layers.councils.total_bounds
     pad = 0.01  # ~1 km: people just outside the border still get an answer
-    return MapStore(
+    store = MapStore(
         layers=layers,
         settings=settings,
         councils=result.councils,
@@ -131,3 +159,5 @@ def build_store(settings: dict[str, Any]) -> MapStore:
         network=network,
         extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
     )
+    store.sites = store.sites_for(store.sites_k)
+    return store

@@ -116,6 +116,41 @@
     }, {maxWidth: 280});
   }
 
+  /* Suggested workshop sites: a numbered badge (1 = most residents newly covered), shaped
+   * and coloured unlike the venue circles and the workshop squares. */
+  function siteMarker(feature, latlng) {
+    var p = feature.properties;
+    var badge = common().el("span", {className: "site-rank"}, [c.num(p.rank)]);
+    return L.marker(latlng, {
+      icon: L.divIcon({html: badge, className: "site-icon", iconSize: [38, 38],
+        iconAnchor: [19, 19], popupAnchor: [0, -18]}),
+      title: c.tr("js.site_title", {rank: c.num(p.rank), name: p.name}),
+      alt: c.tr("js.site_title", {rank: c.num(p.rank), name: p.name}),
+      keyboard: true, zIndexOffset: 2000 - p.rank
+    });
+  }
+
+  function bindSite(feature, layer) {
+    var p = feature.properties;
+    layer.bindPopup(function () {
+      common();
+      var councils = c.el("ul", {className: "cat-counts"}, (p.councils || []).map(
+        function (name) { return c.el("li", {}, [name]); }));
+      return c.el("div", {className: "popup site-popup"}, [
+        c.el("p", {className: "popup-kicker"}, [c.tr("js.site_rank", {rank: c.num(p.rank)})]),
+        c.el("h3", {}, [p.name]),
+        c.el("p", {className: "venue-category"}, [c.categoryLabel(p.category)]),
+        c.el("dl", {}, [
+          row(c.tr("js.site_newly", {threshold: c.config.threshold}), c.num(p.newly_covered)),
+          row(p.rank > 1 ? c.tr("js.site_cumulative", {rank: c.num(p.rank)}) :
+            c.tr("js.site_cumulative_first"), c.num(p.cumulative_covered))
+        ]),
+        c.el("p", {className: "popup-subtitle"}, [c.tr("js.site_councils")]),
+        councils
+      ]);
+    }, {maxWidth: 280});
+  }
+
   /* The open layer list would hide popups (and, on phones, the map): fold it behind its
    * button while a popup is open, and on phones from the start. */
   function foldLayerList(map, control) {
@@ -157,6 +192,6 @@
   window.culturamap = {
     bindCouncil: bindCouncil, bindBlock: bindBlock, venueMarker: venueMarker,
     bindVenue: bindVenue, workshopMarker: workshopMarker, bindWorkshop: bindWorkshop,
-    ready: ready
+    siteMarker: siteMarker, bindSite: bindSite, ready: ready
   };
 }());
