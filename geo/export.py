@@ -166,8 +166,10 @@ def export_layers(
 
 
 def siting_result(layers, network, result):
-    """The analysis that site suggestion starts from: only cultural venues proper count as
-    offerings, so community halls, schools and other spaces are the hosts chosen among."""
+    """The analysis that site suggestion starts from: the given one, whose counted categories
+    (by default ``CULTURAL_CATEGORIES``) are the offerings the hosts are chosen to complement.
+    Only when every venue counts (``categories=None``) are sites chosen against the cultural
+    venues proper, since the halls and schools to choose among would already count."""
     from dataclasses import replace
 
     from geo.access import analyse
