@@ -165,3 +165,29 @@ def test_shareable_link_opens_a_council_and_category(make_page, base_url):
     assert first in page.locator("#nearby-map .leaflet-popup-content").inner_text()
     w.shot("nearby_shared_link_phone")
     w.assert_clean()
+
+
+def test_default_shows_offerings_and_all_venues_marks_the_workshop_places(make_page, base_url):
+    w = make_page(base_url, **PHONE)
+    w.goto("/cerca?junta=JV-12")
+    page = w.page
+    assert page.locator("#category-select").input_value() == "offerings"
+    hint = page.locator(".nearby-panel .hint").last.inner_text()
+    assert "biblioteca" in hint and "«Todos» añade las sedes vecinales, escuelas" in hint
+    wait_results(page, "resultados")
+    assert page.locator("#nearby-results .result-kind").count() == 0  # all are offerings
+    option = page.locator("#council-select option[value='JV-12']")
+    lat, lon = option.get_attribute("data-lat"), option.get_attribute("data-lon")
+    page.select_option("#category-select", "")
+    page.wait_for_function("() => document.querySelectorAll('#nearby-results li').length === 10"
+                           " && !document.getElementById('nearby-status').textContent"
+                           ".includes('Buscando')")
+    everything = nearest(base_url, lat=lat, lon=lon, limit=10)
+    assert result_names(page) == [r["name"] for r in everything]
+    hosts = [r for r in everything if r["category"] not in CULTURAL_CATEGORIES]
+    assert hosts  # the shipped data have halls and schools among the ten nearest
+    kinds = page.locator("#nearby-results .result-kind")
+    assert kinds.count() == len(hosts)
+    assert "talleres" in kinds.first.inner_text()
+    w.shot("nearby_all_venues_phone")
+    w.assert_clean()

@@ -9,6 +9,7 @@
   var resultsNode = document.getElementById("nearby-results");
   var councilSelect = document.getElementById("council-select");
   var categorySelect = document.getElementById("category-select");
+  var counted = c.config.counted_categories || [];  // what the analysis counts as offerings
   var origin = null;
   var requestSeq = 0;
 
@@ -70,7 +71,11 @@
           src: c.config.static + "icons/" + c.safeCategory(r.category) + ".svg"}),
         c.el("span", {className: "result-text"}, [
           c.el("strong", {className: "result-name"}, [(index + 1) + ". " + r.name]),
-          c.el("span", {className: "result-cat"}, [c.categoryLabel(r.category)]),
+          c.el("span", {className: "result-line"}, [
+            c.el("span", {className: "result-cat"}, [c.categoryLabel(r.category)]),
+            counted.indexOf(r.category) < 0 ?  // halls, schools...: not counted as offerings
+              c.el("span", {className: "result-kind"}, [c.tr("js.host_place")]) : null
+          ]),
           c.el("span", {className: "result-walk"}, [walk]),
           r.address ? c.el("span", {className: "result-address"}, [r.address]) : null
         ])
