@@ -194,3 +194,18 @@ def test_app_serves_the_configured_number_of_sites(tmp_path, analysis):
     items = client.get("/collections/sites/items").get_json()
     assert items["numberMatched"] == len(want)
     assert "/api/sites?k=2" in client.get("/acerca").get_data(as_text=True)
+
+
+def test_map_sites_equal_the_downloaded_sites_layer(client):
+    """The map layer and the downloads/reports show the same suggestion (same k, same run)."""
+    import csv
+    import io
+
+    download = client.get("/descargas/sites.csv")
+    if download.status_code == 404:
+        pytest.skip("the reports blueprint is not registered")
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    api = client.get("/api/sites").get_json()["sites"]
+    assert [(r["candidate_id"], int(r["newly_covered"])) for r in rows] == [
+        (s["id"], s["newly_covered"]) for s in api
+    ]

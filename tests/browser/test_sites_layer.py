@@ -65,3 +65,31 @@ def test_sites_layer_in_english(make_page, base_url):
     page.locator(".site-icon").first.wait_for()
     assert "Suggested site" in page.locator(".site-icon").first.get_attribute("title")
     w.assert_clean()
+
+
+def test_a_site_named_with_html_shows_literally(make_page, base_url, tmp_path):
+    """Site names come from the venues file: HTML in them is text, never markup or code."""
+    from web_fixtures import NASTY_NAME, app_for, copy_data, serve
+
+    first_id = get_json(f"{base_url}/api/sites")["sites"][0]["id"]
+    data = copy_data(tmp_path)
+    venues_path = data / "venues" / "venues.geojson"
+    venues = json.loads(venues_path.read_text("utf-8"))
+    for feature in venues["features"]:
+        if feature["properties"]["id"] == first_id:
+            feature["properties"]["name"] = NASTY_NAME
+    venues_path.write_text(json.dumps(venues, ensure_ascii=False), "utf-8")
+    with serve(app_for(data, tmp_path / "cache")) as url:
+        w = make_page(url)
+        w.goto("/")
+        page = w.page
+        page.locator(".leaflet-control-layers-overlays label", has_text=LAYER_ES).locator(
+            "input"
+        ).check()
+        page.locator(".site-icon").first.wait_for()
+        page.locator(".site-icon", has_text="1").click()
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert NASTY_NAME in popup.inner_text()
+        assert page.locator(".leaflet-popup-content script").count() == 0
+        w.assert_clean()
