@@ -4,6 +4,8 @@ against geo.siting.suggest_sites run independently here on the shipped data."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import shapely
 from web_fixtures import app_for
@@ -194,6 +196,11 @@ def test_app_serves_the_configured_number_of_sites(tmp_path, analysis):
     items = client.get("/collections/sites/items").get_json()
     assert items["numberMatched"] == len(want)
     assert "/api/sites?k=2" in client.get("/acerca").get_data(as_text=True)
+    # the area report and the downloads show the same sites as the map, not a k of their own
+    report = client.get("/reportes/parte-alta.html").get_data(as_text=True)
+    assert re.findall(r'data-site="([^"]+)"', report) == list(want["candidate_id"])
+    download = client.get("/descargas/sites.csv").get_data(as_text=True)
+    assert len(download.strip().splitlines()) == 1 + len(want)
 
 
 def test_map_sites_equal_the_downloaded_sites_layer(client):

@@ -83,6 +83,8 @@ def _build_data() -> ReportData:
         layers=getattr(store, "layers", None),
         network=getattr(store, "network", None),
         result=getattr(store, "result", None),
+        area_sites=getattr(store, "sites", None),
+        sites_k=int(settings.get("SITES_K", 3)),
         **kwargs,
     )
 

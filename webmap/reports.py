@@ -85,8 +85,10 @@ class ReportData:
     @classmethod
     def build(cls, data_dir: Path | str | None = None, cache_dir: Path | None = None,
               params: Any = None, sites_k: int = 3, layers: Layers | None = None,
-              network: Any = None, result: Any = None) -> ReportData:
-        """Load the layers and run the analysis (reusing any part the caller already has)."""
+              network: Any = None, result: Any = None,
+              area_sites: gpd.GeoDataFrame | None = None) -> ReportData:
+        """Load the layers and run the analysis (reusing any part the caller already has,
+        so that the web map and its reports show the same figures and the same sites)."""
         from geo.access import AccessParams, analyse, build_nearest_index
         from geo.export import siting_result, suggest_default_sites
         from geo.network import load_network
@@ -98,7 +100,11 @@ class ReportData:
             result = analyse(layers, params or AccessParams(), network=network)
         nearest = build_nearest_index(network, layers.venues, result.params.walking_speed_kmh)
         for_sites = siting_result(layers, network, result)
-        sites = suggest_default_sites(layers, network, for_sites, k=sites_k)
+        sites = (
+            area_sites
+            if area_sites is not None
+            else suggest_default_sites(layers, network, for_sites, k=sites_k)
+        )
         return cls(layers, result, network, nearest, sites, for_sites, osm, sites_k)
 
     @property
