@@ -29,16 +29,9 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+sys.path.insert(0, str(REPO / "tests"))
+from chromium_launch import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 CATEGORIES = ["library", "cultural_centre", "school", "plaza", "community_hall"]
 
 
@@ -74,7 +67,7 @@ def page_weight_and_load_time(base: str, runs: int) -> dict:
     urllib.request.urlopen(base + "/?lang=es").read()
     times, weights = [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         for _ in range(runs):
             context = browser.new_context(locale="es-CL", viewport={"width": 1280, "height": 800})
             page = context.new_page()
@@ -195,7 +188,7 @@ def main() -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             print(f"server: waitress, {args.threads} threads, started in {startup:.1f} s")
-            if Path(CHROMIUM).exists():
+            if CHROMIUM.exists():
                 page = page_weight_and_load_time(base, args.runs)
                 light = page["total_bytes"] < 1.5 * 2**20
                 print(f"main page: HTML {page['html_bytes'] / 1024:.0f} KiB, with all "

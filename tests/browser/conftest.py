@@ -15,21 +15,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for web_fixtures
 
+from chromium_launch import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from web_fixtures import app_for, make_nasty_data, serve  # noqa: E402
 
 from geo.schema import DATA_DIR  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @dataclass
