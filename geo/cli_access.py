@@ -42,9 +42,14 @@ def _categories(text: str) -> tuple[str, ...] | None:
 
 def _minutes_list(text: str) -> tuple[float, ...]:
     try:
-        return tuple(float(t) for t in text.split(",") if t.strip())
+        minutes = tuple(float(t) for t in text.split(",") if t.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a list of minutes: {text!r}") from None
+    if not minutes:
+        raise argparse.ArgumentTypeError(
+            f"lista de minutos vacía / empty list of minutes: {text!r} (e.g. 5,10,15,20)"
+        )
+    return minutes
 
 
 def _k(text: str) -> int:
@@ -111,10 +116,11 @@ def _params(args: argparse.Namespace) -> AccessParams:
 
 
 def _inputs(args: argparse.Namespace):
+    """The layers and the street network of one data folder (never the demo's network:
+    a missing network file is an error naming the path, raised by ``load_network``)."""
     layers = load_all(args.data_dir)
     base = Path(args.data_dir) if args.data_dir is not None else DATA_DIR
-    osm = base / NETWORK_OSM.relative_to(DATA_DIR)
-    return layers, load_network(osm if osm.is_file() else NETWORK_OSM)
+    return layers, load_network(base / NETWORK_OSM.relative_to(DATA_DIR))
 
 
 def read_candidates(path: Path) -> gpd.GeoDataFrame:
