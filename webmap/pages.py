@@ -88,7 +88,7 @@ def format_count(value: Any, lang: str) -> str:
     return f"{float(value):,.0f}".replace(",", "." if lang == "es" else ",")
 
 
-def _cached(key: tuple[str, ...], render: Any) -> str:
+def _cached(key: tuple[Any, ...], render: Any) -> str:
     pages = _store().cache["pages"]
     if key not in pages:
         with _render_lock:
@@ -163,7 +163,8 @@ def nearby() -> str:
             **_common(store),
         )
 
-    return _cached(("nearby", request.path, g.lang), render)
+    key = ("nearby", request.path, g.lang, *sorted(kept_args().items()))
+    return _cached(key, render)
 
 
 @bp.get("/acerca")
@@ -179,9 +180,43 @@ def about() -> str:
     )
 
 
+# Query arguments the language switch keeps (shareable searches), per endpoint.
+KEPT_ARGS = {"pages.nearby": ("junta", "council", "categoria", "category")}
+
+
+def kept_args() -> dict[str, str]:
+    """The request's shareable arguments, only with values the page knows.
+
+    WHY validate: they go into the cached page (and its cache key), so an arbitrary value
+    must neither be echoed nor grow the cache.
+    """
+    known_councils = set(map(str, _store().layers.councils["id"]))
+    known_categories = {"offerings", "", *CATEGORIES}
+    kept = {}
+    for name in KEPT_ARGS.get(request.endpoint or "", ()):
+        value = request.args.get(name)
+        if value is None:
+            continue
+        known = known_councils if name in ("junta", "council") else known_categories
+        if value in known:
+            kept[name] = value
+    return kept
+
+
 def lang_switch_url(lang: str) -> str:
-    """Same page in another language (other query arguments are dropped: pages are cached)."""
-    return f"{request.path}?lang={lang}"
+    """Same page in another language, built from the matched route, never from the raw path.
+
+    WHY: echoing ``request.path`` turns a 404 for ``/%5Cevil.example`` into the link
+    ``/\\evil.example``, which browsers resolve to another site. The matched rule keeps
+    the alias the visitor used (/acerca or /about); pages without a route (404) link to
+    the map.
+    """
+    rule = request.url_rule
+    if rule is not None and request.endpoint:
+        built = rule.build({**(request.view_args or {}), **kept_args(), "lang": lang})
+        if built is not None:
+            return request.script_root + built[1]
+    return url_for("pages.index", lang=lang)
 
 
 @bp.app_context_processor
