@@ -7,11 +7,13 @@ QGIS); one command tells them, file by file and feature by feature, what to fix.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 import geopandas as gpd
 
+from geo.export import csv_frame
 from geo.join import DEFAULT_TOLERANCE_M, council_summary
 from geo.layer_errors import LayerError
 from geo.layers import (
@@ -37,6 +39,19 @@ SHORT_CATEGORY = {
 }
 
 
+def _tolerance_m(text: str) -> float:
+    """Metres, zero or more: a negative or non-finite tolerance has no meaning."""
+    try:
+        metres = float(text)
+    except ValueError:
+        metres = math.nan
+    if not (math.isfinite(metres) and metres >= 0):
+        raise argparse.ArgumentTypeError(
+            f"la tolerancia debe ser metros >= 0 / tolerance must be metres >= 0, got {text!r}"
+        )
+    return metres
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     validate = subparsers.add_parser(
         "validate",
@@ -57,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     layers.add_argument("--format", choices=("table", "csv"), default="table")
     layers.add_argument(
         "--tolerance-m",
-        type=float,
+        type=_tolerance_m,
         default=DEFAULT_TOLERANCE_M,
         help="distancia máxima para asignar un espacio a la junta más cercana / "
         "max distance to assign a venue to the nearest council (m)",
@@ -141,7 +156,9 @@ def run_layers(args: argparse.Namespace) -> int:
     summary = council_summary(layers, tolerance_m=args.tolerance_m)
     table = summary.drop(columns="geometry")
     if args.format == "csv":
-        table.to_csv(sys.stdout, index=False, float_format="%.4f")
+        # Names come from data files: neutralise formula-like cells as every CSV export does.
+        cells = csv_frame(summary, "wkt").drop(columns="wkt")
+        cells.to_csv(sys.stdout, index=False, float_format="%.4f")
         return 0
     shown = table[["id", "name", "population", "area_km2", "venues_total"]].copy()
     for cat in CATEGORIES:
