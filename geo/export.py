@@ -22,7 +22,7 @@ FORMATS: dict[str, str] = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv"}  
 MEDIA_TYPES: dict[str, str] = {
     "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3",
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Flask adds "; charset=utf-8" to text/* types
 }
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG"}
 

@@ -150,6 +150,17 @@ def test_every_download_reads_back_in_every_format(client, layer, tmp_path):
             assert len(ids) > 0
 
 
+def test_download_content_types_are_exact(client):
+    expected = {
+        "csv": "text/csv; charset=utf-8",  # once: not "...; charset=utf-8; charset=utf-8"
+        "geojson": "application/geo+json",
+        "gpkg": "application/geopackage+sqlite3",
+    }
+    for fmt, content_type in expected.items():
+        response = client.get(f"/descargas/venues.{fmt}")
+        assert response.headers["Content-Type"] == content_type, fmt
+
+
 def test_csv_download_matches_the_geojson_download(client, tmp_path):
     path = tmp_path / "access-councils.geojson"
     path.write_bytes(client.get("/descargas/access-councils.geojson").data)
