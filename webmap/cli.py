@@ -11,10 +11,20 @@ import gc
 import logging
 import sys
 
+SERVE_DATA_HINT = (
+    "  (serve: la carpeta de datos se indica con CULTURAMAP_DATA_DIR o data_dir en "
+    "CULTURAMAP_CONFIG, no con --data-dir / serve: set the data folder with "
+    "CULTURAMAP_DATA_DIR or data_dir in CULTURAMAP_CONFIG, not --data-dir)"
+)
+
 
 def serve(args: argparse.Namespace) -> int:
     from waitress import serve as waitress_serve
 
+    from geo.access import AccessError
+    from geo.layer_errors import LayerError
+    from geo.network import NetworkError
+    from geo.siting import SitingError
     from webmap.app import create_app
     from webmap.config import ConfigError
 
@@ -24,6 +34,13 @@ def serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"culturamap serve: configuración inválida / invalid settings: {exc}",
               file=sys.stderr)
+        return 2
+    except LayerError as exc:
+        # The layer hints speak of --data-dir, which serve does not have.
+        print(f"culturamap serve: {exc}\n{SERVE_DATA_HINT}", file=sys.stderr)
+        return 2
+    except (NetworkError, AccessError, SitingError, OSError) as exc:
+        print(f"culturamap serve: {exc}", file=sys.stderr)
         return 2
     # The served data (hundreds of thousands of small objects) never change after start:
     # keep them out of the cyclic garbage collector, whose full passes over them would
