@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from geo.access import AccessError, AccessParams
 from geo.schema import DATA_DIR
 from webmap.i18n import LANGUAGES
 
@@ -93,10 +94,20 @@ def _convert(key: str, value: Any, origin: str) -> tuple[str, Any]:
     return upper, converted
 
 
-def _check(settings: dict[str, Any]) -> None:
-    for key in ("WALKING_SPEED_KMH", "THRESHOLD_MIN"):
-        if not 0 < settings[key] < 1000:
-            raise ConfigError(f"{key.lower()} must be a positive number, got {settings[key]}")
+# Each analysis setting and the AccessParams field it feeds: AccessParams holds the limits.
+_ACCESS_FIELDS = {"WALKING_SPEED_KMH": "walking_speed_kmh", "THRESHOLD_MIN": "threshold_min"}
+
+
+def _check(settings: dict[str, Any], origins: Mapping[str, str]) -> None:
+    for key, field in _ACCESS_FIELDS.items():
+        try:
+            AccessParams(**{field: settings[key]})
+        except AccessError as exc:
+            origin = origins.get(key, "default")
+            raise ConfigError(
+                f"{origin}: {key.lower()} = {settings[key]!r} is outside what the access "
+                f"analysis accepts ({exc})"
+            ) from exc
     if not SITES_K_RANGE[0] <= settings["SITES_K"] <= SITES_K_RANGE[1]:
         low, high = SITES_K_RANGE
         raise ConfigError(
@@ -117,21 +128,25 @@ def load_settings(
     """Defaults, then the config file, then env vars, then explicit overrides (tests)."""
     environ = os.environ if environ is None else environ
     settings = dict(DEFAULTS)
+    origins: dict[str, str] = {}  # setting -> where its value came from, for error messages
+
+    def put(key: str, value: Any, origin: str) -> None:
+        name, converted = _convert(key, value, origin)
+        settings[name] = converted
+        origins[name] = origin
+
     config_path = environ.get(CONFIG_FILE_ENV)
     if config_path:
         for key, value in _read_file(Path(config_path)).items():
-            name, converted = _convert(key, value, str(config_path))
-            settings[name] = converted
+            put(key, value, str(config_path))
     for key, value in environ.items():
         # Unknown CULTURAMAP_* variables may belong to other tools: only ours are read.
         if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] in _CONVERTERS:
-            name, converted = _convert(key, value, f"environment variable {key}")
-            settings[name] = converted
+            put(key, value, f"environment variable {key}")
     for key, value in (overrides or {}).items():
         if key.upper() in _CONVERTERS:
-            name, converted = _convert(key, value, "create_app(config=...)")
-            settings[name] = converted
+            put(key, value, "create_app(config=...)")
         else:  # plain Flask settings such as TESTING pass through
             settings[key] = value
-    _check(settings)
+    _check(settings, origins)
     return settings
