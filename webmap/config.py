@@ -105,8 +105,8 @@ def _check(settings: dict[str, Any], origins: Mapping[str, str]) -> None:
         except AccessError as exc:
             origin = origins.get(key, "default")
             raise ConfigError(
-                f"{origin}: {key.lower()} = {settings[key]!r} is outside what the access "
-                f"analysis accepts ({exc})"
+                f"{origin}: {key.lower()} must be a positive number the access analysis "
+                f"accepts, got {settings[key]!r} ({exc})"
             ) from exc
     if not SITES_K_RANGE[0] <= settings["SITES_K"] <= SITES_K_RANGE[1]:
         low, high = SITES_K_RANGE
