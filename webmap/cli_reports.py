@@ -113,7 +113,11 @@ def run(args: argparse.Namespace) -> int:
         targets = [None]
     else:
         targets = [*data.council_ids, None]
-    written = write_reports(data, targets, args.lang, args.formats, args.out)
+    try:
+        written = write_reports(data, targets, args.lang, args.formats, args.out)
+    except OSError as exc:  # e.g. --out under a file, a read-only or full disk
+        print(f"culturamap report: {exc}", file=sys.stderr)
+        return 1
     for path in written:
         print(path)
     print(f"{len(written)} archivos/files en {time.perf_counter() - started:.1f} s",
