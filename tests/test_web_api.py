@@ -299,3 +299,74 @@ def test_unknown_api_paths_and_methods(client):
     error_of(client.get("/api/unknown"), 404)
     body = error_of(client.post("/api/nearest?lat=-29.98&lon=-71.32"), 405)
     assert body["error"] == "method_not_allowed"
+
+
+# --- OpenAPI description (service-desc) and bbox with heights -------------------------
+
+
+def test_landing_pages_link_the_openapi_description_and_the_docs(client):
+    for landing in (client.get("/ogc").get_json(),
+                    client.get("/", headers={"Accept": "application/json"}).get_json()):
+        links = {link["rel"]: link for link in landing["links"]}
+        desc = links["service-desc"]
+        assert desc["href"] == "http://localhost/ogc/api"
+        assert desc["type"] == "application/vnd.oai.openapi+json;version=3.0"
+        doc = links["service-doc"]
+        assert doc["href"] in ("http://localhost/acerca", "http://localhost/about")
+        assert doc["type"] == "text/html"
+        page = client.get(doc["href"].removeprefix("http://localhost"))
+        assert page.status_code == 200 and 'id="openapi-link"' in page.get_data(as_text=True)
+    about = client.get("/acerca").get_data(as_text=True)
+    assert 'rel="service-desc"' in about and 'href="/ogc/api"' in about
+
+
+def test_openapi_document_describes_the_paths_that_really_answer(client):
+    response = client.get("/ogc/api")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(
+        "application/vnd.oai.openapi+json;version=3.0")
+    doc = response.get_json()
+    assert doc["openapi"].startswith("3.0.")
+    assert doc["info"]["title"] and doc["info"]["version"]
+    servers = [s["url"] for s in doc["servers"]]
+    assert servers == ["http://localhost/ogc", "http://localhost/"]
+    assert set(doc["paths"]) == {
+        "/", "/conformance", "/collections", "/collections/{collectionId}",
+        "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}",
+    }
+    schemas = doc["components"]["schemas"]
+    for path, item in doc["paths"].items():
+        operation = item["get"]
+        assert operation["responses"]["200"]["description"]
+        for response_spec in operation["responses"].values():  # every $ref resolves
+            for media in response_spec["content"].values():
+                assert media["schema"]["$ref"].removeprefix("#/components/schemas/") in schemas
+        params = {p["name"]: p for p in operation.get("parameters", [])}
+        for name in (n.strip("{}") for n in path.split("/") if n.startswith("{")):
+            assert params[name]["in"] == "path" and params[name]["required"] is True
+        # fill the path with real ids and call it under both servers: it answers
+        ids = {"collectionId": "venues", "featureId": "V-001"}
+        concrete = path.format(**ids)
+        for prefix in ("/ogc", ""):
+            url = (prefix + concrete) if concrete != "/" else (prefix or "/")
+            answer = client.get(url, headers={"Accept": "application/json"})
+            assert answer.status_code == 200, url
+    items = {p["name"]: p for p in doc["paths"]["/collections/{collectionId}/items"]["get"]
+             ["parameters"]}
+    assert {"bbox", "limit", "offset", "collectionId"} <= set(items)
+    assert items["limit"]["schema"]["maximum"] == 1000
+    assert set(items["collectionId"]["schema"]["enum"]) == {
+        c["id"] for c in client.get("/collections").get_json()["collections"]}
+    error_of(client.get("/ogc/api/nope"), 404)
+
+
+def test_bbox_with_heights_ignores_them(client, layers):
+    venue = layers.venues.geometry.iloc[5]
+    box = (venue.x - 0.004, venue.y - 0.003, venue.x + 0.004, venue.y + 0.003)
+    flat = client.get("/collections/venues/items?bbox={},{},{},{}".format(*box)).get_json()
+    with_z = client.get(
+        "/collections/venues/items?bbox={},{},-100,{},{},2500".format(*box)).get_json()
+    assert [f["id"] for f in with_z["features"]] == [f["id"] for f in flat["features"]]
+    assert with_z["numberMatched"] == flat["numberMatched"] < len(layers.venues)
+    for bad in ("1,2,3,4,5", "1,2,3,4,5,6,7", "-71.3,-29.9,0,-71.4,-29.8,1"):  # minx > maxx
+        error_of(client.get(f"/collections/venues/items?bbox={bad}"), 400)

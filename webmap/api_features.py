@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from webmap.errors import bad_request, not_found
 from webmap.features import Collection
 from webmap.language import t
+from webmap.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 
 bp = Blueprint("features", __name__)  # registered at / (name "features") and /ogc ("ogc")
 landing_bp = Blueprint("ogc_landing", __name__)
@@ -71,6 +72,10 @@ def landing_page(prefix: str = "features") -> Response:
             "links": [
                 _link(own, "self", "application/json"),
                 _link(url_for("pages.index", _external=True), "alternate", "text/html"),
+                _link(url_for("ogc_landing.api", _external=True), "service-desc",
+                      OPENAPI_MEDIA_TYPE, t("ogc.service_desc")),
+                _link(url_for("pages.about", _external=True), "service-doc", "text/html",
+                      t("ogc.service_doc")),
                 _link(url_for(f"{prefix}.conformance", _external=True), "conformance",
                       "application/json"),
                 _link(url_for(f"{prefix}.collections", _external=True), "data",
@@ -84,6 +89,17 @@ def landing_page(prefix: str = "features") -> Response:
 @landing_bp.get("/ogc")  # registered first: url_for gives /ogc
 def landing() -> Response:
     return landing_page("ogc")
+
+
+@landing_bp.get("/ogc/api")
+def api() -> Response:
+    """The OpenAPI description (rel service-desc); /api is taken by the access API."""
+    root = request.url_root.rstrip("/")
+    document = openapi_document(
+        t("ogc.title"), t("ogc.description"), [root + "/ogc", root + "/"], COLLECTION_IDS,
+        DEFAULT_LIMIT, MAX_LIMIT,
+    )
+    return _json(document, OPENAPI_MEDIA_TYPE)
 
 
 @bp.get("/conformance")
@@ -143,7 +159,8 @@ def _int_param(name: str, default: int, low: int, high: int | None) -> int:
 
 
 def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
-    """bbox=minx,miny,maxx,maxy in CRS84 degrees."""
+    """bbox=minx,miny,maxx,maxy in CRS84 degrees; with heights (minx,miny,minz,maxx,maxy,maxz,
+    allowed by OGC API – Features) the heights are ignored: the layers are flat."""
     if raw is None or raw == "":
         return None
     parts = raw.split(",")
@@ -151,8 +168,10 @@ def parse_bbox(raw: str | None) -> tuple[float, float, float, float] | None:
         values = [float(p) for p in parts]
     except ValueError:
         raise bad_request("invalid_bbox", value=raw) from None
-    if len(values) != 4 or not all(math.isfinite(v) for v in values):
+    if len(values) not in (4, 6) or not all(math.isfinite(v) for v in values):
         raise bad_request("invalid_bbox", value=raw)
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
     minx, miny, maxx, maxy = values
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise bad_request("invalid_bbox", value=raw)
