@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from html.parser import HTMLParser
 
 import geopandas as gpd
@@ -193,3 +194,131 @@ def test_map_page_links_to_reports_and_downloads(app):
     text = page + "".join(client.get(src).data.decode("utf-8") for src in scripts)
     assert "/descargas" in text
     assert "/reportes/" in text
+
+
+# --- concurrency: one lock per file, bounded PDF renders, 503 when busy ------------------
+
+
+@pytest.fixture
+def fresh_app(tmp_path_factory):
+    """An app whose report cache is still empty, with a single PDF render slot."""
+    app = create_app({"CACHE_DIR": tmp_path_factory.mktemp("cache"), "TESTING": True,
+                      "REPORT_PDF_RENDERS": 1})
+    if "reports" not in app.blueprints:
+        app.register_blueprint(reports_bp)
+    return app
+
+
+def _get_in_thread(app, url, results, **kwargs):
+    def run():
+        results[url] = app.test_client().get(url, **kwargs)  # one client per thread
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_different_files_build_side_by_side(fresh_app, monkeypatch):
+    from webmap import report_routes
+
+    real = report_routes.layer_bytes
+    venues_started, councils_started, release = (threading.Event() for _ in range(3))
+
+    def instrumented(frame, fmt, layer):
+        if layer == "venues":
+            venues_started.set()
+            release.wait(10)  # blocked until the other file has started
+        elif layer == "councils":
+            councils_started.set()
+        return real(frame, fmt, layer)
+
+    monkeypatch.setattr(report_routes, "layer_bytes", instrumented)
+    fresh_app.test_client().get("/descargas")  # the shared analysis, built once, first
+    results: dict = {}
+    first = _get_in_thread(fresh_app, "/descargas/venues.csv", results)
+    assert venues_started.wait(10)
+    second = _get_in_thread(fresh_app, "/descargas/councils.csv", results)
+    try:
+        # with one lock for every file this would wait for the venues file
+        assert councils_started.wait(5), "the councils file waited for the venues file"
+        second.join(10)
+        assert results["/descargas/councils.csv"].status_code == 200
+        assert first.is_alive()  # the venues file is still blocked
+    finally:
+        release.set()
+    first.join(10)
+    assert results["/descargas/venues.csv"].status_code == 200
+
+
+def test_the_same_pdf_asked_at_once_is_built_once(fresh_app, monkeypatch):
+    from webmap import report_routes
+
+    real = report_routes.render_pdf
+    calls: list[int] = []
+    building, release = threading.Event(), threading.Event()
+
+    def counted(html):
+        calls.append(1)
+        building.set()
+        release.wait(10)
+        return real(html)
+
+    monkeypatch.setattr(report_routes, "render_pdf", counted)
+    monkeypatch.setattr(report_routes, "BUSY_WAIT_S", 30.0)  # waiters wait, not 503
+    fresh_app.test_client().get("/descargas")
+    results: dict = {}
+    url = "/reportes/JV-03.pdf?lang=es"
+    threads = [_get_in_thread(fresh_app, url, results)]
+    assert building.wait(10)
+    waiters: dict = {}
+    for i in range(3):
+        def run(i=i):
+            waiters[i] = fresh_app.test_client().get(url)
+        threads.append(threading.Thread(target=run, daemon=True))
+        threads[-1].start()
+    release.set()
+    for thread in threads:
+        thread.join(60)
+    bodies = {results[url].data, *(r.data for r in waiters.values())}
+    assert len(calls) == 1
+    assert len(bodies) == 1 and next(iter(bodies)).startswith(b"%PDF")
+    assert all(r.status_code == 200 for r in [results[url], *waiters.values()])
+
+
+def test_pdf_requests_get_503_with_retry_after_when_every_slot_is_busy(fresh_app,
+                                                                        monkeypatch):
+    from webmap import report_routes
+
+    real = report_routes.render_pdf
+    rendering, release = threading.Event(), threading.Event()
+
+    def slow(html):
+        rendering.set()
+        release.wait(10)
+        return real(html)
+
+    monkeypatch.setattr(report_routes, "render_pdf", slow)
+    monkeypatch.setattr(report_routes, "BUSY_WAIT_S", 0.05)
+    fresh_app.test_client().get("/descargas")
+    results: dict = {}
+    first = _get_in_thread(fresh_app, "/reportes/JV-01.pdf?lang=es", results)
+    try:
+        assert rendering.wait(10)
+        client = fresh_app.test_client()
+        busy = client.get("/reportes/JV-02.pdf?lang=en")  # another file: no slot left
+        assert busy.status_code == 503
+        assert busy.headers["Retry-After"] == str(report_routes.RETRY_AFTER_S)
+        assert busy.content_type.startswith("text/html")
+        assert "try again" in busy.get_data(as_text=True)
+        same = client.get("/reportes/JV-01.pdf?lang=es",
+                          headers={"Accept": "application/json"})  # the file being built
+        assert same.status_code == 503 and same.get_json()["error"] == "busy"
+        assert "Intente de nuevo" in same.get_json()["detail"]
+        assert client.get("/descargas/venues.csv").status_code == 200  # not held up
+    finally:
+        release.set()
+    first.join(60)
+    assert results["/reportes/JV-01.pdf?lang=es"].status_code == 200
+    # once a slot is free the other PDF renders normally
+    again = fresh_app.test_client().get("/reportes/JV-02.pdf?lang=en")
+    assert again.status_code == 200 and again.data.startswith(b"%PDF")

@@ -7,12 +7,20 @@
 The analysis behind them is computed once per app (reusing the web map's loaded layers and
 settings) and every rendered file is kept: the data do not change while serving. Unknown
 council or layer: 404; unknown format: 400.
+
+Concurrency (waitress serves with a few threads): each file has its own lock, so unrelated
+files build side by side and one file is built once however many ask for it; PDF renders
+(WeasyPrint, CPU-bound, seconds each) share a few slots (cores minus one). A request that
+cannot get its file's lock or a PDF slot within ``BUSY_WAIT_S`` gets 503 + Retry-After
+instead of holding a server thread, so the map and the JSON APIs stay responsive.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -21,10 +29,12 @@ from flask import (
     abort,
     current_app,
     g,
+    jsonify,
     request,
     send_file,
     url_for,
 )
+from markupsafe import escape
 
 from geo.export import FORMATS, LAYER_NAMES, MEDIA_TYPES, ExportError, LayerSource, layer_bytes
 from webmap.i18n import LANGUAGES, normalise_language, translate
@@ -41,24 +51,59 @@ reports_bp = Blueprint("reports", __name__)
 REPORT_FORMATS = ("html", "pdf")
 EXTENSION_KEY = "culturamap_reports"
 _lock = threading.Lock()
+BUSY_WAIT_S = 2.0  # longest wait for a file being built or a PDF slot, then 503
+RETRY_AFTER_S = 10  # a PDF renders in a few seconds: then it is kept and served at once
+
+
+def pdf_render_slots() -> int:
+    """Concurrent WeasyPrint renders: one per core but one (left to the map and APIs)."""
+    configured = current_app.config.get("REPORT_PDF_RENDERS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+class Busy(Exception):
+    """The file is being built by another request, or every PDF slot is taken."""
 
 
 class _ReportCache:
     """The shared ReportData and every file rendered from it."""
 
-    def __init__(self, data: ReportData) -> None:
+    def __init__(self, data: ReportData, pdf_slots: int = 1) -> None:
         self.data = data
         self.source = LayerSource.from_parts(data.layers, data.network, data.result,
                                              data.area_sites)
         self.files: dict[tuple[str, ...], Any] = {}
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards key_locks only; held for microseconds
+        self.key_locks: dict[tuple[str, ...], threading.Lock] = {}
+        self.pdf_slots = threading.BoundedSemaphore(pdf_slots)
 
-    def get(self, key: tuple[str, ...], build) -> Any:
-        if key not in self.files:
-            with self.lock:
-                if key not in self.files:
-                    self.files[key] = build()
-        return self.files[key]
+    def get(self, key: tuple[str, ...], build: Callable[[], Any],
+            wait: float | None = None, slots: threading.BoundedSemaphore | None = None) -> Any:
+        """The file under ``key``, built once; waits at most ``wait`` s (None: no limit)
+        for the key's lock and then for one of ``slots``, else raises Busy."""
+        if key in self.files:
+            return self.files[key]
+        with self.lock:
+            key_lock = self.key_locks.setdefault(key, threading.Lock())
+        timeout = -1 if wait is None else wait
+        if not key_lock.acquire(timeout=timeout):
+            raise Busy(key)
+        try:
+            if key in self.files:  # built while this request waited
+                return self.files[key]
+            if slots is not None and not slots.acquire(timeout=timeout):
+                raise Busy(key)
+            try:
+                value = build()
+            finally:
+                if slots is not None:
+                    slots.release()
+            self.files[key] = value
+            return value
+        finally:
+            key_lock.release()
 
 
 def _build_data() -> ReportData:
@@ -94,7 +139,8 @@ def _cache() -> _ReportCache:
     if EXTENSION_KEY not in extensions:
         with _lock:
             if EXTENSION_KEY not in extensions:
-                extensions[EXTENSION_KEY] = _ReportCache(_build_data())
+                extensions[EXTENSION_KEY] = _ReportCache(_build_data(),
+                                                         pdf_render_slots())
     return extensions[EXTENSION_KEY]
 
 
@@ -122,8 +168,12 @@ def report(name: str, fmt: str) -> Response:
     lang = _lang()
     target = None if name == AREA_ID else name
     if fmt == "pdf":
-        pdf = cache.get(("pdf", name, lang), lambda: render_pdf(render_html(cache.data, target,
-                                                                            lang)))
+        try:
+            pdf = cache.get(("pdf", name, lang),
+                            lambda: render_pdf(render_html(cache.data, target, lang)),
+                            wait=BUSY_WAIT_S, slots=cache.pdf_slots)
+        except Busy:
+            return _busy(lang)
         return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"culturamap-{name}.{lang}.pdf")
     other = next(x for x in LANGUAGES if x != lang)
@@ -137,6 +187,26 @@ def report(name: str, fmt: str) -> Response:
     )
     html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
     return Response(html, mimetype="text/html")
+
+
+def _busy(lang: str) -> Response:
+    """503 + Retry-After: a short translated message (JSON for clients that ask for it)."""
+    detail = translate("report.busy", lang, seconds=RETRY_AFTER_S)
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if request.args.get("f") == "json" or best == "application/json":
+        response = jsonify({"error": "busy", "detail": detail})
+    else:
+        title = escape(translate("report.busy_title", lang))
+        response = Response(
+            f'<!doctype html><html lang="{escape(translate("report.html_lang", lang))}">'
+            f'<meta charset="utf-8"><title>{title}</title>'
+            f"<h1>{title}</h1><p>{escape(detail)}</p></html>",
+            mimetype="text/html",
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @reports_bp.get("/descargas")
