@@ -177,3 +177,78 @@ def test_every_text_is_translated_in_both_languages():
         assert set(re.findall(r"\{\w+\}", parts["es"][key])) == set(
             re.findall(r"\{\w+\}", parts["en"][key])
         ), key
+
+
+# --- numbers in the reader's language (THRESHOLD_MIN=12.5) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def app_12_5(tmp_path_factory):
+    return app_for(DATA_DIR, tmp_path_factory.mktemp("cache"), THRESHOLD_MIN=12.5)
+
+
+def test_format_setting_has_only_the_decimals_the_value_has():
+    from webmap.report_format import format_setting
+
+    assert [format_setting(v, "es") for v in (15, 12.5, 4.5, 0.25, 1500)] == [
+        "15", "12,5", "4,5", "0,25", "1.500"]
+    assert [format_setting(v, "en") for v in (15.0, 12.5, 1500)] == ["15", "12.5", "1,500"]
+
+
+def test_about_page_writes_the_walking_speed_in_the_reader_language(client):
+    assert "4,5 km/h" in client.get("/acerca?lang=es").get_data(as_text=True)
+    english = client.get("/about?lang=en").get_data(as_text=True)
+    assert "4.5 km/h" in english and "4,5" not in english
+
+
+def without_scripts(page: str) -> str:
+    """The page's text and markup, without scripts (map data has numbers such as 2712.5)."""
+    return re.sub(r"<script\b.*?</script>", "", page, flags=re.S)
+
+
+@pytest.mark.parametrize("path", ["/", "/acerca", "/cerca"])
+def test_a_decimal_threshold_is_written_the_spanish_way_in_spanish(app_12_5, path):
+    client = app_12_5.test_client()
+    spanish = client.get(f"{path}?lang=es").get_data(as_text=True)
+    english = client.get(f"{path}?lang=en").get_data(as_text=True)
+    if path != "/cerca":  # the nearby page writes the threshold from its script only
+        assert "12,5" in without_scripts(spanish) and "12.5" not in without_scripts(spanish)
+        assert "12.5" in without_scripts(english) and "12,5" not in without_scripts(english)
+    config = json.loads(re.search(r'id="culturamap-config"[^>]*>([^<]*)<', spanish).group(1))
+    assert config["threshold"] == "12,5"  # shown by the popups as is
+    english_config = re.search(r'id="culturamap-config"[^>]*>([^<]*)<', english).group(1)
+    assert json.loads(english_config)["threshold"] == "12.5"
+
+
+def test_map_legend_and_summary_use_the_decimal_comma(app_12_5):
+    page = app_12_5.test_client().get("/?lang=es").get_data(as_text=True)
+    legend = page.split('id="area-figure"', 1)[1]
+    assert "a 12,5 minutos o menos" in legend
+    assert "Residentes a 12,5 min o menos a pie" in legend
+
+
+def test_reports_and_their_static_map_use_the_reader_language(app_12_5):
+    from matplotlib import rc_context
+
+    from webmap.static_map import MapInput, render_map
+
+    client = app_12_5.test_client()
+    spanish = client.get("/reportes/parte-alta.html?lang=es").get_data(as_text=True)
+    english = client.get("/reportes/parte-alta.html?lang=en").get_data(as_text=True)
+    text_es = re.sub(r'src="data:[^"]*"', "", spanish)  # the map image is base64
+    text_en = re.sub(r'src="data:[^"]*"', "", english)
+    assert "12,5" in text_es and "12.5" not in text_es
+    assert "12.5" in text_en and "12,5" not in text_en
+    data = app_12_5.extensions["culturamap_reports"].data
+    frame = MapInput(councils=data.result.councils, venues=data.layers.venues,
+                     workshops=data.layers.workshops, demand=data.result.demand,
+                     sites=data.area_sites, threshold_min=data.threshold,
+                     osm_path=data.osm_path,
+                     counted=tuple(data.result.params.counted_categories))
+    with rc_context({"svg.fonttype": "none"}):  # keep the legend as text to read it
+        svg_es = render_map(frame, None, "es", fmt="svg").decode("utf-8")
+        svg_en = render_map(frame, None, "en", fmt="svg").decode("utf-8")
+    texts_es = " | ".join(re.findall(r"<text\b[^>]*>(.*?)</text>", svg_es, flags=re.S))
+    texts_en = " | ".join(re.findall(r"<text\b[^>]*>(.*?)</text>", svg_en, flags=re.S))
+    assert "12,5 min" in texts_es and "12.5" not in texts_es
+    assert "12.5 min" in texts_en and "12,5" not in texts_en

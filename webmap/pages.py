@@ -14,6 +14,7 @@ from geo.schema import CATEGORIES
 from webmap.i18n import catalogue
 from webmap.language import t
 from webmap.map_builder import build_map, council_features
+from webmap.report_format import format_setting
 from webmap.store import MapStore
 
 bp = Blueprint("pages", __name__)
@@ -45,10 +46,10 @@ def _common(store: MapStore) -> dict[str, Any]:
         "notice": notice,
         "counted_categories": counted,
         "js_strings": js_strings(lang),
-        "threshold": f"{store.threshold_min:g}",
+        "threshold": format_setting(store.threshold_min, g.lang),
         "categories": CATEGORIES,
         "page_config": {
-            "threshold": f"{store.threshold_min:g}",
+            "threshold": format_setting(store.threshold_min, g.lang),
             "councils": len(store.layers.councils),
             "categories": list(CATEGORIES),
             "counted_categories": list(store.counted_categories),
@@ -70,14 +71,14 @@ def sites_summary(store: MapStore) -> str:
     """One sentence under the sites legend: how many residents the sites bring in reach."""
     sites = store.sites
     if sites is None or sites.empty:
-        return t("legend.sites_none", threshold=f"{store.threshold_min:g}")
+        return t("legend.sites_none", threshold=format_setting(store.threshold_min, g.lang))
     attrs = sites.attrs
     return t(
         "legend.sites_summary",
         count=len(sites),
         covered=format_count(attrs.get("newly_covered"), g.lang),
         uncovered=format_count(attrs.get("uncovered_residents"), g.lang),
-        threshold=f"{store.threshold_min:g}",
+        threshold=format_setting(store.threshold_min, g.lang),
     )
 
 
@@ -175,6 +176,7 @@ def about() -> str:
         "about.html",
         manifest_layers=store.layers.manifest.get("layers", {}),
         params=store.settings,
+        speed=format_setting(store.settings["WALKING_SPEED_KMH"], g.lang),
         sites_k=store.sites_k,
         **_common(store),
     )

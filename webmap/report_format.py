@@ -36,6 +36,18 @@ def format_number(value: object, lang: str = "es", decimals: int = 0) -> str:
     return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
 
 
+def format_setting(value: object, lang: str = "es") -> str:
+    """A setting as people write it, with only the decimals it has (like ``:g``):
+    ``15`` -> ``15``, ``12.5`` -> es ``12,5`` / en ``12.5``, ``4.5`` -> es ``4,5``."""
+    if _is_missing(value):
+        return MISSING
+    number = float(value)  # type: ignore[arg-type]
+    decimals = 0
+    while decimals < 3 and round(number, decimals) != number:
+        decimals += 1
+    return format_number(number, lang, decimals)
+
+
 def format_percent(share: object, lang: str = "es", decimals: int = 1) -> str:
     """A share 0..1 as a percentage: es ``12,5 %`` (space before %), en ``12.5%``."""
     if _is_missing(share):

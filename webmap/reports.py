@@ -31,6 +31,7 @@ from webmap.report_format import (
     format_minutes,
     format_number,
     format_percent,
+    format_setting,
     join_words,
     lower_label,
 )
@@ -201,7 +202,8 @@ def figure_rows(council: Any, area: dict, result: Any, lang: str) -> list[dict[s
     ]
     for t in result.params.thresholds_min:
         specs.append((f"share_within_{t:g}min",
-                      translate("report.figure.share_within", lang, minutes=f"{t:g}"),
+                      translate("report.figure.share_within", lang,
+                                minutes=format_setting(t, lang)),
                       lambda v: format_percent(v, lang)))
     specs += [
         ("mean_time_min", translate("report.figure.mean_time_min", lang),
@@ -446,9 +448,9 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "ranking": ranking_rows(data, lang) if council_id is None else [],
         "sources": source_rows(manifest),
         "map_uri": data.map_uri(council_id, lang),
-        "minutes": f"{params.threshold_min:g}",
+        "minutes": format_setting(params.threshold_min, lang),
         "speed": format_number(params.walking_speed_kmh, lang, 1),
-        "catchment": f"{params.sfca_catchment_min:g}",
+        "catchment": format_setting(params.sfca_catchment_min, lang),
         "k": data.sites_k,
         "nearest": MIN_OFFERINGS_LISTED,
         "area_summary": translate(

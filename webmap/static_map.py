@@ -26,7 +26,7 @@ from matplotlib.patches import Patch, Rectangle
 from geo import METRIC_CRS
 from geo.schema import CATEGORIES, NETWORK_OSM
 from webmap.i18n import translate
-from webmap.report_format import category_label, format_percent
+from webmap.report_format import category_label, format_percent, format_setting
 
 # Colour-blind-friendly, distinct at small marker sizes (Okabe-Ito plus greys).
 CATEGORY_STYLE: dict[str, tuple[str, str]] = {
@@ -114,7 +114,8 @@ def _scale_bar(ax, lang: str) -> None:
     ax.fill([bx, bx + length / 2, bx + length / 2, bx], [by, by, by + h, by + h], "k", zorder=9)
     ax.fill([bx + length / 2, bx + length, bx + length, bx + length / 2],
             [by, by, by + h, by + h], facecolor="white", edgecolor="k", lw=0.8, zorder=9)
-    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    label = (f"{format_setting(length / 1000, lang)} km" if length >= 1000
+             else f"{format_setting(length, lang)} m")
     ax.text(bx + length / 2, by + 2.2 * h, label, ha="center", va="bottom", fontsize=8,
             zorder=9, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
     ax.text(bx, by - 1.2 * h, translate("report.map.scale_note", lang), fontsize=6,
@@ -193,7 +194,7 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
                    linewidths=0.8, zorder=4)
     handles.append(Line2D([], [], marker="x", ls="", color="#7a0010",
                           label=translate("report.map.gap_blocks", lang,
-                                          minutes=f"{data.threshold_min:g}")))
+                                          minutes=format_setting(data.threshold_min, lang))))
 
     venues = data.venues.to_crs(METRIC_CRS)
     for category in CATEGORIES:
@@ -245,7 +246,7 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
     fig.legend(handles=classes, loc="lower left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.03),
                fontsize=6.5,                frameon=False, title_fontsize=6.5, alignment="left",
                title=translate("report.map.share_legend", lang,
-                               minutes=f"{data.threshold_min:g}"))
+                               minutes=format_setting(data.threshold_min, lang)))
 
     out = io.BytesIO()
     fig.savefig(out, format=fmt, dpi=dpi, facecolor="white")

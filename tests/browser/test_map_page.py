@@ -45,8 +45,8 @@ def zoom_to(page, lat: float, lon: float, zoom: int) -> None:
     page.wait_for_timeout(400)  # the cluster's CSS transitions last 0.3 s
 
 
-def hide_point_layers(page) -> None:
-    for label in ("Espacios culturales", "Talleres micro-barriales"):
+def hide_point_layers(page, labels=("Espacios culturales", "Talleres micro-barriales")) -> None:
+    for label in labels:
         layer_checkbox(page, label).uncheck()
 
 
@@ -104,6 +104,21 @@ def test_clicking_a_council_opens_its_figures(make_page, base_url):
     report = popup.locator("a.report-link")
     assert report.get_attribute("href") == "/reportes/JV-05.html?lang=es"
     w.shot("map_council_popup")
+    w.assert_clean()
+
+
+def test_english_popup_writes_percentages_without_a_space(make_page, base_url):
+    council = get_json(f"{base_url}/api/councils/JV-05")
+    w = make_page(base_url)
+    w.goto("/?lang=en")
+    page = w.page
+    hide_point_layers(page, ("Cultural venues", "Micro-neighbourhood workshops"))
+    click_at(page, council["lat"], council["lon"])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    text = popup.inner_text()
+    share = round(council["share_within_threshold"] * 100)
+    assert f"{share}%" in text and f"{share} %" not in text
     w.assert_clean()
 
 

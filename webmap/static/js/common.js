@@ -28,6 +28,12 @@
     }).format(value);
   }
 
+  /* 67 -> "67 %" (es) / "67%" (en): the spacing is in the translation. */
+  function percent(value, decimals) {
+    if (value === null || value === undefined || isNaN(value)) { return tr("js.no_data"); }
+    return tr("js.percent", {value: num(value, decimals)});
+  }
+
   function distance(metres) {
     if (metres >= 1000) { return tr("unit.km", {value: num(metres / 1000, 1)}); }
     return tr("unit.m", {value: num(Math.round(metres / 10) * 10)});
@@ -88,7 +94,7 @@
 
   window.culturamapCommon = {
     translateControls: translateControls,
-    tr: tr, num: num, distance: distance, minutes: minutes, el: el, config: config,
+    tr: tr, num: num, percent: percent, distance: distance, minutes: minutes, el: el, config: config,
     locale: locale, categoryLabel: categoryLabel, safeCategory: safeCategory,
     venueIcon: venueIcon
   };

@@ -35,7 +35,7 @@
       c.el("dl", {}, [
         row(c.tr("js.residents"), c.num(p.residents)),
         row(c.tr("js.share_within", {threshold: c.config.threshold}),
-            share === null || share === undefined ? c.tr("js.no_data") : c.num(share * 100) + " %"),
+            share === null || share === undefined ? c.tr("js.no_data") : c.percent(share * 100)),
         row(c.tr("js.mean_time"), p.mean_time_min === null || p.mean_time_min === undefined ?
             c.tr("js.no_data") : c.minutes(p.mean_time_min)),
         row(c.tr("js.gap_rank"), rank),
