@@ -51,8 +51,8 @@ reports_bp = Blueprint("reports", __name__)
 REPORT_FORMATS = ("html", "pdf")
 EXTENSION_KEY = "culturamap_reports"
 _lock = threading.Lock()
-BUSY_WAIT_S = 2.0  # longest wait for a file being built or a PDF slot, then 503
-RETRY_AFTER_S = 10  # a PDF renders in a few seconds: then it is kept and served at once
+BUSY_WAIT_S = 0.25  # longest wait for a file being built or a PDF slot, then 503
+RETRY_AFTER_S = 5  # a PDF renders in about a second: then it is kept and served at once
 
 
 def pdf_render_slots() -> int:
