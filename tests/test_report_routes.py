@@ -310,6 +310,7 @@ def test_pdf_requests_get_503_with_retry_after_when_every_slot_is_busy(fresh_app
         assert busy.headers["Retry-After"] == str(report_routes.RETRY_AFTER_S)
         assert busy.content_type.startswith("text/html")
         assert "try again" in busy.get_data(as_text=True)
+        assert 'http-equiv="refresh"' in busy.get_data(as_text=True)  # the browser retries
         same = client.get("/reportes/JV-01.pdf?lang=es",
                           headers={"Accept": "application/json"})  # the file being built
         assert same.status_code == 503 and same.get_json()["error"] == "busy"

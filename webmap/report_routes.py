@@ -199,7 +199,8 @@ def _busy(lang: str) -> Response:
         title = escape(translate("report.busy_title", lang))
         response = Response(
             f'<!doctype html><html lang="{escape(translate("report.html_lang", lang))}">'
-            f'<meta charset="utf-8"><title>{title}</title>'
+            f'<meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER_S}">'
+            f"<title>{title}</title>"
             f"<h1>{title}</h1><p>{escape(detail)}</p></html>",
             mimetype="text/html",
         )
