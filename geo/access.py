@@ -1,8 +1,9 @@
 """Access gaps: how far, on foot along the streets, residents live from cultural venues.
 
-Every distance here is a network distance: demand points and venues are snapped to their
-nearest street node (the straight snap distance is added at both ends) and the rest of the
-walk follows the street graph (``geo.network``). Straight-line distance is never used as a
+Every distance here is a network distance: demand points and venues are snapped onto their
+nearest street segment (the perpendicular snap distance is added at both ends), walk along
+that segment to either of its ends (or straight to a venue on the same segment) and the rest
+of the walk follows the street graph (``geo.network``). Straight-line distance is never used as a
 walking distance. Walking time = distance / walking speed (default 4.5 km/h).
 
 Per council the result gives residents, venues, venues per 10,000 residents, the share of
@@ -34,7 +35,7 @@ from geo import METRIC_CRS, WEB_CRS
 from geo.demand import demand_points
 from geo.join import assign_councils
 from geo.layers import Layers
-from geo.network import WalkNetwork, load_network, to_metric
+from geo.network import EdgeSnap, WalkNetwork, load_network, same_segment_pairs, to_metric
 from geo.schema import CATEGORIES, COQUIMBO_BOUNDS, CULTURAL_CATEGORIES
 
 AREA_ID = "parte_alta"
@@ -125,25 +126,19 @@ def points_xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
 
 
 def nearest_venue(
-    network: WalkNetwork,
-    demand_nodes: np.ndarray,
-    demand_snap: np.ndarray,
-    venue_nodes: np.ndarray,
-    venue_snap: np.ndarray,
+    network: WalkNetwork, demand: EdgeSnap, venues: EdgeSnap
 ) -> tuple[np.ndarray, np.ndarray]:
     """Network distance (m) from each demand point to its nearest venue, and that venue's
-    position. One multi-source Dijkstra from all venues, snap distances at both ends."""
-    node_dist, node_src = network.nearest_source(venue_nodes, venue_snap)
-    return demand_snap + node_dist[demand_nodes], node_src[demand_nodes]
+    position. One multi-source Dijkstra from both ends of every venue's street segment;
+    snap and along-the-segment walks at both ends (see ``WalkNetwork.nearest_snapped``)."""
+    return network.nearest_snapped(venues, demand)
 
 
 def sfca_scores(
     network: WalkNetwork,
-    demand_nodes: np.ndarray,
-    demand_snap: np.ndarray,
+    demand: EdgeSnap,
     residents: np.ndarray,
-    venue_nodes: np.ndarray,
-    venue_snap: np.ndarray,
+    venues: EdgeSnap,
     catchment_m: float,
     supply: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -155,15 +150,15 @@ def sfca_scores(
     Returns (A_i * 10,000, R_j): A_i * 10,000 reads as "venues per 10,000 residents within
     walking reach, after sharing every venue with all who can reach it".
     """
-    m = len(venue_nodes)
+    m = len(venues)
     s = np.ones(m) if supply is None else np.asarray(supply, dtype=float)
-    a = np.zeros(len(demand_nodes))
+    a = np.zeros(len(demand))
     ratio = np.zeros(m)
-    chunk = max(1, 20_000_000 // max(1, len(demand_nodes), network.n_nodes))
+    chunk = max(1, 20_000_000 // max(1, len(demand), network.n_nodes))
     for lo in range(0, m, chunk):
         hi = min(m, lo + chunk)
-        d = network.distances_from(venue_nodes[lo:hi], venue_snap[lo:hi], limit=catchment_m)
-        within = (d[:, demand_nodes] + demand_snap) <= catchment_m  # (venues, demand)
+        d = network.distances_snapped(venues.take(slice(lo, hi)), demand, limit=catchment_m)
+        within = d <= catchment_m  # (venues, demand)
         pop = within @ residents
         r = np.divide(s[lo:hi], pop, out=np.zeros(hi - lo), where=pop > 0)
         ratio[lo:hi] = r
@@ -260,12 +255,12 @@ def analyse(
             f"venues: no venue of the chosen categories ({', '.join(params.counted_categories)})"
         )
     residents = demand["residents"].to_numpy(dtype=float)
-    d_nodes, d_snap = net.snap(points_xy(demand))
-    v_nodes, v_snap = net.snap(points_xy(venues))
+    d_snap = net.snap_edges(points_xy(demand))
+    v_snap = net.snap_edges(points_xy(venues))
     speed = params.metres_per_min
 
     idx = np.flatnonzero(counted)
-    dist, src = nearest_venue(net, d_nodes, d_snap, v_nodes[idx], v_snap[idx])
+    dist, src = nearest_venue(net, d_snap, v_snap.take(idx))
     times = dist / speed
     out = demand[["id", "council_id"]].copy()
     out["residents"] = demand["residents"].to_numpy()
@@ -274,22 +269,20 @@ def analyse(
     out["nearest_venue_name"] = np.where(near >= 0, venues["name"].to_numpy()[near], None)
     out["dist_m"] = dist
     out["time_min"] = times
-    out["snap_m"] = d_snap
+    out["snap_m"] = d_snap.snap_m
     out["within_threshold"] = times <= params.threshold_min + 1e-9
     for cat in CATEGORIES:
         cidx = np.flatnonzero(venues["category"].to_numpy() == cat)
         if len(cidx) == 0:
             out[f"time_min_{cat}"] = np.nan
             continue
-        cd, _ = nearest_venue(net, d_nodes, d_snap, v_nodes[cidx], v_snap[cidx])
+        cd, _ = nearest_venue(net, d_snap, v_snap.take(cidx))
         out[f"time_min_{cat}"] = np.where(np.isfinite(cd), cd / speed, np.nan)
     sfca, _ratio = sfca_scores(
         net,
-        d_nodes,
         d_snap,
         residents,
-        v_nodes[idx],
-        v_snap[idx],
+        v_snap.take(idx),
         params.sfca_catchment_min * speed,
     )
     out["sfca_score"] = sfca
@@ -375,8 +368,10 @@ class NearestIndex:
     """Nearest venues to any clicked point, in well under 10 ms per query.
 
     Built once: the full network distance from every venue to every street node (float32,
-    nodes x venues). A query snaps the point with the KD-tree, reads one row and picks the
-    ``limit`` smallest with ``argpartition``; no graph search at query time.
+    nodes x venues), Dijkstra started from both ends of each venue's segment. A query snaps
+    the point onto its nearest segment (STRtree), takes the better end of it (two rows),
+    lets a venue on the same segment be reached straight along it, and picks the ``limit``
+    smallest with ``argpartition``; no graph search at query time.
     """
 
     def __init__(
@@ -387,8 +382,10 @@ class NearestIndex:
         _check_venues(venues.to_crs(METRIC_CRS))
         self.network = network
         self.metres_per_min = walking_speed_kmh * 1000.0 / 60.0
-        nodes, snap = network.snap(points_xy(venues))
-        self._dist = np.ascontiguousarray(network.distances_from(nodes, snap).T, np.float32)
+        self._venues = network.snap_edges(points_xy(venues))
+        self._dist = np.ascontiguousarray(
+            network.distances_from(self._venues.ends, self._venues.end_offsets).T, np.float32
+        )
         web = venues.to_crs(WEB_CRS)
         self._attrs = pd.DataFrame(
             {
@@ -419,8 +416,12 @@ class NearestIndex:
             )
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive whole number, got {limit!r}")
-        node, snap = self.network.snap(to_metric([lon], [lat]))
-        dist = self._dist[node[0]].astype(np.float64) + snap[0]
+        here = self.network.snap_edges(to_metric([lon], [lat]))
+        via_u = self._dist[here.u[0]].astype(np.float64) + here.to_u[0]
+        via_v = self._dist[here.v[0]].astype(np.float64) + here.to_v[0]
+        dist = np.minimum(via_u, via_v) + here.snap_m[0]
+        _ti, same, direct = same_segment_pairs(self._venues, here)  # straight along the street
+        np.minimum.at(dist, same, direct)
         cand = np.flatnonzero(np.isfinite(dist))
         if categories is not None:
             unknown = [c for c in categories if c not in CATEGORIES]

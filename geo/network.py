@@ -4,7 +4,14 @@ Why a CSR matrix and not a networkx graph: scipy's compiled Dijkstra answers "di
 every venue to every street node" in milliseconds, which networkx cannot. The OSM file is
 read with osmnx (never downloaded), nodes are projected to EPSG:32719, every edge length is
 measured there in metres, and only the largest connected component is kept (a resident
-snapped onto a detached fragment would otherwise look unreachable). The result is cached as
+snapped onto a detached fragment would otherwise look unreachable).
+
+Points (doors, venues, clicked points) are snapped ONTO THE NEAREST STREET SEGMENT, not to
+the nearest node: a door half-way along a block face walks to the street and then along it
+to either end. :class:`EdgeSnap` holds that segment, the perpendicular snap distance and the
+distances along the segment to both of its end nodes; sources (venues) start the Dijkstra
+from both ends (one virtual node per source), targets take the better end, and a target on
+the same segment as a source may walk straight along it. The result is cached as
 ``.npz`` keyed by the file's SHA-256, so a changed file rebuilds and an unchanged one loads
 in milliseconds.
 """
@@ -17,10 +24,13 @@ import json
 import os
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+import shapely
 from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
@@ -28,14 +38,58 @@ from scipy.spatial import cKDTree
 from geo import METRIC_CRS, WEB_CRS
 from geo.schema import NETWORK_OSM
 
-CACHE_FORMAT = 3  # bump when the cached arrays change meaning
-MAX_SEGMENT_M = 50.0  # long straight edges are split so that snapping stays honest
+CACHE_FORMAT = 4  # bump when the cached arrays change meaning (4: edge snapping)
+MAX_SEGMENT_M = 50.0  # long edges are split: not needed for correctness since edge snapping,
+# kept because it bounds the error of WalkNetwork.snap (node form) and costs nothing
+SNAP_CHUNK = 50_000  # points per STRtree query in big batches (threads, bounded memory)
 REPO_DIR = Path(__file__).resolve().parents[1]
 CACHE_ENV = "CULTURAMAP_CACHE_DIR"
 
 
 class NetworkError(ValueError):
     """The street network cannot be built; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class EdgeSnap:
+    """Points snapped onto their nearest street segment (all arrays one entry per point).
+
+    ``edge`` indexes ``WalkNetwork.edge_u/edge_v``; ``u``/``v`` are its end nodes; ``snap_m``
+    is the straight (perpendicular) walk from the point to the street; ``to_u``/``to_v`` the
+    walk along the segment from the foot of that perpendicular to each end; ``along`` the
+    position of the foot measured from ``u`` (= ``to_u``); ``xy`` the foot (EPSG:32719).
+    """
+
+    edge: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    to_u: np.ndarray
+    to_v: np.ndarray
+    snap_m: np.ndarray
+    xy: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    @property
+    def along(self) -> np.ndarray:
+        return self.to_u
+
+    @property
+    def ends(self) -> np.ndarray:
+        """End nodes, shape (n, 2): the two ways onto the network."""
+        return np.column_stack([self.u, self.v])
+
+    @property
+    def end_offsets(self) -> np.ndarray:
+        """Walk (m) from each point to each of its two end nodes, shape (n, 2)."""
+        return np.column_stack([self.snap_m + self.to_u, self.snap_m + self.to_v])
+
+    def take(self, idx: np.ndarray | slice) -> EdgeSnap:
+        return EdgeSnap(*(np.asarray(getattr(self, f))[idx] for f in _SNAP_FIELDS))
+
+
+_SNAP_FIELDS = ("edge", "u", "v", "to_u", "to_v", "snap_m", "xy")
 
 
 class WalkNetwork:
@@ -60,6 +114,12 @@ class WalkNetwork:
         self.source = source
         self.source_hash = source_hash
         self._tree: cKDTree | None = None
+        self._edge_tree: shapely.STRtree | None = None
+        upper = sp.triu(self.graph, k=1).tocoo()  # each street segment once, u < v
+        order = np.lexsort((upper.col, upper.row))
+        self.edge_u = upper.row[order].astype(np.int64)
+        self.edge_v = upper.col[order].astype(np.int64)
+        self.edge_len = upper.data[order].astype(np.float64)
 
     @property
     def n_nodes(self) -> int:
@@ -67,46 +127,111 @@ class WalkNetwork:
 
     @property
     def tree(self) -> cKDTree:
-        """KD-tree of the node coordinates, built on first use."""
+        """KD-tree of the node coordinates, built on first use (nearest-node look-ups only;
+        points are snapped with :attr:`edge_tree`)."""
         if self._tree is None:
             self._tree = cKDTree(self.xy)
         return self._tree
 
-    def snap(self, xy_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest street node of each point (EPSG:32719) and the straight snap distance (m).
+    @property
+    def edge_tree(self) -> shapely.STRtree:
+        """STRtree of the street segments as straight LineStrings, built on first use."""
+        if self._edge_tree is None:
+            coords = np.stack([self.xy[self.edge_u], self.xy[self.edge_v]], axis=1)
+            self._edge_tree = shapely.STRtree(shapely.linestrings(coords))
+        return self._edge_tree
 
-        The snap distance is the short walk from a door to the street; callers add it to the
-        network distance so that a point far from any street is not treated as on it.
+    def snap_edges(self, xy_metric: np.ndarray) -> EdgeSnap:
+        """Each point (EPSG:32719) onto its nearest street segment; see :class:`EdgeSnap`.
+
+        Ties (a point equally near two segments, e.g. at a crossing) go to the lowest segment
+        index, so the answer does not depend on the tree's internal order.
         """
         pts = np.asarray(xy_metric, dtype=np.float64).reshape(-1, 2)
-        if len(pts) == 0:
-            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         if not np.isfinite(pts).all():
             raise ValueError("snap: coordinates must be finite numbers (EPSG:32719 metres)")
-        workers = -1 if len(pts) > 50_000 else 1  # threads only pay off on big batches
-        dist, idx = self.tree.query(pts, k=1, workers=workers)
-        return idx.astype(np.int64), dist
+        if len(self.edge_u) == 0:
+            raise NetworkError(f"{self.source or 'network'}: the network has no street segments")
+        if len(pts) == 0:
+            edge = np.empty(0, dtype=np.int64)
+        else:
+            pi, ei = self._nearest_segments(pts)
+            order = np.lexsort((ei, pi))  # per point, the lowest segment index first
+            pi, ei = pi[order], ei[order]
+            first = np.ones(len(pi), dtype=bool)
+            first[1:] = pi[1:] != pi[:-1]
+            edge = np.empty(len(pts), dtype=np.int64)
+            edge[pi[first]] = ei[first]
+        u, v, length = self.edge_u[edge], self.edge_v[edge], self.edge_len[edge]
+        a, b = self.xy[u], self.xy[v]
+        ab = b - a
+        den = np.einsum("ij,ij->i", ab, ab)
+        t = np.divide(np.einsum("ij,ij->i", pts - a, ab), den, out=np.zeros(len(pts)),
+                      where=den > 0)
+        t = np.clip(t, 0.0, 1.0)
+        foot = a + t[:, None] * ab
+        return EdgeSnap(
+            edge=edge,
+            u=u,
+            v=v,
+            to_u=t * length,
+            to_v=(1.0 - t) * length,
+            snap_m=np.hypot(*(pts - foot).T),
+            xy=foot,
+        )
+
+    def _nearest_segments(self, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point index, segment index) of every nearest segment, ties included. Big batches
+        go in chunks on a thread pool (GEOS releases the GIL): about twice as fast on two
+        cores, and the temporary shapely points stay small."""
+        tree = self.edge_tree
+        if len(pts) <= SNAP_CHUNK:
+            return tree.query_nearest(shapely.points(pts), all_matches=True)
+        starts = range(0, len(pts), SNAP_CHUNK)
+
+        def one(lo: int) -> np.ndarray:
+            pi, ei = tree.query_nearest(shapely.points(pts[lo : lo + SNAP_CHUNK]), all_matches=True)
+            return np.stack([pi + lo, ei])
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            found = np.concatenate(list(pool.map(one, starts)), axis=1)
+        return found[0], found[1]
+
+    def snap(self, xy_metric: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Node form of :meth:`snap_edges`: the nearer end node of each point's nearest street
+        segment and the walk to it (snap + along the segment), in metres.
+
+        An honest upper bound for callers that need one node; the analysis itself uses
+        :meth:`snap_edges`, which also lets a point leave by the segment's other end.
+        """
+        s = self.snap_edges(xy_metric)
+        use_u = s.to_u <= s.to_v
+        return np.where(use_u, s.u, s.v), s.snap_m + np.where(use_u, s.to_u, s.to_v)
 
     def _with_sources(self, source_nodes: np.ndarray, offsets: np.ndarray) -> sp.csr_matrix:
-        """The graph plus one virtual node per source, joined to its street node by an edge
-        as long as the source's snap distance. Edges only leave the virtual nodes, so no
-        route can pass through another source's driveway."""
+        """The graph plus one virtual node per source, joined to each of its street nodes
+        (shape (m, k)) by an edge as long as that way in. Edges only leave the virtual
+        nodes, so no route can pass through another source's driveway."""
         g = self.graph
-        n, m = g.shape[0], len(source_nodes)
-        indptr = np.concatenate([g.indptr, g.indptr[-1] + np.arange(1, m + 1)])
-        indices = np.concatenate([g.indices, np.asarray(source_nodes, dtype=g.indices.dtype)])
-        data = np.concatenate([g.data, np.asarray(offsets, dtype=np.float64)])
+        n, (m, k) = g.shape[0], source_nodes.shape
+        indptr = np.concatenate([g.indptr, g.indptr[-1] + k * np.arange(1, m + 1)])
+        indices = np.concatenate([g.indices, source_nodes.ravel().astype(g.indices.dtype)])
+        data = np.concatenate([g.data, offsets.ravel().astype(np.float64)])
         return sp.csr_matrix((data, indices, indptr), shape=(n + m, n + m))
 
     def _prepare_sources(
         self, source_nodes: Sequence[int] | np.ndarray, offsets: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        nodes = np.asarray(source_nodes, dtype=np.int64).ravel()
-        if len(nodes) == 0:
+        """Sources as (m, k) node and offset arrays: one node each (1-D input) or several
+        ways in each (2-D input, e.g. :attr:`EdgeSnap.ends` / :attr:`EdgeSnap.end_offsets`)."""
+        nodes = np.asarray(source_nodes, dtype=np.int64)
+        nodes = nodes.reshape(-1, 1) if nodes.ndim <= 1 else nodes
+        if nodes.size == 0:
             raise ValueError("at least one source node is needed")
         if nodes.min() < 0 or nodes.max() >= self.n_nodes:
             raise ValueError("source node index outside the network")
-        off = np.zeros(len(nodes)) if offsets is None else np.asarray(offsets, dtype=float)
+        off = np.zeros(nodes.shape) if offsets is None else np.asarray(offsets, dtype=float)
+        off = off.reshape(nodes.shape) if off.size == nodes.size else off
         if off.shape != nodes.shape or not np.isfinite(off).all() or (off < 0).any():
             raise ValueError("source offsets must be finite, non-negative and one per source")
         return nodes, off
@@ -118,6 +243,7 @@ class WalkNetwork:
 
         One multi-source Dijkstra (``min_only``) from all sources at once; ``offsets`` (the
         sources' own snap distances) are part of the distance. Unreachable: inf and -1.
+        ``source_nodes``/``offsets`` may be (m, k): k ways into the network per source.
         """
         nodes, off = self._prepare_sources(source_nodes, offsets)
         n = self.n_nodes
@@ -150,10 +276,82 @@ class WalkNetwork:
         dist = dijkstra(aug, directed=True, indices=np.arange(n, n + len(nodes)), limit=limit)
         return dist[:, :n]
 
+    def nearest_snapped(
+        self, sources: EdgeSnap, targets: EdgeSnap
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For every target: walking distance (m) to the nearest source and its index.
+
+        Both ends of every source's segment start the Dijkstra (with snap + along as offset);
+        a target takes the better end of its own segment, or walks straight along the
+        segment to a source on the same one. Unreachable: inf and -1.
+        """
+        node_dist, node_src = self.nearest_source(sources.ends, sources.end_offsets)
+        via_u = node_dist[targets.u] + targets.to_u
+        via_v = node_dist[targets.v] + targets.to_v
+        use_u = via_u <= via_v
+        dist = np.where(use_u, via_u, via_v) + targets.snap_m
+        src = np.where(use_u, node_src[targets.u], node_src[targets.v])
+        ti, sj, direct = same_segment_pairs(sources, targets)
+        if len(ti):
+            order = np.lexsort((sj, direct, ti))  # per target its shortest, lowest index first
+            ti, sj, direct = ti[order], sj[order], direct[order]
+            first = np.ones(len(ti), dtype=bool)
+            first[1:] = ti[1:] != ti[:-1]
+            ti, sj, direct = ti[first], sj[first], direct[first]
+            better = direct < dist[ti]
+            dist[ti[better]] = direct[better]
+            src[ti[better]] = sj[better]
+        return dist, np.where(np.isfinite(dist), src, -1)
+
+    def distances_snapped(
+        self, sources: EdgeSnap, targets: EdgeSnap, limit: float = np.inf
+    ) -> np.ndarray:
+        """Walking distance (m) from each source to each target, shape (sources, targets).
+
+        Same semantics as :meth:`nearest_snapped`. With ``limit`` the search stops there:
+        every pair within ``limit`` is exact, pairs beyond may be inf.
+        """
+        d = self.distances_from(sources.ends, sources.end_offsets, limit=limit)
+        return self.to_targets(d, targets, sources)
+
+    def to_targets(
+        self, node_dist: np.ndarray, targets: EdgeSnap, sources: EdgeSnap | None = None
+    ) -> np.ndarray:
+        """Distances from sources to street nodes (sources, nodes) -> to snapped targets
+        (sources, targets): the better end of each target's segment plus its snap; with
+        ``sources`` also the straight walk along a segment both lie on."""
+        d = np.atleast_2d(node_dist)
+        out = np.minimum(d[:, targets.u] + targets.to_u, d[:, targets.v] + targets.to_v)
+        out += targets.snap_m
+        if sources is not None:
+            ti, sj, direct = same_segment_pairs(sources, targets)
+            np.minimum.at(out, (sj, ti), direct)
+        return out
+
     def to_lonlat(self, xy_metric: np.ndarray) -> np.ndarray:
         pts = np.asarray(xy_metric, dtype=float).reshape(-1, 2)
         lon, lat = _TO_WEB.transform(pts[:, 0], pts[:, 1])
         return np.column_stack([lon, lat])
+
+
+def same_segment_pairs(
+    sources: EdgeSnap, targets: EdgeSnap
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(target index, source index, direct walk m) for every target and source snapped onto
+    the same segment: snap + |difference along the segment| + snap, no detour via an end."""
+    order = np.argsort(sources.edge, kind="stable")
+    s_edge = sources.edge[order]
+    lo = np.searchsorted(s_edge, targets.edge, side="left")
+    count = np.searchsorted(s_edge, targets.edge, side="right") - lo
+    ti = np.repeat(np.arange(len(targets)), count)
+    if len(ti) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0)
+    k = np.arange(len(ti)) - np.repeat(np.cumsum(count) - count, count)
+    sj = order[np.repeat(lo, count) + k]
+    direct = (targets.snap_m[ti] + np.abs(targets.to_u[ti] - sources.to_u[sj])
+              + sources.snap_m[sj])
+    return ti, sj, direct
 
 
 def to_metric(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
@@ -199,9 +397,11 @@ def densify(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split straight edges longer than ``max_segment_m`` into equal pieces.
 
-    Why: residents are snapped to the nearest node; on a 400 m block face without extra
-    nodes a door in the middle would be "200 m from the street". The added nodes lie on the
-    street, so network distances do not change. They get negative ids (not OSM ids).
+    Why: originally residents were snapped to the nearest node, and a door in the middle of
+    a 400 m block face would have been "200 m from the street". Edge snapping no longer needs
+    it; it is kept because it bounds the node form :meth:`WalkNetwork.snap` and costs
+    nothing. The added nodes lie on the street, so network distances do not change. They get
+    negative ids (not OSM ids).
     """
     a, b = np.minimum(u, v), np.maximum(u, v)
     pairs = np.unique(np.column_stack([a, b])[a != b], axis=0)  # each street segment once

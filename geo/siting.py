@@ -111,11 +111,11 @@ def walk_times(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Walking time (min) from every site to every demand point, shape (demand, sites);
     inf beyond ``limit_min``. Also returns the sites' snap distances (m)."""
-    d_nodes, d_snap = network.snap(demand_xy)
-    s_nodes, s_snap = network.snap(site_xy)
+    demand = network.snap_edges(demand_xy)
+    sites = network.snap_edges(site_xy)
     limit_m = limit_min * metres_per_min
-    dist = network.distances_from(s_nodes, s_snap, limit=limit_m)[:, d_nodes] + d_snap
-    return (dist / metres_per_min).T, s_snap
+    dist = network.distances_snapped(sites, demand, limit=limit_m)
+    return (dist / metres_per_min).T, sites.snap_m
 
 
 def solve_mclp(covers: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:

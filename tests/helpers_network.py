@@ -102,3 +102,18 @@ def metric_xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """Offsets in metres from ORIGIN of point geometries (any CRS)."""
     g = gdf.to_crs(METRIC_CRS).geometry
     return np.column_stack([g.x - ORIGIN[0], g.y - ORIGIN[1]])
+
+
+def direct_network(nodes: dict[int, tuple[float, float]], edges: Iterable[tuple[int, int]]):
+    """A :class:`WalkNetwork` straight from metres (offsets from ORIGIN), WITHOUT the 50 m
+    splitting of the OSM loader: long streets stay one segment, so a test can tell edge
+    snapping from node snapping."""
+    from geo.network import csr_from_edges
+
+    ids = np.array(list(nodes), dtype=np.int64)
+    xy = np.array([nodes[i] for i in ids], dtype=float) + ORIGIN
+    pos = {int(i): k for k, i in enumerate(ids)}
+    u = np.array([pos[a] for a, _b in edges])
+    v = np.array([pos[b] for _a, b in edges])
+    graph = csr_from_edges(len(ids), u, v, np.hypot(*(xy[u] - xy[v]).T))
+    return WalkNetwork(ids, xy, graph, source="test")

@@ -10,8 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from helpers_network import direct_network, lonlat, make_layers, metric_xy, straight_street
 from helpers_network import load as load_net
-from helpers_network import lonlat, make_layers, metric_xy, straight_street
 
 from geo.access import (
     AccessError,
@@ -83,6 +83,52 @@ def test_snap_distances_are_added_at_both_ends_and_categories_are_separate(tmp_p
     council = only.councils.iloc[0]
     assert council["venues_total"] == 1 and council["venues_school"] == 1
     assert council["venues_library"] == 1
+
+
+def test_nearest_order_follows_the_streets_not_the_nearest_node():
+    """The reviewer's case: a home 5 m off the middle of a 400 m street whose nearest NODE
+    is on the next street (35 m away, round a long block). Streets kept as single segments.
+
+    P(0,0) -- Q(400,0) -- E(400,40) -- N(200,40) -- W(0,40); no street P--W. Venue B at P,
+    venue A at W, home at (200, 5).
+    Along the streets: to B 5 + 200 = 205 m; to A 5 + 200 (to Q) + 40 + 200 + 200 = 645 m.
+    Node snapping would have said A 35 + 200 = 235 m before B 35 + 200 + 40 + 400 = 675 m.
+    """
+    net = direct_network(
+        {1: (0.0, 0.0), 2: (400.0, 0.0), 3: (400.0, 40.0), 4: (200.0, 40.0), 5: (0.0, 40.0)},
+        [(1, 2), (2, 3), (3, 4), (4, 5)],
+    )
+    layers = make_layers(
+        [("JV-A", (-50, -50, 450, 90))],
+        [("V-A", "library", 0.0, 40.0), ("V-B", "library", 0.0, 0.0)],
+        [("B-1", 100, 200.0, 5.0)],
+    )
+    hits = build_nearest_index(net, layers.venues).query(*lonlat(200.0, 5.0))
+    assert hits["id"].tolist() == ["V-B", "V-A"]
+    assert hits["dist_m"].tolist() == pytest.approx([205.0, 645.0], abs=0.01)
+    row = analyse(layers, AccessParams(), net).demand.iloc[0]
+    assert row["nearest_venue_id"] == "V-B"
+    assert row["dist_m"] == pytest.approx(205.0, abs=0.01) and row["snap_m"] == pytest.approx(5.0)
+
+
+def test_home_and_venue_on_the_same_long_segment(tmp_path):
+    """One 400 m segment P(0,0)--Q(400,0) and a side street Q--R(400,300). Venue 10 m north
+    of x=100, home 5 m south of x=300: 10 + 200 + 5 = 215 m straight along the street (via
+    either end it would be 415 m). A second home up the side street at (410, 250):
+    10 + 300 + 250 + 10 = 570 m. 2SFCA with a 15-minute (1125 m) catchment: the venue serves
+    both homes' 100 + 300 residents -> 10,000 / 400 = 25 for each."""
+    net = direct_network({1: (0.0, 0.0), 2: (400.0, 0.0), 3: (400.0, 300.0)}, [(1, 2), (2, 3)])
+    layers = make_layers(
+        [("JV-A", (-50, -50, 450, 350))],
+        [("V-1", "library", 100.0, 10.0)],
+        [("B-1", 100, 300.0, -5.0), ("B-2", 300, 410.0, 250.0)],
+    )
+    res = analyse(layers, AccessParams(), net).demand.set_index("id")
+    assert res.loc["B-1", "dist_m"] == pytest.approx(215.0, abs=0.01)
+    assert res.loc["B-2", "dist_m"] == pytest.approx(570.0, abs=0.01)
+    assert res["sfca_score"].tolist() == pytest.approx([25.0, 25.0])
+    hit = build_nearest_index(net, layers.venues).query(*lonlat(300.0, -5.0))
+    assert hit.iloc[0]["dist_m"] == pytest.approx(215.0, abs=0.01)
 
 
 def hand_case(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers_network import load, write_osm
+from helpers_network import ORIGIN, direct_network, load, write_osm
 from scipy.sparse.csgraph import dijkstra
 
 from geo import network as netmod
@@ -47,7 +47,8 @@ def test_only_the_largest_connected_piece_is_kept(tmp_path):
 
 def test_snap_gives_nearest_node_and_straight_distance(tmp_path):
     net = load(tmp_path, U_NODES, U_WAYS)
-    from helpers_network import ORIGIN
+    # these three points lie level with a node (after the 50 m splitting), so the walk to
+    # the nearest segment ends exactly on that node: the node form gives the same answers
 
     pts = np.array([[0.0, -30.0], [230.0, 500.0], [100.0, 540.0]]) + ORIGIN
     idx, dist = net.snap(pts)
@@ -151,3 +152,83 @@ def test_shipped_network_matches_osmnx_great_circle_lengths():
     assert n_comp == 1
     lon, lat = net.to_lonlat(net.xy).T
     assert ((lon > -71.5) & (lon < -71.2) & (lat > -30.1) & (lat < -29.9)).all()
+
+
+# One 400 m street as ONE segment (no 50 m splitting): P(0,0) -- Q(400,0), plus a side
+# street Q -- R(400,300) so the network is not a single segment.
+LONG = {1: (0.0, 0.0), 2: (400.0, 0.0), 3: (400.0, 300.0)}
+LONG_EDGES = [(1, 2), (2, 3)]
+
+
+def test_snap_edges_projects_onto_the_nearest_segment():
+    net = direct_network(LONG, LONG_EDGES)
+    s = net.snap_edges(np.array([[150.0, 5.0], [420.0, 100.0], [-30.0, -40.0]]) + ORIGIN)
+    first = s.take(np.array([0]))
+    assert {int(net.node_ids[first.u[0]]), int(net.node_ids[first.v[0]])} == {1, 2}
+    # perpendicular 5 m; along the street 150 m to P and 250 m to Q
+    assert first.snap_m[0] == pytest.approx(5.0)
+    ends = dict(zip(net.node_ids[first.ends[0]].tolist(), first.end_offsets[0], strict=True))
+    assert ends[1] == pytest.approx(5 + 150) and ends[2] == pytest.approx(5 + 250)
+    assert np.allclose(s.xy[0] - ORIGIN, [150.0, 0.0])
+    # (420, 100) is 20 m east of the side street, 100 m up it
+    assert s.snap_m[1] == pytest.approx(20.0)
+    assert set(net.node_ids[[s.u[1], s.v[1]]].tolist()) == {2, 3}
+    # beyond the end of P: the foot is P itself, snap = straight 50 m (30-40-50 triangle)
+    assert s.snap_m[2] == pytest.approx(50.0) and np.allclose(s.xy[2] - ORIGIN, [0, 0])
+    # node form: the nearer end and the walk to it (5 + 150), not the straight 150.08 m
+    node, walk = net.snap(np.array([[150.0, 5.0]]) + ORIGIN)
+    assert net.node_ids[node[0]] == 1 and walk[0] == pytest.approx(155.0)
+    with pytest.raises(ValueError, match="finite"):
+        net.snap_edges(np.array([[np.inf, 0.0]]))
+
+
+def test_snap_edges_breaks_ties_by_the_lowest_segment_index():
+    # an L: both arms meet at (0, 0); (-10, 10) is exactly 10 m from each of them
+    net = direct_network({1: (-100.0, 0.0), 2: (0.0, 0.0), 3: (0.0, 100.0)}, [(1, 2), (2, 3)])
+    pts = np.array([[-10.0, 10.0]] * 3) + ORIGIN  # 10 m from both arms
+    s = net.snap_edges(pts)
+    assert (s.edge == 0).all() and s.snap_m == pytest.approx([10.0] * 3)
+
+
+def test_mid_street_point_walks_along_the_street_not_via_the_nearest_node():
+    net = direct_network(LONG, LONG_EDGES)
+    # 5 m off the middle of the 400 m street, venue at P: 5 m to the street + 200 m along it.
+    # (Node snapping would say 200.06 m: the straight line to P, since P is the nearest node.)
+    venue = net.snap_edges(np.array([[0.0, 0.0]]) + ORIGIN)
+    home = net.snap_edges(np.array([[200.0, 5.0]]) + ORIGIN)
+    dist, src = net.nearest_snapped(venue, home)
+    assert dist[0] == pytest.approx(205.0) and src[0] == 0
+    assert net.distances_snapped(venue, home)[0, 0] == pytest.approx(205.0)
+    # venue up the side street at (390, 200): 10 m snap + 100 m down + 200 m along + 5 m
+    far = net.snap_edges(np.array([[390.0, 100.0]]) + ORIGIN)
+    assert net.nearest_snapped(far, home)[0][0] == pytest.approx(10 + 100 + 200 + 5)
+
+
+def test_point_and_source_on_the_same_segment_walk_straight_along_it():
+    net = direct_network(LONG, LONG_EDGES)
+    # venue 10 m north of x=100, home 5 m south of x=300, both on P--Q:
+    # 10 + (300 - 100) + 5 = 215 m; via either end it would be 415 m
+    venue = net.snap_edges(np.array([[100.0, 10.0]]) + ORIGIN)
+    home = net.snap_edges(np.array([[300.0, -5.0], [500.0, 100.0]]) + ORIGIN)
+    dist, src = net.nearest_snapped(venue, home)
+    assert dist[0] == pytest.approx(215.0) and src[0] == 0
+    # the second home is on the side street: 10 + 300 (to Q) + 100 (up) + 100 (snap) = 510
+    assert dist[1] == pytest.approx(510.0)
+    full = net.distances_snapped(venue, home)
+    assert full[0] == pytest.approx([215.0, 510.0])
+    # with a limit: pairs within it stay exact, the far one may be cut
+    cut = net.distances_snapped(venue, home, limit=300.0)
+    assert cut[0, 0] == pytest.approx(215.0) and np.isinf(cut[0, 1])
+
+
+def test_big_batches_snap_in_chunks_like_one_query(monkeypatch):
+    """The chunked, threaded path answers exactly as one query does (indices offset right)."""
+    net = direct_network(LONG, LONG_EDGES)
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(-50, 450, (1000, 2)) + ORIGIN
+    whole = net.snap_edges(pts)
+    monkeypatch.setattr(netmod, "SNAP_CHUNK", 64)
+    chunked = net.snap_edges(pts)
+    assert np.array_equal(whole.edge, chunked.edge)
+    assert np.allclose(whole.snap_m, chunked.snap_m) and np.allclose(whole.to_u, chunked.to_u)
+    assert (whole.edge == 1).any() and (whole.edge == 0).any()  # both streets were hit
