@@ -85,16 +85,21 @@ def _as_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _report_empty(rep: Report, row: int, col: str, hint_es: str, hint_en: str) -> None:
+    """A required cell is empty: the same problem for every type, with a type-specific fix."""
+    rep.error(row, f"la columna «{col}» está vacía", f"column '{col}' is empty", hint_es, hint_en)
+
+
 def _coerce_str(values: pd.Series, col: str, nullable: bool, rep: Report) -> pd.Series:
     out: list[str | None] = []
     for i, v in enumerate(values):
         if _is_null(v):
             out.append(None)
             if not nullable:
-                rep.error(
+                _report_empty(
+                    rep,
                     i,
-                    f"la columna «{col}» está vacía",
-                    f"column '{col}' is empty",
+                    col,
                     f"complete «{col}»: es obligatoria",
                     f"fill in '{col}': it is required",
                 )
@@ -109,10 +114,10 @@ def _coerce_int(values: pd.Series, col: str, nullable: bool, rep: Report) -> pd.
         if _is_null(v):
             out.append(None)
             if not nullable:
-                rep.error(
+                _report_empty(
+                    rep,
                     i,
-                    f"la columna «{col}» está vacía",
-                    f"column '{col}' is empty",
+                    col,
                     f"escriba un número entero en «{col}»",
                     f"write a whole number in '{col}'",
                 )
@@ -153,12 +158,8 @@ def _coerce_date(values: pd.Series, col: str, nullable: bool, rep: Report) -> pd
         if _is_null(v):
             out.append(None)
             if not nullable:
-                rep.error(
-                    i,
-                    f"la columna «{col}» está vacía",
-                    f"column '{col}' is empty",
-                    "escriba la fecha como AAAA-MM-DD",
-                    "write the date as YYYY-MM-DD",
+                _report_empty(
+                    rep, i, col, "escriba la fecha como AAAA-MM-DD", "write the date as YYYY-MM-DD"
                 )
             continue
         parsed: pd.Timestamp | None = None
