@@ -548,9 +548,10 @@ def _or_none(text: str) -> str | None:
     return text if text else None
 
 
-def build_venues(shared: Path, comuna: BaseGeometry) -> tuple[bytes, bytes, dict[str, Any]]:
+def build_venues(shared: Path, comuna: BaseGeometry,
+                 urban_area: BaseGeometry) -> tuple[bytes, bytes, dict[str, Any]]:
     """Located cultural places + operating MINEDUC schools; unlocated places go to the CSV.
-    ``comuna`` is the comuna outline in METRIC_CRS."""
+    ``comuna`` (the comuna outline) and ``urban_area`` (the urban units) are in METRIC_CRS."""
     ppath = shared / F_PLACES
     lon0, lat0, lon1, lat1 = COQUIMBO_BOUNDS
     located: list[tuple[dict, BaseGeometry]] = []
@@ -604,11 +605,14 @@ def build_venues(shared: Path, comuna: BaseGeometry) -> tuple[bytes, bytes, dict
         located.append((props, row.geometry))
     # every located place must lie in the comuna outline; report (do not hide) the others
     pts = gpd.GeoSeries([g for _, g in located], crs=WEB_CRS).to_crs(METRIC_CRS)
-    outside = []
+    outside: list[dict[str, Any]] = []
     kept = []
+    rural: list[str] = []  # inside the comuna but in no urban unit (rural schools)
     for (props, geom), pt in zip(located, pts, strict=True):
         if pt.within(comuna):
             kept.append((props, geom))
+            if not pt.within(urban_area):
+                rural.append(props["id"])
         else:
             outside.append({"id": props["id"], "name": props["name"],
                             "lon": round(geom.x, DECIMALS), "lat": round(geom.y, DECIMALS),
@@ -631,6 +635,7 @@ def build_venues(shared: Path, comuna: BaseGeometry) -> tuple[bytes, bytes, dict
             schools.loc[schools["estado"] != SCHOOL_OPEN, "estado"]).items())),
         "schools_geojson_vs_csv_consistent": with_xy_raw == set(open_schools["rbd"]),
         "located_outside_comuna_outline": outside,
+        "venues_outside_urban_units": sorted(rural, key=_id_key),
         "cultural_located_list": [{"id": p["id"], "name": p["name"],
                                    "category": p["category"]}
                                   for p, _ in kept if p["id"].startswith("EC-")],
@@ -678,7 +683,8 @@ def build(shared: Path, imported: str) -> Result:
     res.files["boundaries/sectors.geojson"] = sectors_bytes
     zones_bytes, zones_info = build_zones(shared)
     res.files["population/zones_2017.geojson"] = zones_bytes
-    venues_bytes, csv_bytes, venues_info = build_venues(shared, comuna)
+    venues_bytes, csv_bytes, venues_info = build_venues(shared, comuna,
+                                                        _metric(urban).union_all())
     res.files["venues/venues.geojson"] = venues_bytes
     res.files["venues/por_ubicar.csv"] = csv_bytes
     res.files["workshops/workshops.geojson"] = feature_collection([])
@@ -836,6 +842,7 @@ def build_manifest(shared: Path, imported: str, f: dict[str, Any]) -> dict[str, 
             "schools_operating_without_coordinates_list":
                 v["schools_operating_without_coordinates_list"],
             "located_outside_comuna_outline": v["located_outside_comuna_outline"],
+            "venues_outside_urban_units": v["venues_outside_urban_units"],
             "zones_age_sum_mismatches": f["zones"]["age_sum_mismatches"],
             "councils_without_sector": f["councils_without_sector"],
             "councils_far_from_city": f["far_units"],
@@ -1115,6 +1122,9 @@ comunal 04102 (chilemapas). Por categoría: {cats}.
   {v['schools_operating_without_coordinates']} en funcionamiento sin coordenadas (no
   ubicadas: {no_xy}). Fuera del contorno comunal (simplificado) y por eso no incluidas:
   {outside}. Las escuelas pueden acoger talleres; no son oferta cultural en sí.
+- {len(v['venues_outside_urban_units'])} espacios ubicados están en la comuna pero fuera de
+  toda unidad vecinal urbana (zona rural) y el producto avisa que no caen en ningún
+  territorio: {', '.join(v['venues_outside_urban_units']) or '—'}.
 - Coordenadas de baja autoridad en algunos espacios (app de estudiantes, espejo de
   Wikipedia): ver `coord_source`.
 
