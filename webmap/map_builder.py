@@ -163,10 +163,8 @@ def _fill_style(feature: dict[str, Any], weight: float, opacity: float) -> dict[
     }
 
 
-def build_map(store: MapStore, lang: str) -> MapParts:
-    def tr(key: str) -> str:
-        return translate(key, lang)
-
+def _base_map(store: MapStore) -> folium.Map:
+    """An empty Leaflet map fitted to the councils, with our own /static copy of Leaflet."""
     councils = store.layers.councils
     minx, miny, maxx, maxy = (float(v) for v in councils.total_bounds)
     fmap = folium.Map(
@@ -181,17 +179,24 @@ def build_map(store: MapStore, lang: str) -> MapParts:
     fmap.default_js = list(LEAFLET_JS)
     fmap.default_css = list(LEAFLET_CSS)
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    return fmap
 
+
+def _add_tile_layer(fmap: folium.Map, store: MapStore, lang: str) -> None:
+    """Background tiles, only when TILE_URL is configured (tiles need internet)."""
     tile_url = store.settings.get("TILE_URL")
     if tile_url:
         folium.TileLayer(
-            tiles=tile_url, attr=store.settings["TILE_ATTRIBUTION"], name=tr("layer.tiles"),
-            overlay=False, control=True,
+            tiles=tile_url, attr=store.settings["TILE_ATTRIBUTION"],
+            name=translate("layer.tiles", lang), overlay=False, control=True,
         ).add_to(fmap)
 
+
+def _add_streets_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
+    """The street network from the OSM file: the offline base map, main roads stronger."""
     streets = folium.GeoJson(
         store.cache["streets"],
-        name=tr("layer.streets"),
+        name=translate("layer.streets", lang),
         style_function=lambda f: {
             "color": "#9e9e9e" if f["properties"]["kind"] != "primary" else "#7a7a7a",
             "weight": 2.5 if f["properties"]["kind"] == "primary" else 1.2,
@@ -200,29 +205,45 @@ def build_map(store: MapStore, lang: str) -> MapParts:
         interactive=False,
     )
     streets.add_to(fmap)
+    return streets
 
+
+def _add_population_layer(
+    fmap: folium.Map, store: MapStore, lang: str
+) -> tuple[folium.GeoJson, Classes]:
+    """Census blocks by density (hidden at first); returns the layer and its classes."""
     blocks, density_classes = population_features(store)
     population = folium.GeoJson(
         _collection(blocks),
-        name=tr("layer.population"),
+        name=translate("layer.population", lang),
         show=False,
         style_function=lambda f: _fill_style(f, 0.3, 0.7),
         on_each_feature=JsCode("function (f, l) { culturamap.bindBlock(f, l); }"),
     )
     population.add_to(fmap)
+    return population, density_classes
 
+
+def _add_council_layer(
+    fmap: folium.Map, store: MapStore, lang: str
+) -> tuple[folium.GeoJson, Classes]:
+    """Councils coloured by access gap, highlighted on hover; returns the layer and classes."""
     council_list, gap_classes = council_features(store)
     gap = folium.GeoJson(
         _collection(council_list),
-        name=tr("layer.councils"),
+        name=translate("layer.councils", lang),
         style_function=lambda f: _fill_style(f, 1.5, 0.55),
         highlight_function=lambda f: {"weight": 4, "color": "#222222"},
         on_each_feature=JsCode("function (f, l) { culturamap.bindCouncil(f, l); }"),
     )
     gap.add_to(fmap)
+    return gap, gap_classes
 
+
+def _add_venue_layers(fmap: folium.Map, store: MapStore, lang: str) -> MarkerCluster:
+    """Venues inside a marker cluster (the cluster is the layer users switch)."""
     cluster = MarkerCluster(
-        name=tr("layer.venues"),
+        name=translate("layer.venues", lang),
         options={"maxClusterRadius": 40, "showCoverageOnHover": False},
     )
     cluster.default_js = list(CLUSTER_JS)
@@ -237,43 +258,75 @@ def build_map(store: MapStore, lang: str) -> MapParts:
         on_each_feature=JsCode("function (f, l) { culturamap.bindVenue(f, l); }"),
     )
     venues.add_to(cluster)
+    return cluster
 
+
+def _add_workshop_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
+    """Workshops with their venue and council names, markers drawn by map.js."""
     workshops = folium.GeoJson(
         _collection(workshop_features(store)),
-        name=tr("layer.workshops"),
+        name=translate("layer.workshops", lang),
         point_to_layer=JsCode("culturamap.workshopMarker"),
         on_each_feature=JsCode("function (f, l) { culturamap.bindWorkshop(f, l); }"),
     )
     workshops.add_to(fmap)
+    return workshops
 
+
+def _add_sites_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
+    """Suggested workshop sites, best first (hidden at first)."""
     sites = folium.GeoJson(
         _collection(site_features(store)),
-        name=tr("layer.sites"),
+        name=translate("layer.sites", lang),
         show=False,
         point_to_layer=JsCode("culturamap.siteMarker"),
         on_each_feature=JsCode("function (f, l) { culturamap.bindSite(f, l); }"),
     )
     sites.add_to(fmap)
+    return sites
 
+
+def _add_layer_control(fmap: folium.Map) -> folium.LayerControl:
+    """The always-open layer switcher; added last so it lists every layer above."""
     control = folium.LayerControl(collapsed=False, position="topright")
     control.add_to(fmap)
+    return control
 
+
+def _rendered_page(fmap: folium.Map) -> tuple[str, str, str]:
+    """folium's head, body and script for our template, without its no-zoom viewport tag."""
     root = fmap.get_root()
     root.render()
     # folium's viewport tag forbids zooming the page (bad for low vision); base.html has ours
     header = re.sub(r'<meta name="viewport"[^>]*>', "", root.header.render())
+    return header, root.html.render(), root.script.render()
+
+
+def build_map(store: MapStore, lang: str) -> MapParts:
+    """The main page's folium map in ``lang``, as the parts the page template needs."""
+    fmap = _base_map(store)
+    # adding order is the layer order in Leaflet and in the layer control
+    _add_tile_layer(fmap, store, lang)
+    streets = _add_streets_layer(fmap, store, lang)
+    population, density_classes = _add_population_layer(fmap, store, lang)
+    gap, gap_classes = _add_council_layer(fmap, store, lang)
+    venues = _add_venue_layers(fmap, store, lang)
+    workshops = _add_workshop_layer(fmap, store, lang)
+    sites = _add_sites_layer(fmap, store, lang)
+    control = _add_layer_control(fmap)
+    header, html, script = _rendered_page(fmap)
     pct = 100.0
     return MapParts(
         header=header,
-        html=root.html.render(),
-        script=root.script.render(),
+        html=html,
+        script=script,
         map_name=fmap.get_name(),
         control_name=control.get_name(),
         layer_names={
             "streets": streets.get_name(),
             "population": population.get_name(),
             "councils": gap.get_name(),
-            "venues": cluster.get_name(),
+            "venues": venues.get_name(),
             "workshops": workshops.get_name(),
             "sites": sites.get_name(),
         },

@@ -18,6 +18,8 @@ from pathlib import Path
 import geopandas as gpd
 import mapclassify
 import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -103,7 +105,8 @@ def _nice_length(span_m: float) -> float:
     return 10_000.0
 
 
-def _scale_bar(ax, lang: str) -> None:
+def _scale_bar(ax: Axes, lang: str) -> None:
+    """A half-black, half-white bar of a round length, labelled, on a white patch."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = _nice_length(x1 - x0)
@@ -122,22 +125,24 @@ def _scale_bar(ax, lang: str) -> None:
             va="top", zorder=9, color="#333")
 
 
-def _north_arrow(ax) -> None:
+def _north_arrow(ax: Axes) -> None:
+    """An arrow marked N in the top right corner (the metric CRS has north up)."""
     ax.annotate("N", xy=(0.95, 0.95), xytext=(0.95, 0.84), xycoords="axes fraction",
                 ha="center", va="center", fontsize=11, fontweight="bold", zorder=9,
                 arrowprops={"facecolor": "black", "width": 3, "headwidth": 9, "headlength": 9})
 
 
-def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
-               fmt: str = "png", dpi: int = 150) -> bytes:
-    """The territory (one council, or the whole area when ``focus_id`` is None) as PNG/SVG."""
-    share_col = f"share_within_{data.threshold_min:g}min"
-    councils = data.councils.to_crs(METRIC_CRS)
-    fig = Figure(figsize=(7.2, 5.6), dpi=dpi)
+def _map_axes(fig: Figure) -> Axes:
+    """The map's axes: the left MAP_WIDTH of the figure, equal aspect, no frame or ticks."""
     ax = fig.add_axes((0.0, 0.0, MAP_WIDTH, 1.0))
     ax.set_aspect("equal")
     ax.set_axis_off()
+    return ax
 
+
+def _frame_view(ax: Axes, councils: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None,
+                focus_id: str | None) -> None:
+    """Set the extent: the focus council (or all) padded, its sites in view, room for the bar."""
     if focus_id is None:
         xmin, ymin, xmax, ymax = councils.total_bounds
         pad = 150.0
@@ -147,8 +152,8 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
             raise KeyError(focus_id)
         xmin, ymin, xmax, ymax = focus.total_bounds
         pad = max(350.0, 0.25 * max(xmax - xmin, ymax - ymin))
-        if data.sites is not None and len(data.sites):  # the council's sites stay in view
-            sx0, sy0, sx1, sy1 = data.sites.to_crs(METRIC_CRS).total_bounds
+        if sites is not None and len(sites):  # the council's sites stay in view
+            sx0, sy0, sx1, sy1 = sites.to_crs(METRIC_CRS).total_bounds
             xmin, ymin = min(xmin, sx0 - 100), min(ymin, sy0 - 100)
             xmax, ymax = max(xmax, sx1 + 100), max(ymax, sy1 + 100)
     xmin, ymin, xmax, ymax = xmin - pad, ymin - pad, xmax + pad, ymax + pad
@@ -163,46 +168,71 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
     ax.set_xlim(cx - w / 2, cx + w / 2)
     ax.set_ylim(cy - h / 2, cy + h / 2)
 
-    index, bins = gap_classes(councils[share_col].to_numpy(dtype=float))
+
+def _class_colours(bins: list[float]) -> list[str]:
+    """One palette colour per gap class, spread over the whole palette when there are few."""
     picks = np.linspace(0, len(GAP_PALETTE) - 1, num=max(len(bins), 1)).round().astype(int)
-    colours = [GAP_PALETTE[i] for i in picks]
+    return [GAP_PALETTE[i] for i in picks]
+
+
+def _draw_councils(ax: Axes, councils: gpd.GeoDataFrame, index: np.ndarray,
+                   colours: list[str]) -> None:
+    """Councils filled by gap class (grey without data), the bottom layer."""
     councils.plot(ax=ax, color=[colours[i] if i >= 0 else NO_DATA_COLOUR for i in index],
                   alpha=0.6, edgecolor="#555555", linewidth=0.6, zorder=1)
 
-    segments, main = street_segments(Path(data.osm_path))
+
+def _draw_streets(ax: Axes, osm_path: Path) -> None:
+    """The street network as the light base map; main roads darker and thicker."""
+    segments, main = street_segments(osm_path)
     ax.add_collection(LineCollection(segments[~main], colors="#9a9a9a", linewidths=0.35,
                                      zorder=2))
     ax.add_collection(LineCollection(segments[main], colors="#6f6f6f", linewidths=0.9,
                                      zorder=2))
 
+
+def _draw_council_labels(ax: Axes, councils: gpd.GeoDataFrame, focus_id: str | None) -> None:
+    """Each council's id at a point inside it; the focus council's larger and bold."""
     for _, row in councils.iterrows():
         p = row.geometry.representative_point()
         bold = row["id"] == focus_id
         ax.text(p.x, p.y, row["id"], ha="center", va="center", zorder=8,
                 fontsize=8 if bold else 6, fontweight="bold" if bold else "normal",
                 color="#111" if bold or focus_id is None else "#555", clip_on=True)
+
+
+def _draw_focus_outline(ax: Axes, councils: gpd.GeoDataFrame, focus_id: str | None) -> None:
+    """A thick black boundary around the report's council (none for the whole area)."""
     if focus_id is not None:
         councils[councils["id"] == focus_id].boundary.plot(ax=ax, color="black", linewidth=2.4,
                                                            zorder=7)
 
-    demand = data.demand.to_crs(METRIC_CRS)
-    far = demand[~(demand["time_min"] <= data.threshold_min)]
-    handles = []
+
+def _draw_blocks(ax: Axes, demand: gpd.GeoDataFrame, threshold_min: float,
+                 lang: str) -> Line2D:
+    """Crosses on blocks beyond the threshold, sized by residents; returns the legend handle."""
+    demand = demand.to_crs(METRIC_CRS)
+    far = demand[~(demand["time_min"] <= threshold_min)]
     if len(far):
         sizes = 4 + 26 * np.sqrt(far["residents"] / max(float(demand["residents"].max()), 1.0))
         ax.scatter(far.geometry.x, far.geometry.y, s=sizes, marker="x", color="#7a0010",
                    linewidths=0.8, zorder=4)
-    handles.append(Line2D([], [], marker="x", ls="", color="#7a0010",
-                          label=translate("report.map.gap_blocks", lang,
-                                          minutes=format_setting(data.threshold_min, lang))))
+    return Line2D([], [], marker="x", ls="", color="#7a0010",
+                  label=translate("report.map.gap_blocks", lang,
+                                  minutes=format_setting(threshold_min, lang)))
 
-    venues = data.venues.to_crs(METRIC_CRS)
+
+def _draw_venues(ax: Axes, venues: gpd.GeoDataFrame, counted: tuple[str, ...] | None,
+                 lang: str) -> list[Line2D]:
+    """Venues by category (hosts smaller, under offerings); returns one legend handle each."""
+    venues = venues.to_crs(METRIC_CRS)
+    handles = []
     for category in CATEGORIES:
         sub = venues[venues["category"] == category]
         if sub.empty:
             continue
         colour, marker = CATEGORY_STYLE.get(category, ("#666666", "o"))
-        host = data.counted is not None and category not in data.counted
+        host = counted is not None and category not in counted
         label = category_label(category, lang)
         if host:  # shown, smaller, but not an offering (it can host a workshop)
             label = translate("report.map.host_label", lang, category=label)
@@ -210,33 +240,44 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
                    color=colour, edgecolor="white", linewidths=0.6, zorder=5 if host else 5.5)
         handles.append(Line2D([], [], marker=marker, ls="", color=colour, markeredgecolor="white",
                               markersize=4.5 if host else 6.5, label=label))
+    return handles
 
-    workshops = data.workshops.to_crs(METRIC_CRS)
+
+def _draw_workshops(ax: Axes, workshops: gpd.GeoDataFrame, lang: str) -> Line2D:
+    """Workshops as purple stars above the venues; returns the legend handle."""
+    workshops = workshops.to_crs(METRIC_CRS)
     ax.scatter(workshops.geometry.x, workshops.geometry.y, s=150, marker="*", color="#5a2ca0",
                edgecolor="white", linewidths=0.8, zorder=6)
-    handles.append(Line2D([], [], marker="*", ls="", markersize=11, color="#5a2ca0",
-                          label=translate("report.map.workshops", lang)))
+    return Line2D([], [], marker="*", ls="", markersize=11, color="#5a2ca0",
+                  label=translate("report.map.workshops", lang))
 
-    if data.sites is not None and len(data.sites):
-        sites = data.sites.to_crs(METRIC_CRS)
-        ax.scatter(sites.geometry.x, sites.geometry.y, s=230, marker="o", facecolor="none",
-                   edgecolor="#000000", linewidths=1.8, zorder=6)
-        for _, row in sites.iterrows():
-            ax.annotate(str(row["rank"]), (row.geometry.x, row.geometry.y), xytext=(7, 5),
-                        textcoords="offset points", fontsize=8, fontweight="bold", zorder=9,
-                        bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "black",
-                              "lw": 0.8})
-        handles.append(Line2D([], [], marker="o", ls="", markersize=11, markerfacecolor="none",
-                              markeredgecolor="black", markeredgewidth=1.8,
-                              label=translate("report.map.sites", lang)))
 
-    _scale_bar(ax, lang)
-    _north_arrow(ax)
+def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame, lang: str) -> Line2D:
+    """Suggested sites as black rings with their rank; returns the legend handle."""
+    sites = sites.to_crs(METRIC_CRS)
+    ax.scatter(sites.geometry.x, sites.geometry.y, s=230, marker="o", facecolor="none",
+               edgecolor="#000000", linewidths=1.8, zorder=6)
+    for _, row in sites.iterrows():
+        ax.annotate(str(row["rank"]), (row.geometry.x, row.geometry.y), xytext=(7, 5),
+                    textcoords="offset points", fontsize=8, fontweight="bold", zorder=9,
+                    bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "black",
+                          "lw": 0.8})
+    return Line2D([], [], marker="o", ls="", markersize=11, markerfacecolor="none",
+                  markeredgecolor="black", markeredgewidth=1.8,
+                  label=translate("report.map.sites", lang))
 
+
+def _draw_legend(fig: Figure, handles: list[Line2D]) -> None:
+    """The point layers' legend, top right beside the map."""
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.99),
                fontsize=6.5, frameon=False, handletextpad=0.3, borderaxespad=0.2,
                labelspacing=0.7)
-    lows = [float(np.nanmin(councils[share_col]))] + bins[:-1] if bins else []
+
+
+def _draw_class_legend(fig: Figure, shares: pd.Series, index: np.ndarray, bins: list[float],
+                       colours: list[str], threshold_min: float, lang: str) -> None:
+    """The gap classes' legend (share ranges, plus "no data" if any), bottom right."""
+    lows = [float(np.nanmin(shares))] + bins[:-1] if bins else []
     classes = [Patch(facecolor=c, alpha=0.6, edgecolor="#555555",
                      label=_class_label(lo, hi, lang))
                for c, lo, hi in zip(colours, lows, bins, strict=False)]
@@ -244,9 +285,36 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
         classes.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555",
                              label=translate("report.map.no_data", lang)))
     fig.legend(handles=classes, loc="lower left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.03),
-               fontsize=6.5,                frameon=False, title_fontsize=6.5, alignment="left",
+               fontsize=6.5, frameon=False, title_fontsize=6.5, alignment="left",
                title=translate("report.map.share_legend", lang,
-                               minutes=format_setting(data.threshold_min, lang)))
+                               minutes=format_setting(threshold_min, lang)))
+
+
+def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
+               fmt: str = "png", dpi: int = 150) -> bytes:
+    """The territory (one council, or the whole area when ``focus_id`` is None) as PNG/SVG."""
+    councils = data.councils.to_crs(METRIC_CRS)
+    shares = councils[f"share_within_{data.threshold_min:g}min"]
+    fig = Figure(figsize=(7.2, 5.6), dpi=dpi)
+    ax = _map_axes(fig)
+    _frame_view(ax, councils, data.sites, focus_id)
+    index, bins = gap_classes(shares.to_numpy(dtype=float))
+    colours = _class_colours(bins)
+
+    # drawing order fixes the stacking of equal z-orders and the order of the SVG elements
+    _draw_councils(ax, councils, index, colours)
+    _draw_streets(ax, Path(data.osm_path))
+    _draw_council_labels(ax, councils, focus_id)
+    _draw_focus_outline(ax, councils, focus_id)
+    handles = [_draw_blocks(ax, data.demand, data.threshold_min, lang)]
+    handles += _draw_venues(ax, data.venues, data.counted, lang)
+    handles.append(_draw_workshops(ax, data.workshops, lang))
+    if data.sites is not None and len(data.sites):
+        handles.append(_draw_sites(ax, data.sites, lang))
+    _scale_bar(ax, lang)
+    _north_arrow(ax)
+    _draw_legend(fig, handles)
+    _draw_class_legend(fig, shares, index, bins, colours, data.threshold_min, lang)
 
     out = io.BytesIO()
     fig.savefig(out, format=fmt, dpi=dpi, facecolor="white")
