@@ -11,14 +11,16 @@ import time
 import warnings
 from pathlib import Path
 
-from geo.export import FORMATS, LAYER_NAMES, LayerSource, export_layers
+from geo.export import FORMATS, export_layers
+from geo.settings import load_settings
+from geo.study import LAYER_NAMES, Study
 from webmap.reports import ReportData, render_html, render_pdf
 
 
 def main() -> None:
     warnings.simplefilter("ignore", DeprecationWarning)  # pulp 3 -> 4 notices
     t0 = time.perf_counter()
-    data = ReportData.build()
+    data = ReportData(Study(load_settings()))
     build_s = time.perf_counter() - t0
     print(f"load layers + network + analysis + area sites: {build_s:.2f} s")
 
@@ -41,11 +43,10 @@ def main() -> None:
               f"(max {max(pdf_s):.2f}); HTML {statistics.median(s[0] for s in sizes) / 1024:.0f} "
               f"KB, PDF {statistics.median(s[1] for s in sizes) / 1024:.0f} KB (median)")
 
-    source = LayerSource.from_parts(data.layers, data.network, data.result, data.area_sites)
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in FORMATS:
             t = time.perf_counter()
-            done = export_layers(LAYER_NAMES, fmt, Path(tmp), source.get)
+            done = export_layers(LAYER_NAMES, fmt, Path(tmp), data.study.layer)
             size = sum(d.path.stat().st_size for d in done) / 1024
             print(f"export all {len(done)} layers as {fmt}: {time.perf_counter() - t:.2f} s, "
                   f"{size:.0f} KB")

@@ -29,8 +29,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
-from chromium_launch import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+sys.path.insert(0, str(REPO))
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 CATEGORIES = ["library", "cultural_centre", "school", "plaza", "community_hall"]
 

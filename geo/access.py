@@ -1,10 +1,10 @@
 """Access gaps: how far, on foot along the streets, residents live from cultural venues.
 
-Every distance here is a network distance: demand points and venues are snapped onto their
-nearest street segment (the perpendicular snap distance is added at both ends), walk along
-that segment to either of its ends (or straight to a venue on the same segment) and the rest
-of the walk follows the street graph (``geo.network``). Straight-line distance is never used as a
-walking distance. Walking time = distance / walking speed (default 4.5 km/h).
+Every time here comes from the travel model (``geo.travel``): demand points and venues are
+snapped onto it once, and the analysis reads minutes (nearest venue, who is within a
+catchment). On a street network the walk goes to the nearest street, along it and through
+the graph (``geo.network``); straight-line distance is never used as a walking distance.
+Walking time = distance / walking speed (``Settings.walking_speed_kmh``).
 
 Per council the result gives residents, venues, venues per 10,000 residents, the share of
 residents within 5/10/15/20 minutes, the population-weighted mean and 90th-percentile
@@ -33,10 +33,13 @@ import pandas as pd
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.demand import demand_points
+from geo.errors import CulturamapError
 from geo.join import assign_councils
 from geo.layers import Layers
-from geo.network import EdgeSnap, WalkNetwork, load_network, same_segment_pairs, to_metric
-from geo.schema import CATEGORIES, COQUIMBO_BOUNDS, CULTURAL_CATEGORIES
+from geo.network import to_metric
+from geo.schema import COQUIMBO_BOUNDS, category_ids
+from geo.settings import Settings, check_categories, check_minutes, check_speed
+from geo.travel import MATCH_TOLERANCE_MIN, Placed, TravelModel
 
 AREA_ID = "parte_alta"
 AREA_NAME = "Parte Alta"
@@ -44,7 +47,7 @@ PER_RESIDENTS = 10_000  # venues per 10,000 residents, and the 2SFCA score's uni
 P90 = 0.9
 
 
-class AccessError(ValueError):
+class AccessError(CulturamapError, ValueError):
     """The analysis cannot run on these inputs; the message says which input and why."""
 
 
@@ -59,38 +62,40 @@ def share_column(threshold_min: float) -> str:
 
 @dataclass(frozen=True)
 class AccessParams:
-    """What a planner can change. By default only the cultural venues proper count as
-    offerings (``CULTURAL_CATEGORIES``: library, cultural centre, theatre, museum);
+    """The analysis' share of the settings (``geo.settings.Settings``, where the defaults
+    and the checks live). By default only the cultural venues proper count as offerings;
     ``categories=None`` counts every venue, and a tuple such as ("library",
     "cultural_centre") counts only those."""
 
-    walking_speed_kmh: float = 4.5
-    threshold_min: float = 15.0  # the main threshold ("within walking reach")
-    thresholds_min: tuple[float, ...] = (5, 10, 15, 20)
-    categories: tuple[str, ...] | None = CULTURAL_CATEGORIES
-    sfca_catchment_min: float = 15.0
+    walking_speed_kmh: float = Settings.walking_speed_kmh
+    threshold_min: float = Settings.threshold_min  # the main threshold ("within walking reach")
+    thresholds_min: tuple[float, ...] = Settings.thresholds_min
+    categories: tuple[str, ...] | None = Settings.categories
+    sfca_catchment_min: float = Settings.sfca_catchment_min
 
     def __post_init__(self) -> None:
-        speed = self.walking_speed_kmh
-        if not (isinstance(speed, int | float) and math.isfinite(speed) and 0 < speed <= 30):
-            raise AccessError(f"walking speed must be a number of km/h in (0, 30], got {speed!r}")
-        for name, t in [
-            ("threshold", self.threshold_min),
-            ("catchment", self.sfca_catchment_min),
-            *[("thresholds", t) for t in self.thresholds_min],
-        ]:
-            if not (isinstance(t, int | float) and math.isfinite(t) and 0 < t <= 240):
-                raise AccessError(f"{name} must be minutes in (0, 240], got {t!r}")
-        object.__setattr__(self, "thresholds_min", tuple(float(t) for t in self.thresholds_min))
-        if self.categories is not None:
-            cats = tuple(dict.fromkeys(str(c).strip() for c in self.categories))
-            unknown = [c for c in cats if c not in CATEGORIES]
-            if unknown or not cats:
-                raise AccessError(
-                    f"unknown venue categories {unknown or '(none given)'}; "
-                    f"choose from {', '.join(CATEGORIES)}"
-                )
-            object.__setattr__(self, "categories", cats)
+        checks = {  # field -> (how people call it, the settings' check)
+            "walking_speed_kmh": ("walking speed", check_speed),
+            "threshold_min": ("threshold", check_minutes),
+            "sfca_catchment_min": ("catchment", check_minutes),
+            "categories": ("categories", check_categories),
+            "thresholds_min": ("thresholds", lambda ts: tuple(check_minutes(t) for t in ts)),
+        }
+        for name, (label, check) in checks.items():
+            try:
+                object.__setattr__(self, name, check(getattr(self, name)))
+            except (TypeError, ValueError) as exc:
+                raise AccessError(f"{label} {exc}, got {getattr(self, name)!r}") from None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AccessParams:
+        return cls(
+            walking_speed_kmh=settings.walking_speed_kmh,
+            threshold_min=settings.threshold_min,
+            thresholds_min=settings.thresholds_min,
+            categories=settings.categories,
+            sfca_catchment_min=settings.sfca_catchment_min,
+        )
 
     @property
     def metres_per_min(self) -> float:
@@ -103,7 +108,7 @@ class AccessParams:
 
     @property
     def counted_categories(self) -> tuple[str, ...]:
-        return self.categories if self.categories is not None else CATEGORIES
+        return self.categories if self.categories is not None else category_ids()
 
 
 @dataclass
@@ -116,7 +121,7 @@ class AccessResult:
     area: dict = field(default_factory=dict)
 
 
-# --- the network steps --------------------------------------------------------------------
+# --- the travel steps ---------------------------------------------------------------------
 
 
 def points_xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -125,28 +130,19 @@ def points_xy(gdf: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([g.x.to_numpy(), g.y.to_numpy()])
 
 
-def nearest_venue(
-    network: WalkNetwork, demand: EdgeSnap, venues: EdgeSnap
-) -> tuple[np.ndarray, np.ndarray]:
-    """Network distance (m) from each demand point to its nearest venue, and that venue's
-    position. One multi-source Dijkstra from both ends of every venue's street segment;
-    snap and along-the-segment walks at both ends (see ``WalkNetwork.nearest_snapped``)."""
-    return network.nearest_snapped(venues, demand)
-
-
 def sfca_scores(
-    network: WalkNetwork,
-    demand: EdgeSnap,
+    travel: TravelModel,
+    demand: Placed,
     residents: np.ndarray,
-    venues: EdgeSnap,
-    catchment_m: float,
+    venues: Placed,
+    catchment_min: float,
     supply: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Two-step floating catchment (Luo & Wang 2003), binary catchment by network distance.
+    """Two-step floating catchment (Luo & Wang 2003), binary catchment by walking time.
 
-    Step 1: each venue j's ratio R_j = S_j / (residents within ``catchment_m`` of j), with
+    Step 1: each venue j's ratio R_j = S_j / (residents within ``catchment_min`` of j), with
     S_j = 1 per venue (no capacity data) and R_j = 0 if nobody lives within reach.
-    Step 2: each demand point's A_i = sum of R_j over venues within ``catchment_m`` of i.
+    Step 2: each demand point's A_i = sum of R_j over venues within ``catchment_min`` of i.
     Returns (A_i * 10,000, R_j): A_i * 10,000 reads as "venues per 10,000 residents within
     walking reach, after sharing every venue with all who can reach it".
     """
@@ -154,11 +150,10 @@ def sfca_scores(
     s = np.ones(m) if supply is None else np.asarray(supply, dtype=float)
     a = np.zeros(len(demand))
     ratio = np.zeros(m)
-    chunk = max(1, 20_000_000 // max(1, len(demand), network.n_nodes))
+    chunk = max(1, 20_000_000 // max(1, len(demand)))  # bounded memory per block of venues
     for lo in range(0, m, chunk):
         hi = min(m, lo + chunk)
-        d = network.distances_snapped(venues.take(slice(lo, hi)), demand, limit=catchment_m)
-        within = d <= catchment_m  # (venues, demand)
+        within = travel.within(venues.take(slice(lo, hi)), demand, catchment_min)
         pop = within @ residents
         r = np.divide(s[lo:hi], pop, out=np.zeros(hi - lo), where=pop > 0)
         ratio[lo:hi] = r
@@ -193,7 +188,7 @@ def summarise(
     total = float(residents.sum())
     out: dict[str, float] = {"residents": total}
     for t in params.all_thresholds:
-        within = float(residents[times <= t + 1e-9].sum())
+        within = float(residents[times <= t + MATCH_TOLERANCE_MIN].sum())
         out[share_column(t)] = within / total if total > 0 else float("nan")
     if total > 0:
         out["mean_time_min"] = float(np.dot(times, residents) / total)
@@ -227,23 +222,21 @@ def _venues_by_council(venues_m: gpd.GeoDataFrame, councils_m: gpd.GeoDataFrame)
 
 
 def _check_venues(venues: gpd.GeoDataFrame) -> None:
-    bad = ~venues["category"].isin(CATEGORIES)
+    known = category_ids()
+    bad = ~venues["category"].isin(known)
     if bad.any():
         row = venues.index[bad][0]
         raise AccessError(
             f"venues: venue {venues.loc[row, 'id']} (row {row}) has unknown category "
-            f"{venues.loc[row, 'category']!r}; expected one of {', '.join(CATEGORIES)}"
+            f"{venues.loc[row, 'category']!r}; expected one of {', '.join(known)}"
         )
     if not venues.geometry.geom_type.eq("Point").all():
         raise AccessError("venues: every venue must be a Point")
 
 
-def analyse(
-    layers: Layers, params: AccessParams | None = None, network: WalkNetwork | None = None
-) -> AccessResult:
+def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> AccessResult:
     """The whole access analysis for the councils of ``layers`` (see module docstring)."""
-    params = params or AccessParams()
-    net = network if network is not None else load_network()
+    travel = travel.at_speed(params.walking_speed_kmh)
     demand = demand_points(layers)
     if len(demand) == 0:
         raise AccessError("population: no demand points (no blocks and no councils)")
@@ -255,35 +248,29 @@ def analyse(
             f"venues: no venue of the chosen categories ({', '.join(params.counted_categories)})"
         )
     residents = demand["residents"].to_numpy(dtype=float)
-    d_snap = net.snap_edges(points_xy(demand))
-    v_snap = net.snap_edges(points_xy(venues))
-    speed = params.metres_per_min
+    d_snap = travel.snap(points_xy(demand))
+    v_snap = travel.snap(points_xy(venues))
 
     idx = np.flatnonzero(counted)
-    dist, src = nearest_venue(net, d_snap, v_snap.take(idx))
-    times = dist / speed
+    times, src = travel.nearest(v_snap.take(idx), d_snap)
     out = demand[["id", "council_id"]].copy()
     out["residents"] = demand["residents"].to_numpy()
     near = np.where(src >= 0, idx[np.maximum(src, 0)], -1)
     out["nearest_venue_id"] = np.where(near >= 0, venues["id"].to_numpy()[near], None)
     out["nearest_venue_name"] = np.where(near >= 0, venues["name"].to_numpy()[near], None)
-    out["dist_m"] = dist
+    out["dist_m"] = times * params.metres_per_min
     out["time_min"] = times
     out["snap_m"] = d_snap.snap_m
-    out["within_threshold"] = times <= params.threshold_min + 1e-9
-    for cat in CATEGORIES:
+    out["within_threshold"] = times <= params.threshold_min + MATCH_TOLERANCE_MIN
+    for cat in category_ids():
         cidx = np.flatnonzero(venues["category"].to_numpy() == cat)
         if len(cidx) == 0:
             out[f"time_min_{cat}"] = np.nan
             continue
-        cd, _ = nearest_venue(net, d_snap, v_snap.take(cidx))
-        out[f"time_min_{cat}"] = np.where(np.isfinite(cd), cd / speed, np.nan)
+        cat_times, _ = travel.nearest(v_snap.take(cidx), d_snap)
+        out[f"time_min_{cat}"] = np.where(np.isfinite(cat_times), cat_times, np.nan)
     sfca, _ratio = sfca_scores(
-        net,
-        d_snap,
-        residents,
-        v_snap.take(idx),
-        params.sfca_catchment_min * speed,
+        travel, d_snap, residents, v_snap.take(idx), params.sfca_catchment_min
     )
     out["sfca_score"] = sfca
     if not np.isfinite(times).all():  # cannot happen on one connected component
@@ -326,7 +313,7 @@ def _venue_counts(
 ) -> dict:
     in_place = in_place.fillna(False).to_numpy(dtype=bool)
     out = {"venues_total": int((in_place & counted).sum())}
-    for cat in CATEGORIES:
+    for cat in category_ids():
         out[f"venues_{cat}"] = int((in_place & (venues["category"].to_numpy() == cat)).sum())
     out["venues_per_10k"] = (
         out["venues_total"] / residents * PER_RESIDENTS if residents > 0 else float("nan")
@@ -342,7 +329,7 @@ def council_columns(params: AccessParams) -> list[str]:
         "residents",
         "area_km2",
         "venues_total",
-        *[f"venues_{c}" for c in CATEGORIES],
+        *[f"venues_{c}" for c in category_ids()],
         "venues_per_10k",
         *[share_column(t) for t in params.all_thresholds],
         "mean_time_min",
@@ -367,25 +354,18 @@ def _plain(v):
 class NearestIndex:
     """Nearest venues to any clicked point, in well under 10 ms per query.
 
-    Built once: the full network distance from every venue to every street node (float32,
-    nodes x venues), Dijkstra started from both ends of each venue's segment. A query snaps
-    the point onto its nearest segment (STRtree), takes the better end of it (two rows),
-    lets a venue on the same segment be reached straight along it, and picks the ``limit``
-    smallest with ``argpartition``; no graph search at query time.
+    Built once: the travel model's field of minutes from every venue (for a street network,
+    the walk from every venue to every street node). A query snaps the point, reads its row
+    of minutes and picks the ``limit`` smallest with ``argpartition``; no graph search at
+    query time.
     """
 
-    def __init__(
-        self, network: WalkNetwork, venues: gpd.GeoDataFrame, walking_speed_kmh: float = 4.5
-    ) -> None:
-        AccessParams(walking_speed_kmh=walking_speed_kmh)  # same validation
+    def __init__(self, travel: TravelModel, venues: gpd.GeoDataFrame) -> None:
         venues = venues.reset_index(drop=True)
         _check_venues(venues.to_crs(METRIC_CRS))
-        self.network = network
-        self.metres_per_min = walking_speed_kmh * 1000.0 / 60.0
-        self._venues = network.snap_edges(points_xy(venues))
-        self._dist = np.ascontiguousarray(
-            network.distances_from(self._venues.ends, self._venues.end_offsets).T, np.float32
-        )
+        self.travel = travel
+        self.metres_per_min = travel.walking_speed_kmh * 1000.0 / 60.0
+        self._field = travel.field(travel.snap(points_xy(venues)))
         web = venues.to_crs(WEB_CRS)
         self._attrs = pd.DataFrame(
             {
@@ -406,7 +386,7 @@ class NearestIndex:
         categories: Sequence[str] | None = None,
         limit: int = 10,
     ) -> pd.DataFrame:
-        """The ``limit`` nearest venues (optionally of some categories) by walking distance."""
+        """The ``limit`` nearest venues (optionally of some categories) by walking time."""
         lon, lat = float(lon), float(lat)
         x0, y0, x1, y1 = COQUIMBO_BOUNDS
         if not (math.isfinite(lon) and math.isfinite(lat) and x0 <= lon <= x1 and y0 <= lat <= y1):
@@ -416,28 +396,17 @@ class NearestIndex:
             )
         if not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive whole number, got {limit!r}")
-        here = self.network.snap_edges(to_metric([lon], [lat]))
-        via_u = self._dist[here.u[0]].astype(np.float64) + here.to_u[0]
-        via_v = self._dist[here.v[0]].astype(np.float64) + here.to_v[0]
-        dist = np.minimum(via_u, via_v) + here.snap_m[0]
-        _ti, same, direct = same_segment_pairs(self._venues, here)  # straight along the street
-        np.minimum.at(dist, same, direct)
-        cand = np.flatnonzero(np.isfinite(dist))
+        minutes = self._field.to(self.travel.snap(to_metric([lon], [lat])))[0]
+        cand = np.flatnonzero(np.isfinite(minutes))
         if categories is not None:
-            unknown = [c for c in categories if c not in CATEGORIES]
+            unknown = [c for c in categories if c not in category_ids()]
             if unknown:
                 raise ValueError(f"unknown venue categories {unknown}")
             cand = cand[np.isin(self._category[cand], list(categories))]
         if limit < len(cand):
-            cand = cand[np.argpartition(dist[cand], limit - 1)[:limit]]
-        cand = cand[np.argsort(dist[cand], kind="stable")]
+            cand = cand[np.argpartition(minutes[cand], limit - 1)[:limit]]
+        cand = cand[np.argsort(minutes[cand], kind="stable")]
         out = self._attrs.iloc[cand].reset_index(drop=True)
-        out.insert(4, "dist_m", dist[cand])
-        out.insert(5, "time_min", dist[cand] / self.metres_per_min)
+        out.insert(4, "dist_m", minutes[cand] * self.metres_per_min)
+        out.insert(5, "time_min", minutes[cand])
         return out[["id", "name", "category", "address", "dist_m", "time_min", "lon", "lat"]]
-
-
-def build_nearest_index(
-    network: WalkNetwork, venues: gpd.GeoDataFrame, walking_speed_kmh: float = 4.5
-) -> NearestIndex:
-    return NearestIndex(network, venues, walking_speed_kmh)

@@ -11,45 +11,19 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.access import AccessParams, AccessResult, analyse, share_column
+from geo.access import AccessParams, AccessResult, share_column
+from geo.cli_options import add_setting_flags, settings_from_args
 from geo.export import csv_frame, write_layer
-from geo.layers import load_all
-from geo.network import load_network
-from geo.schema import CATEGORIES, DATA_DIR, NETWORK_OSM
-from geo.siting import CULTURAL_CATEGORIES, MAX_K, MIN_K, SitingError, suggest_sites
+from geo.siting import MAX_K, MIN_K, SitingError, suggest_sites
+from geo.study import Study
 
 DEFAULT_OUT = Path("out") / "access"
-
-
-def _categories(text: str) -> tuple[str, ...] | None:
-    if text.strip().lower() in {"all", "todas"}:
-        return None
-    cats = tuple(c.strip() for c in text.split(",") if c.strip())
-    unknown = [c for c in cats if c not in CATEGORIES]
-    if unknown or not cats:
-        raise argparse.ArgumentTypeError(
-            f"categorías desconocidas / unknown categories {unknown}; use: {','.join(CATEGORIES)}"
-        )
-    return cats
-
-
-def _minutes_list(text: str) -> tuple[float, ...]:
-    try:
-        minutes = tuple(float(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a list of minutes: {text!r}") from None
-    if not minutes:
-        raise argparse.ArgumentTypeError(
-            f"lista de minutos vacía / empty list of minutes: {text!r} (e.g. 5,10,15,20)"
-        )
-    return minutes
 
 
 def _k(text: str) -> int:
@@ -62,19 +36,13 @@ def _k(text: str) -> int:
     return k
 
 
-def _add_analysis_options(p: argparse.ArgumentParser, default_categories: str | None) -> None:
-    p.add_argument("--speed", type=float, default=4.5, help="km/h a pie / walking (4.5)")
-    p.add_argument("--threshold", type=float, default=15.0, help="minutos / minutes (15)")
-    p.add_argument("--thresholds", type=_minutes_list, default=(5, 10, 15, 20), help="5,10,15,20")
-    p.add_argument("--catchment", type=float, default=15.0, help="2SFCA, minutos (15)")
-    p.add_argument(
-        "--categories",
-        type=_categories,
-        default=_categories(default_categories) if default_categories else None,
-        help="categorías que cuentan / counted categories, e.g. library,cultural_centre, "
-        f"or 'all' (default: {default_categories or 'all'})",
-    )
-    p.add_argument("--data-dir", type=Path, default=None, help="carpeta de datos (data/)")
+ANALYSIS_SETTINGS = ("walking_speed_kmh", "threshold_min", "thresholds_min",
+                     "sfca_catchment_min", "categories", "data_dir", "cache_dir",
+                     "travel_model")
+
+
+def _add_analysis_options(p: argparse.ArgumentParser) -> None:
+    add_setting_flags(p, *ANALYSIS_SETTINGS)
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"carpeta ({DEFAULT_OUT})")
 
 
@@ -86,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Tiempo a pie por la red de calles hasta el recinto cultural más cercano, "
         "por junta de vecinos. Walking time along the streets to the nearest venue.",
     )
-    _add_analysis_options(a, ",".join(CULTURAL_CATEGORIES))
+    _add_analysis_options(a)
     a.set_defaults(func=run_analyse)
     s = subparsers.add_parser(
         "suggest",
@@ -101,26 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="GeoJSON/GPKG de puntos, o CSV con lon,lat (default: sedes sociales, escuelas)",
     )
-    _add_analysis_options(s, ",".join(CULTURAL_CATEGORIES))
+    _add_analysis_options(s)
     s.set_defaults(func=run_suggest)
-
-
-def _params(args: argparse.Namespace) -> AccessParams:
-    return AccessParams(
-        walking_speed_kmh=args.speed,
-        threshold_min=args.threshold,
-        thresholds_min=args.thresholds,
-        categories=args.categories,
-        sfca_catchment_min=args.catchment,
-    )
-
-
-def _inputs(args: argparse.Namespace):
-    """The layers and the street network of one data folder (never the demo's network:
-    a missing network file is an error naming the path, raised by ``load_network``)."""
-    layers = load_all(args.data_dir)
-    base = Path(args.data_dir) if args.data_dir is not None else DATA_DIR
-    return layers, load_network(base / NETWORK_OSM.relative_to(DATA_DIR))
 
 
 def read_candidates(path: Path) -> gpd.GeoDataFrame:
@@ -220,19 +170,10 @@ def write_analysis(result: AccessResult, manifest: dict, out: Path) -> list[Path
     return stage.commit()
 
 
-def _fail(command: str, exc: Exception) -> int:
-    print(f"culturamap {command}: {exc}", file=sys.stderr)
-    return 1
-
-
 def run_analyse(args: argparse.Namespace) -> int:
-    try:
-        params = _params(args)
-        layers, network = _inputs(args)
-        result = analyse(layers, params, network)
-        written = write_analysis(result, layers.manifest, args.out)
-    except (ValueError, OSError) as exc:
-        return _fail("analyse", exc)
+    study = Study(settings_from_args(args))
+    layers, params, result = study.layers, study.params, study.access
+    written = write_analysis(result, layers.manifest, args.out)
     if layers.manifest.get("synthetic"):
         print(f"AVISO / NOTICE: {layers.manifest.get('notice_es', '')}")
     col = share_column(params.threshold_min)
@@ -252,26 +193,22 @@ def run_analyse(args: argparse.Namespace) -> int:
 
 
 def run_suggest(args: argparse.Namespace) -> int:
+    study = Study(settings_from_args(args))
+    layers, params = study.layers, study.params
+    candidates = read_candidates(args.candidates) if args.candidates else None
+    sites = suggest_sites(study.access, layers, study.travel, args.k, candidates)
+    stage = Staging(args.out)
     try:
-        params = _params(args)
-        layers, network = _inputs(args)
-        candidates = read_candidates(args.candidates) if args.candidates else None
-        result = analyse(layers, params, network)
-        sites = suggest_sites(result, layers, network, args.k, candidates)
-        stage = Staging(args.out)
-        try:
-            stage.layer(sites, "suggestions.geojson", "geojson")
-            stage.table(sites, "suggestions.csv", with_geometry=True)
-            stage.json(
-                {"data": _notice(layers.manifest), "params": _params_dict(params), **sites.attrs},
-                "suggestions.json",
-            )
-        except BaseException:
-            stage.abort()
-            raise
-        written = stage.commit()
-    except (ValueError, OSError) as exc:
-        return _fail("suggest", exc)
+        stage.layer(sites, "suggestions.geojson", "geojson")
+        stage.table(sites, "suggestions.csv", with_geometry=True)
+        stage.json(
+            {"data": _notice(layers.manifest), "params": _params_dict(params), **sites.attrs},
+            "suggestions.json",
+        )
+    except BaseException:
+        stage.abort()
+        raise
+    written = stage.commit()
     if layers.manifest.get("synthetic"):
         print(f"AVISO / NOTICE: {layers.manifest.get('notice_es', '')}")
     print(

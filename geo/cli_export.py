@@ -6,10 +6,11 @@ The same writer serves the web downloads, so a file from the CLI and one from th
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from geo.export import FORMATS, LAYER_NAMES, ExportError, LayerSource, export_layers
+from geo.cli_options import add_setting_flags, settings_from_args
+from geo.export import FORMATS, export_layers
+from geo.study import LAYER_NAMES, Study
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,19 +24,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="capa a exportar (all = todas)")
     parser.add_argument("--format", dest="fmt", choices=tuple(FORMATS), default="geojson")
     parser.add_argument("--out", type=Path, required=True, help="carpeta de salida")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="carpeta de datos (por defecto data/)")
+    add_setting_flags(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     names = LAYER_NAMES if args.layer == "all" else (args.layer,)
-    source = LayerSource(args.data_dir)
-    try:
-        done = export_layers(names, args.fmt, args.out, source.get)
-    except (ExportError, ValueError, OSError) as exc:
-        print(f"culturamap export: {exc}", file=sys.stderr)
-        return 1
+    study = Study(settings_from_args(args))
+    done = export_layers(names, args.fmt, args.out, study.layer)
     for item in done:
         print(f"{item.path}\t{item.rows} filas/rows")
     return 0

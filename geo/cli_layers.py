@@ -25,18 +25,7 @@ from geo.layers import (
     load_layer,
     load_manifest,
 )
-from geo.schema import ALL_LAYERS, CATEGORIES
-
-SHORT_CATEGORY = {
-    "library": "lib",
-    "cultural_centre": "cc",
-    "theatre": "thr",
-    "museum": "mus",
-    "community_hall": "hall",
-    "school": "sch",
-    "plaza": "plz",
-    "other": "oth",
-}
+from geo.schema import ALL_LAYERS, categories, category_ids
 
 
 def _tolerance_m(text: str) -> float:
@@ -90,7 +79,7 @@ def _describe(name: str, gdf: gpd.GeoDataFrame) -> str:
         )
     if name == "venues":
         counts = gdf["category"].value_counts()
-        return ", ".join(f"{c}={int(counts.get(c, 0))}" for c in CATEGORIES)
+        return ", ".join(f"{c}={int(counts.get(c, 0))}" for c in category_ids())
     if name == "workshops":
         dates = gdf["date"].dropna()
         span = f"{dates.min():%Y-%m-%d}..{dates.max():%Y-%m-%d}" if len(dates) else "-"
@@ -161,15 +150,15 @@ def run_layers(args: argparse.Namespace) -> int:
         cells.to_csv(sys.stdout, index=False, float_format="%.4f")
         return 0
     shown = table[["id", "name", "population", "area_km2", "venues_total"]].copy()
-    for cat in CATEGORIES:
-        shown[SHORT_CATEGORY[cat]] = table[f"venues_{cat}"]
+    for cat in categories():
+        shown[cat.short] = table[f"venues_{cat.id}"]
     shown["area_km2"] = shown["area_km2"].map(lambda v: f"{v:.3f}")
     print(shown.to_string(index=False))
     print(
         f"Total: {len(table)} juntas/councils, {int(table['population'].sum())} hab./residents, "
         f"{table['area_km2'].sum():.3f} km², {int(table['venues_total'].sum())} espacios/venues"
     )
-    print("  " + ", ".join(f"{SHORT_CATEGORY[c]}={c}" for c in CATEGORIES))
+    print("  " + ", ".join(f"{c.short}={c.id}" for c in categories()))
     flagged = int(table["venues_flagged_nearest"].sum())
     unassigned = summary.attrs.get("unassigned_venues", [])
     if flagged or unassigned:

@@ -15,6 +15,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo import METRIC_CRS
+from geo.errors import CulturamapError
 from geo.join import assign_councils
 from geo.layers import Layers
 
@@ -22,7 +23,7 @@ GRID_SPACING_M = 100.0
 COUNCIL_SNAP_M = 250.0  # a block point just outside every council joins the nearest one
 
 
-class DemandError(ValueError):
+class DemandError(CulturamapError, ValueError):
     """Demand points cannot be made from the layers; the message says which rows and why."""
 
 

@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import WEB_CRS
+from geo.errors import CulturamapError
 
 FORMATS: dict[str, str] = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv"}  # fmt -> ext
 MEDIA_TYPES: dict[str, str] = {
@@ -26,21 +27,10 @@ MEDIA_TYPES: dict[str, str] = {
 }
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG"}
 
-# Every downloadable layer, in the order the download page lists them.
-LAYER_NAMES: tuple[str, ...] = (
-    "councils",
-    "venues",
-    "workshops",
-    "population",
-    "access-councils",
-    "access-demand",
-    "sites",
-)
-
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
-class ExportError(ValueError):
+class ExportError(CulturamapError, ValueError):
     """A layer cannot be exported (unknown name or format, or no geometry)."""
 
 
@@ -150,11 +140,9 @@ def export_layers(
     out_dir: Path | str,
     get_layer: Callable[[str], gpd.GeoDataFrame],
 ) -> list[ExportedFile]:
-    """Export each named layer into ``out_dir/<name>.<ext>``; ``get_layer`` builds it."""
+    """Export each named layer into ``out_dir/<name>.<ext>``; ``get_layer`` builds it (and
+    raises ``ExportError`` for a name it does not know, e.g. ``Study.layer``)."""
     names = list(names)
-    unknown = [n for n in names if n not in LAYER_NAMES]
-    if unknown:
-        raise ExportError(f"unknown layer(s) {unknown}; use {', '.join(LAYER_NAMES)}")
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     done = []
@@ -163,103 +151,3 @@ def export_layers(
         path = write_layer(gdf, Path(out_dir) / f"{name}.{FORMATS[fmt]}", fmt, name)
         done.append(ExportedFile(name, fmt, path, len(gdf)))
     return done
-
-
-def siting_result(layers, network, result):
-    """The analysis that site suggestion starts from: the given one, whose counted categories
-    (by default ``CULTURAL_CATEGORIES``) are the offerings the hosts are chosen to complement.
-    Only when every venue counts (``categories=None``) are sites chosen against the cultural
-    venues proper, since the halls and schools to choose among would already count."""
-    from dataclasses import replace
-
-    from geo.access import analyse
-    from geo.siting import CULTURAL_CATEGORIES
-
-    if result.params.categories is not None:
-        return result
-    return analyse(layers, replace(result.params, categories=CULTURAL_CATEGORIES),
-                   network=network)
-
-
-def suggest_default_sites(layers, network, result, k: int = 3,
-                          candidates: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
-    """``geo.siting.suggest_sites`` on :func:`siting_result` (what the downloads and reports
-    show as "suggested sites")."""
-    from geo.siting import suggest_sites
-
-    return suggest_sites(siting_result(layers, network, result), layers, network, k=k,
-                         candidates=candidates)
-
-
-class LayerSource:
-    """Builds each downloadable layer by name, running the analysis only when asked.
-
-    The data layers need no analysis; ``access-*`` need :func:`geo.access.analyse` and
-    ``sites`` also :func:`geo.siting.suggest_sites`. Each is computed once and reused.
-    """
-
-    def __init__(self, data_dir: Path | str | None = None, sites_k: int = 3) -> None:
-        self.data_dir = data_dir
-        self.sites_k = sites_k
-        self._layers = None
-        self._network = None
-        self._result = None
-        self._sites = None
-
-    @classmethod
-    def from_parts(cls, layers, network=None, result=None, sites=None) -> LayerSource:
-        """Reuse what a caller (the web app, the reports) already computed."""
-        source = cls()
-        source._layers, source._network, source._result, source._sites = (
-            layers, network, result, sites)
-        return source
-
-    @property
-    def layers(self):
-        if self._layers is None:
-            from geo.layers import load_all
-
-            self._layers = load_all(self.data_dir)
-        return self._layers
-
-    @property
-    def network(self):
-        if self._network is None:
-            from geo.network import load_network
-            from geo.schema import NETWORK_OSM
-
-            osm = NETWORK_OSM
-            if self.data_dir is not None:
-                osm = Path(self.data_dir) / NETWORK_OSM.relative_to(NETWORK_OSM.parents[1])
-            self._network = load_network(osm)
-        return self._network
-
-    @property
-    def result(self):
-        if self._result is None:
-            from geo.access import analyse
-
-            self._result = analyse(self.layers, network=self.network)
-        return self._result
-
-    @property
-    def sites(self) -> gpd.GeoDataFrame:
-        if self._sites is None:
-            self._sites = suggest_default_sites(self.layers, self.network, self.result,
-                                                self.sites_k)
-        return self._sites
-
-    def get(self, name: str) -> gpd.GeoDataFrame:
-        """The layer called ``name`` (one of :data:`LAYER_NAMES`)."""
-        builders: dict[str, Callable[[], gpd.GeoDataFrame]] = {
-            "councils": lambda: self.layers.councils,
-            "venues": lambda: self.layers.venues,
-            "workshops": lambda: self.layers.workshops,
-            "population": lambda: self.layers.population,
-            "access-councils": lambda: self.result.councils,
-            "access-demand": lambda: self.result.demand,
-            "sites": lambda: self.sites,
-        }
-        if name not in builders:
-            raise ExportError(f"unknown layer {name!r}; use {', '.join(LAYER_NAMES)}")
-        return builders[name]()

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 
 from geo import METRIC_CRS, WEB_CRS
-from geo.schema import CATEGORIES
+from geo.schema import category_ids
 
 if TYPE_CHECKING:
     from geo.layers import Layers
@@ -104,10 +104,11 @@ def council_summary(layers: Layers, tolerance_m: float = DEFAULT_TOLERANCE_M) ->
         .size()
         .unstack(fill_value=0)
     )
-    for category in CATEGORIES:
+    known = category_ids()
+    for category in known:
         col = counts[category] if category in counts.columns else pd.Series(dtype="int64")
         out[f"venues_{category}"] = by_id.map(col).fillna(0).astype("int64").to_numpy()
-    out["venues_total"] = out[[f"venues_{c}" for c in CATEGORIES]].sum(axis=1).astype("int64")
+    out["venues_total"] = out[[f"venues_{c}" for c in known]].sum(axis=1).astype("int64")
     flagged = venues[venues["council_match"] == NEAREST].groupby("council_id").size()
     out["venues_flagged_nearest"] = by_id.map(flagged).fillna(0).astype("int64").to_numpy()
     hosted = workshops.dropna(subset=["council_id"]).groupby("council_id").size()

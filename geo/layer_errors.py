@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.errors import CulturamapError
+
 MAX_PROBLEMS = 50  # beyond this the message says "and N more"
 
 
@@ -49,7 +51,7 @@ class Problem:
 
 
 @dataclass
-class LayerError(ValueError):
+class LayerError(CulturamapError, ValueError):
     """A layer file cannot be used; nothing of it was loaded.
 
     ``str()`` lists every problem (file, feature, problem, what to do). The first problem is

@@ -36,6 +36,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo import METRIC_CRS, WEB_CRS
+from geo.errors import CulturamapError
 from geo.schema import NETWORK_OSM
 
 CACHE_FORMAT = 4  # bump when the cached arrays change meaning (4: edge snapping)
@@ -46,7 +47,7 @@ REPO_DIR = Path(__file__).resolve().parents[1]
 CACHE_ENV = "CULTURAMAP_CACHE_DIR"
 
 
-class NetworkError(ValueError):
+class NetworkError(CulturamapError, ValueError):
     """The street network cannot be built; the message names the file and the problem."""
 
 

@@ -6,9 +6,9 @@ pair (two sites that each cover a little less but together much more). spopt's M
 solved to optimality with pulp's bundled CBC; the greedy order is used only to *report*
 each chosen site's marginal gain ("residents newly covered").
 
-Coverage is by network walking time (``geo.network``), the same as the access analysis: a
-resident is covered by a site if the walk, snap distances included, takes at most the
-threshold. Only residents not already within the threshold of a counted venue carry weight.
+Coverage is by walking time from the travel model (``geo.travel``), the same as the access
+analysis: a resident is covered by a site if the walk, snap distances included, takes at
+most the threshold. Only residents not already within the threshold of a counted venue carry weight.
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from spopt.locate import MCLP
 
 from geo import WEB_CRS
 from geo.access import AccessResult, points_xy
+from geo.errors import CulturamapError
 from geo.layers import Layers
-from geo.network import WalkNetwork
-from geo.schema import COQUIMBO_BOUNDS, CULTURAL_CATEGORIES, HOST_CATEGORIES
+from geo.schema import COQUIMBO_BOUNDS, HOST, OFFERING, category_ids
+from geo.settings import SITES_K_RANGE
+from geo.travel import MATCH_TOLERANCE_MIN, TravelModel
 
-MIN_K, MAX_K = 1, 10
+MIN_K, MAX_K = SITES_K_RANGE
 MAX_CANDIDATE_SNAP_M = 500.0  # a candidate farther than this from any street is an error
 SOLVER_TIME_LIMIT_S = 60
 
@@ -44,7 +46,7 @@ OUTPUT_COLUMNS = [
 ]
 
 
-class SitingError(ValueError):
+class SitingError(CulturamapError, ValueError):
     """Bad input to site suggestion; the message names the input, the row and the problem."""
 
 
@@ -57,12 +59,13 @@ def check_k(k: object) -> int:
 def default_candidates(layers: Layers, counted: tuple[str, ...]) -> gpd.GeoDataFrame:
     """Venues that can host a workshop and are not already counted as offerings."""
     v = layers.venues
-    keep = v["category"].isin(HOST_CATEGORIES) & ~v["category"].isin(counted)
+    keep = v["category"].isin(category_ids(HOST)) & ~v["category"].isin(counted)
     if not keep.any():
         raise SitingError(
-            "no default candidate sites: every community hall, school and 'other' venue "
-            "already counts as a cultural offering. Count fewer categories (for example "
-            f"{','.join(CULTURAL_CATEGORIES)}) or give candidate sites"
+            f"no default candidate sites: every venue that can host a workshop "
+            f"({', '.join(category_ids(HOST))}) already counts as a cultural offering. Count "
+            f"fewer categories (for example {','.join(category_ids(OFFERING))}) or give "
+            "candidate sites"
         )
     return clean_candidates(v[keep], "venues")
 
@@ -103,19 +106,13 @@ def clean_candidates(candidates: gpd.GeoDataFrame, source: str = "candidates") -
 
 
 def walk_times(
-    network: WalkNetwork,
-    demand_xy: np.ndarray,
-    site_xy: np.ndarray,
-    metres_per_min: float,
-    limit_min: float,
+    travel: TravelModel, demand_xy: np.ndarray, site_xy: np.ndarray, limit_min: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Walking time (min) from every site to every demand point, shape (demand, sites);
     inf beyond ``limit_min``. Also returns the sites' snap distances (m)."""
-    demand = network.snap_edges(demand_xy)
-    sites = network.snap_edges(site_xy)
-    limit_m = limit_min * metres_per_min
-    dist = network.distances_snapped(sites, demand, limit=limit_m)
-    return (dist / metres_per_min).T, sites.snap_m
+    demand = travel.snap(demand_xy)
+    sites = travel.snap(site_xy)
+    return travel.minutes(sites, demand, limit_min).T, sites.snap_m
 
 
 def solve_mclp(covers: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
@@ -151,7 +148,7 @@ def greedy_order(covers: np.ndarray, weights: np.ndarray, chosen: np.ndarray) ->
 def suggest_sites(
     result: AccessResult,
     layers: Layers,
-    network: WalkNetwork,
+    travel: TravelModel,
     k: int,
     candidates: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
@@ -173,13 +170,12 @@ def suggest_sites(
         raise SitingError(f"k={k} but there are only {len(cands)} candidate sites")
     demand = result.demand
     residents = demand["residents"].to_numpy(dtype=float)
-    uncovered = ~(demand["time_min"].to_numpy() <= params.threshold_min + 1e-9)
+    uncovered = ~(demand["time_min"].to_numpy() <= params.threshold_min + MATCH_TOLERANCE_MIN)
     weights = np.where(uncovered, residents, 0.0)
     times, snap = walk_times(
-        network,
+        travel.at_speed(params.walking_speed_kmh),
         points_xy(demand),
         points_xy(cands),
-        params.metres_per_min,
         params.threshold_min,
     )
     far = np.flatnonzero(snap > MAX_CANDIDATE_SNAP_M)
@@ -189,7 +185,7 @@ def suggest_sites(
             f"candidates: {cands['candidate_id'].iloc[j]} lies {snap[j]:.0f} m from the "
             f"nearest street of the network (more than {MAX_CANDIDATE_SNAP_M:.0f} m)"
         )
-    covers = times <= params.threshold_min + 1e-9
+    covers = times <= params.threshold_min + MATCH_TOLERANCE_MIN
     rows_used = np.flatnonzero((weights > 0) & covers.any(axis=1))
     out_rows: list[dict] = []
     if len(rows_used):

@@ -22,25 +22,11 @@ from shapely.geometry.base import BaseGeometry
 
 from geo import WEB_CRS
 from geo.layer_errors import Problem
-from geo.schema import CATEGORIES, COQUIMBO_BOUNDS, LayerSpec
+from geo.schema import COQUIMBO_BOUNDS, LayerSpec, categories, category_ids
 
 POLYGONAL = ("Polygon", "MultiPolygon")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Spanish words planners type for a category: only used to SUGGEST the right id, never to map.
-CATEGORY_WORDS_ES = {
-    "biblioteca": "library",
-    "centro cultural": "cultural_centre",
-    "teatro": "theatre",
-    "museo": "museum",
-    "sede social": "community_hall",
-    "sede vecinal": "community_hall",
-    "junta de vecinos": "community_hall",
-    "escuela": "school",
-    "colegio": "school",
-    "liceo": "school",
-    "plaza": "plaza",
-    "otro": "other",
-}
 LIST_SEPARATOR = ";"
 
 
@@ -242,19 +228,21 @@ def _check_unique_ids(ids: pd.Series | None, rep: Report) -> None:
 
 def _suggest_category(value: str) -> str | None:
     low = value.strip().lower()
-    if low in CATEGORIES:
+    known = category_ids()
+    if low in known:
         return low
-    for word, cat in CATEGORY_WORDS_ES.items():
-        if word in low:
-            return cat
-    close = difflib.get_close_matches(low.replace(" ", "_"), CATEGORIES, n=1, cutoff=0.6)
+    for cat in categories():
+        if any(word in low for word in (cat.synonyms + (cat.label_es.lower(),))):
+            return cat.id
+    close = difflib.get_close_matches(low.replace(" ", "_"), known, n=1, cutoff=0.6)
     return close[0] if close else None
 
 
-def _check_categories(categories: pd.Series, rep: Report) -> None:
-    allowed = ", ".join(CATEGORIES)
-    for i, v in enumerate(categories):
-        if not isinstance(v, str) or v in CATEGORIES:
+def _check_categories(values: pd.Series, rep: Report) -> None:
+    known = category_ids()
+    allowed = ", ".join(known)
+    for i, v in enumerate(values):
+        if not isinstance(v, str) or v in known:
             continue
         guess = _suggest_category(v)
         rep.error(

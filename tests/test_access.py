@@ -10,21 +10,28 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from helpers_network import direct_network, lonlat, make_layers, metric_xy, straight_street
-from helpers_network import load as load_net
 
+from culturamap.cli import main as cli_main
 from geo.access import (
     AccessError,
     AccessParams,
+    NearestIndex,
     analyse,
-    build_nearest_index,
     share_column,
     weighted_quantile,
 )
-from geo.cli import main as cli_main
 from geo.layers import Layers, load_all
 from geo.network import load_network
 from geo.schema import CULTURAL_CATEGORIES
+from tests.support.network import (
+    direct_network,
+    lonlat,
+    make_layers,
+    metric_xy,
+    straight_street,
+    walking,
+)
+from tests.support.network import load as load_net
 
 WALK = 4.5 * 1000 / 60  # 75 m per minute
 
@@ -41,7 +48,7 @@ def test_walk_goes_round_the_ravine_never_straight_across(tmp_path):
         [("V-1", "library", 200.0, -10.0)],
         [("B-1", 100, 0.0, -10.0)],
     )
-    res = analyse(layers, AccessParams(), net)
+    res = analyse(layers, AccessParams(), walking(net))
     row = res.demand.iloc[0]
     straight = float(np.hypot(*(metric_xy(res.demand) - metric_xy(layers.venues))[0]))
     assert straight == pytest.approx(200.0, abs=0.05)
@@ -53,10 +60,10 @@ def test_walk_goes_round_the_ravine_never_straight_across(tmp_path):
     assert not row["within_threshold"]  # 16.3 min > 15 (straight line would say 2.9 min)
     assert res.councils.iloc[0]["share_within_15min"] == 0.0
     assert res.councils.iloc[0]["share_within_20min"] == 1.0
-    faster = analyse(layers, AccessParams(walking_speed_kmh=6.0), net)
+    faster = analyse(layers, AccessParams(walking_speed_kmh=6.0), walking(net))
     assert faster.demand.iloc[0]["time_min"] == pytest.approx(12.2, abs=0.01)
     # the point query answers the same
-    index = build_nearest_index(net, layers.venues)
+    index = NearestIndex(walking(net), layers.venues)
     hit = index.query(*lonlat(0.0, -10.0))
     assert hit.iloc[0]["dist_m"] == pytest.approx(1220.0, abs=0.1)
 
@@ -69,13 +76,13 @@ def test_snap_distances_are_added_at_both_ends_and_categories_are_separate(tmp_p
         [("V-L", "library", 1500.0, 20.0), ("V-S", "school", 300.0, 0.0)],
         [("B-1", 50, 0.0, -10.0)],
     )
-    every = analyse(layers, AccessParams(categories=None), net).demand.iloc[0]
+    every = analyse(layers, AccessParams(categories=None), walking(net)).demand.iloc[0]
     assert every["nearest_venue_id"] == "V-S"
     assert every["dist_m"] == pytest.approx(10 + 300 + 0, abs=0.1)
     assert every["time_min_school"] == pytest.approx(310 / WALK, abs=0.01)
     assert every["time_min_library"] == pytest.approx((10 + 1500 + 20) / WALK, abs=0.01)
     assert np.isnan(every["time_min_museum"])  # no museum at all
-    only = analyse(layers, AccessParams(categories=("library",)), net)
+    only = analyse(layers, AccessParams(categories=("library",)), walking(net))
     row = only.demand.iloc[0]
     assert row["nearest_venue_id"] == "V-L"
     assert row["dist_m"] == pytest.approx(1530.0, abs=0.1)
@@ -103,10 +110,10 @@ def test_nearest_order_follows_the_streets_not_the_nearest_node():
         [("V-A", "library", 0.0, 40.0), ("V-B", "library", 0.0, 0.0)],
         [("B-1", 100, 200.0, 5.0)],
     )
-    hits = build_nearest_index(net, layers.venues).query(*lonlat(200.0, 5.0))
+    hits = NearestIndex(walking(net), layers.venues).query(*lonlat(200.0, 5.0))
     assert hits["id"].tolist() == ["V-B", "V-A"]
     assert hits["dist_m"].tolist() == pytest.approx([205.0, 645.0], abs=0.01)
-    row = analyse(layers, AccessParams(), net).demand.iloc[0]
+    row = analyse(layers, AccessParams(), walking(net)).demand.iloc[0]
     assert row["nearest_venue_id"] == "V-B"
     assert row["dist_m"] == pytest.approx(205.0, abs=0.01) and row["snap_m"] == pytest.approx(5.0)
 
@@ -123,11 +130,11 @@ def test_home_and_venue_on_the_same_long_segment(tmp_path):
         [("V-1", "library", 100.0, 10.0)],
         [("B-1", 100, 300.0, -5.0), ("B-2", 300, 410.0, 250.0)],
     )
-    res = analyse(layers, AccessParams(), net).demand.set_index("id")
+    res = analyse(layers, AccessParams(), walking(net)).demand.set_index("id")
     assert res.loc["B-1", "dist_m"] == pytest.approx(215.0, abs=0.01)
     assert res.loc["B-2", "dist_m"] == pytest.approx(570.0, abs=0.01)
     assert res["sfca_score"].tolist() == pytest.approx([25.0, 25.0])
-    hit = build_nearest_index(net, layers.venues).query(*lonlat(300.0, -5.0))
+    hit = NearestIndex(walking(net), layers.venues).query(*lonlat(300.0, -5.0))
     assert hit.iloc[0]["dist_m"] == pytest.approx(215.0, abs=0.01)
 
 
@@ -151,7 +158,7 @@ def hand_case(tmp_path):
 
 def test_council_figures_match_a_hand_computation(tmp_path):
     layers, net = hand_case(tmp_path)
-    res = analyse(layers, AccessParams(), net)
+    res = analyse(layers, AccessParams(), walking(net))
     times = res.demand.set_index("id")["time_min"]
     assert times.to_dict() == pytest.approx(
         {"A-1": 2.0, "A-2": 6.0, "A-3": 12.0, "B-1": 16.0, "B-2": 22.0}, abs=1e-3
@@ -180,13 +187,13 @@ def test_council_figures_match_a_hand_computation(tmp_path):
     assert area["mean_time_min"] == pytest.approx((5000 + 8600) / 1100, abs=1e-3)
     assert area["sfca_score"] == pytest.approx(600 * (10_000 / 600) / 1100)
     # a threshold not in the list gets its own column, and ranks follow it
-    res7 = analyse(layers, AccessParams(threshold_min=7.5), net)
+    res7 = analyse(layers, AccessParams(threshold_min=7.5), walking(net))
     assert res7.councils.set_index("id").loc["JV-A", "share_within_7.5min"] == pytest.approx(0.5)
 
 
 def test_gap_rank_breaks_ties_by_longer_mean_time(tmp_path):
     layers, net = hand_case(tmp_path)
-    res = analyse(layers, AccessParams(threshold_min=1.0), net)  # nobody within 1 minute
+    res = analyse(layers, AccessParams(threshold_min=1.0), walking(net))  # nobody within 1 minute
     c = res.councils.set_index("id")
     assert c["share_within_1min"].tolist() == [0.0, 0.0]
     assert c.loc["JV-B", "gap_rank"] == 1  # longer mean walk
@@ -203,7 +210,7 @@ def test_two_step_floating_catchment_by_hand(tmp_path):
     )
     # 6 km/h = 100 m/min, catchment 10 min = 1000 m
     params = AccessParams(walking_speed_kmh=6.0, sfca_catchment_min=10.0)
-    res = analyse(layers, params, net)
+    res = analyse(layers, params, walking(net))
     # V-1 reaches D-1, D-3 (300 residents): R1 = 1/300; V-2 reaches D-1, D-2: R2 = 1/400
     a = res.demand.set_index("id")["sfca_score"]
     assert a["D-1"] == pytest.approx(10_000 * (1 / 300 + 1 / 400))
@@ -238,7 +245,7 @@ def test_bad_parameters_are_refused_clearly(kwargs, message):
 def test_no_venue_of_the_chosen_categories_is_a_clear_error(tmp_path):
     layers, net = hand_case(tmp_path)
     with pytest.raises(AccessError, match="no venue of the chosen categories"):
-        analyse(layers, AccessParams(categories=("theatre",)), net)
+        analyse(layers, AccessParams(categories=("theatre",)), walking(net))
 
 
 # --- the shipped (synthetic) data ----------------------------------------------------------
@@ -248,7 +255,7 @@ def test_no_venue_of_the_chosen_categories_is_a_clear_error(tmp_path):
 def shipped():
     layers = load_all()
     net = load_network()
-    return layers, net, analyse(layers, AccessParams(), net)
+    return layers, net, analyse(layers, AccessParams(), walking(net))
 
 
 def test_shipped_every_resident_has_a_finite_network_time(shipped):
@@ -295,7 +302,7 @@ def test_shipped_council_table_invariants(shipped):
 
 def test_shipped_counting_every_venue_means_shorter_walks(shipped):
     layers, net, res = shipped
-    every = analyse(layers, AccessParams(categories=None), net)
+    every = analyse(layers, AccessParams(categories=None), walking(net))
     assert every.area["venues_total"] == len(layers.venues)
     assert (every.demand["time_min"].to_numpy() <= res.demand["time_min"].to_numpy() + 1e-9).all()
     assert every.area["share_within_15min"] > res.area["share_within_15min"]
@@ -303,13 +310,13 @@ def test_shipped_counting_every_venue_means_shorter_walks(shipped):
 
 def test_shipped_fewer_categories_means_longer_walks(shipped):
     layers, net, res = shipped
-    few = analyse(layers, AccessParams(categories=("library", "cultural_centre")), net)
+    few = analyse(layers, AccessParams(categories=("library", "cultural_centre")), walking(net))
     assert (few.demand["time_min"].to_numpy() >= res.demand["time_min"].to_numpy() - 1e-9).all()
     expected = res.demand[["time_min_library", "time_min_cultural_centre"]].min(axis=1)
     assert np.allclose(few.demand["time_min"], expected)
     assert few.area["venues_total"] == 7
     assert few.area["share_within_15min"] < res.area["share_within_15min"]
-    slow = analyse(layers, replace(AccessParams(), walking_speed_kmh=3.0), net)
+    slow = analyse(layers, replace(AccessParams(), walking_speed_kmh=3.0), walking(net))
     assert np.allclose(slow.demand["time_min"], res.demand["time_min"] * 1.5)
 
 
@@ -318,7 +325,7 @@ def test_shipped_without_population_uses_a_grid_weighted_by_council_population(s
     no_pop = Layers(
         layers.councils, layers.venues, layers.workshops, layers.population.iloc[0:0]
     )
-    res = analyse(no_pop, AccessParams(), net)
+    res = analyse(no_pop, AccessParams(), walking(net))
     assert len(res.demand) > 500 and res.demand["id"].str.contains("-G").all()
     assert res.demand["residents"].sum() == pytest.approx(70_000)
     by_council = res.councils.set_index("id")["residents"]
@@ -328,7 +335,7 @@ def test_shipped_without_population_uses_a_grid_weighted_by_council_population(s
 
 def test_nearest_index_agrees_with_the_analysis(shipped):
     layers, net, res = shipped
-    index = build_nearest_index(net, layers.venues)
+    index = NearestIndex(walking(net), layers.venues)
     for _, row in res.demand.sample(25, random_state=1).iterrows():
         hit = index.query(
             row.geometry.x, row.geometry.y, categories=res.params.counted_categories, limit=3

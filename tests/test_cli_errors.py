@@ -13,11 +13,11 @@ import json
 import shutil
 
 import pytest
-from helpers_layers import copy_shipped_data, edit_geojson
 
-from geo.cli import main as cli_main
+from culturamap.cli import main as cli_main
 from geo.export import FORMULA_PREFIXES
 from geo.schema import NETWORK_OSM
+from tests.support.layers import copy_shipped_data, edit_geojson
 from webmap.config import ConfigError, load_settings
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -26,10 +26,11 @@ TRACEBACK = "Traceback (most recent call last)"
 def test_analyse_without_network_file_names_it_instead_of_using_the_demo(tmp_path, capsys):
     data = copy_shipped_data(tmp_path / "data")  # has no network/parte_alta.osm
     out = tmp_path / "out"
-    code = cli_main(["analyse", "--data-dir", str(data), "--out", str(out)])
+    code = cli_main(["analyse", "--data-dir", str(data), "--travel-model", "osm",
+                     "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 1
-    assert str(data / "network" / "parte_alta.osm") in err
+    assert str(data / "network") in err and "no OpenStreetMap file" in err
     assert not out.exists() or list(out.iterdir()) == []
 
 
@@ -143,7 +144,7 @@ def test_settings_at_the_analysis_limits_are_accepted():
     settings = load_settings(
         environ={"CULTURAMAP_THRESHOLD_MIN": "240", "CULTURAMAP_WALKING_SPEED_KMH": "30"}
     )
-    assert (settings["THRESHOLD_MIN"], settings["WALKING_SPEED_KMH"]) == (240.0, 30.0)
+    assert (settings.threshold_min, settings.walking_speed_kmh) == (240.0, 30.0)
 
 
 # --- report: an output folder that cannot be made -----------------------------------------

@@ -9,12 +9,10 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
+from culturamap.cli import main as cli_main
 from geo import METRIC_CRS, WEB_CRS
-from geo.cli import main as cli_main
 from geo.export import (
-    LAYER_NAMES,
     ExportError,
-    LayerSource,
     csv_frame,
     export_layers,
     layer_bytes,
@@ -22,6 +20,7 @@ from geo.export import (
     write_layer,
 )
 from geo.layers import load_all
+from geo.study import LAYER_NAMES, Study
 
 HOSTILE_NAMES = ['=HYPERLINK("http://x.example","clic")', "+1", "-x", "@SUM(A1:A2)", "\tTab",
                  "\rCR", "Plaza Peñuelas", "a=b"]
@@ -103,7 +102,7 @@ def test_unknown_format_and_layer_are_refused(tmp_path, hostile_venues):
     with pytest.raises(ExportError, match="unknown format"):
         write_layer(hostile_venues, tmp_path / "x.xls", "xls")
     with pytest.raises(ExportError, match="unknown layer"):
-        export_layers(["nope"], "csv", tmp_path, lambda name: hostile_venues)
+        export_layers(["nope"], "csv", tmp_path, Study().layer)
 
 
 def test_layer_bytes_matches_written_file(hostile_venues):
@@ -129,18 +128,18 @@ def test_cli_exports_shipped_data_layers(tmp_path):
 def test_every_result_layer_exports(tmp_path):
     """The analysis layers (access per council and per block, suggested sites) too."""
     pytest.importorskip("geo.siting")
-    source = LayerSource()
-    done = export_layers(LAYER_NAMES, "gpkg", tmp_path, source.get)
+    source = Study()
+    done = export_layers(LAYER_NAMES, "gpkg", tmp_path, source.layer)
     assert [d.layer for d in done] == list(LAYER_NAMES)
     councils = gpd.read_file(tmp_path / "access-councils.gpkg")
-    expected = source.result.councils.set_index("id")["share_within_15min"]
+    expected = source.access.councils.set_index("id")["share_within_15min"]
     got = councils.set_index("id")["share_within_15min"]
     assert got.sort_index().round(9).tolist() == expected.sort_index().round(9).tolist()
     demand = gpd.read_file(tmp_path / "access-demand.gpkg")
-    assert len(demand) == len(source.result.demand)
-    assert demand["residents"].sum() == source.result.demand["residents"].sum()
+    assert len(demand) == len(source.access.demand)
+    assert demand["residents"].sum() == source.access.demand["residents"].sum()
     sites = gpd.read_file(tmp_path / "sites.gpkg")
-    assert list(sites["candidate_id"]) == list(source.sites["candidate_id"])
+    assert list(sites["candidate_id"]) == list(source.sites()["candidate_id"])
 
 
 def test_cli_exports_all_layers_as_csv(tmp_path):

@@ -10,15 +10,15 @@ import shutil
 
 import pytest
 import shapely
-from helpers_layers import copy_shipped_data, edit_geojson
 from pandas.api.types import is_integer_dtype
 
+from culturamap.cli import main as cli_main
 from geo import METRIC_CRS, WEB_CRS
-from geo.cli import main as cli_main
 from geo.layer_errors import LayerError
 from geo.layers import Layers, layer_warnings, load_all, load_layer
 from geo.schema import ALL_LAYERS, CATEGORIES, COQUIMBO_BOUNDS, COUNCILS, POPULATION, WORKSHOPS
 from geo.validation import split_councils
+from tests.support.layers import copy_shipped_data, edit_geojson
 
 
 def raw_features(spec) -> list[dict]:

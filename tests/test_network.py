@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers_network import ORIGIN, direct_network, load, write_osm
 from scipy.sparse.csgraph import dijkstra
 
 from geo import network as netmod
@@ -15,6 +14,7 @@ from geo.network import (
     load_network,
 )
 from geo.schema import NETWORK_OSM
+from tests.support.network import ORIGIN, direct_network, load, write_osm
 
 # A "U": up the west side, across the top, down the east side; no street across the bottom.
 U_NODES = {1: (0.0, 0.0), 2: (0.0, 500.0), 3: (200.0, 500.0), 4: (200.0, 0.0)}

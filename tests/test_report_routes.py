@@ -11,9 +11,10 @@ from html.parser import HTMLParser
 import geopandas as gpd
 import pytest
 
-from geo.cli import main as cli_main
-from geo.export import FORMATS, LAYER_NAMES
+from culturamap.cli import main as cli_main
+from geo.export import FORMATS
 from geo.layers import load_all
+from geo.study import LAYER_NAMES
 from webmap.app import create_app
 from webmap.report_routes import reports_bp
 
@@ -185,7 +186,7 @@ def test_web_download_equals_cli_export(client, tmp_path):
 def test_map_page_links_to_reports_and_downloads(app):
     """Issue 5 point 3: once the app factory registers the blueprint, the map links to the
     downloads page and to each council's report (in the page or in its own scripts)."""
-    fresh = create_app({"CACHE_DIR": app.config["CACHE_DIR"]})
+    fresh = create_app({"CACHE_DIR": app.extensions["culturamap"].settings.cache_dir})
     if "reports" not in fresh.blueprints:
         pytest.skip("webmap.app.create_app does not register reports_bp yet")
     client = fresh.test_client()

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from culturamap.cli import main as cli_main
 from geo import METRIC_CRS
-from geo.access import AccessParams, analyse, build_nearest_index
-from geo.cli import main as cli_main
+from geo.access import AccessParams, NearestIndex, analyse
 from geo.join import assign_councils
-from geo.schema import CATEGORIES
-from geo.siting import CULTURAL_CATEGORIES
+from geo.schema import CATEGORIES, CULTURAL_CATEGORIES
+from geo.study import Study
 from webmap.report_format import (
     format_date,
     format_minutes,
@@ -116,7 +116,7 @@ def parse(html: str) -> ReportParser:
 
 @pytest.fixture(scope="module")
 def data() -> ReportData:
-    return ReportData.build()
+    return ReportData(Study())
 
 
 def expected_text(key: str, value, lang: str, total: int) -> str:
@@ -225,7 +225,7 @@ def test_english_report_uses_english_words_and_dot_decimals(data):
 def test_suggested_sites_come_from_site_suggestion(data):
     """Area: the sites of geo.siting; councils: sites for their own uncovered residents."""
     cultural = analyse(data.layers, AccessParams(categories=CULTURAL_CATEGORIES),
-                       network=data.network)
+                       data.study.travel)
     far = cultural.demand[~(cultural.demand["time_min"] <= data.threshold)]
     far_by_council = far.groupby("council_id")["residents"].sum()
 
@@ -264,7 +264,7 @@ def test_data_text_is_escaped_everywhere(data):
     venues.loc[venues["id"] == venue_id, "name"] = NASTY
     manifest = dict(layers.manifest, notice_es='"; } body { display: none } </style><script>x')
     layers = dataclasses.replace(layers, councils=councils, venues=venues, manifest=manifest)
-    nasty_data = ReportData.build(layers=layers, network=data.network, result=data.result)
+    nasty_data = ReportData(Study(data.study.settings, layers=layers, travel=data.study.travel))
     html = render_html(nasty_data, "JV-01", "es")
     assert "<b>x</b>" not in html
     assert "</style><script>" not in html
@@ -388,7 +388,7 @@ def test_council_without_residents_still_gets_a_report(data):
     blocks = assign_councils(data.layers.population, data.layers.councils)
     kept = data.layers.population[blocks["council_id"].to_numpy() != "JV-01"]
     layers = dataclasses.replace(data.layers, population=kept)
-    empty = ReportData.build(layers=layers, network=data.network)
+    empty = ReportData(Study(data.study.settings, layers=layers, travel=data.study.travel))
     html = render_html(empty, "JV-01", "es")
     page = parse(html)
     assert page.figures[("residents", "council")][1] in ("0", "—")
@@ -439,8 +439,7 @@ def test_council_lists_its_nearest_offering_of_each_category(data, which):
     and places that only host workshops sit in their own table."""
     council_id = (data.result.councils.sort_values("gap_rank")["id"].iloc[0]
                   if which == "worst" else which)
-    index = build_nearest_index(data.network, data.layers.venues,
-                                data.result.params.walking_speed_kmh)
+    index = NearestIndex(data.study.travel, data.layers.venues)
     lon, lat = representative_point(data, council_id)
     html = render_html(data, council_id, "es")
     page = parse(html)
@@ -486,9 +485,7 @@ def test_reports_say_which_categories_count_as_offerings(data):
 
 def test_other_counted_categories_change_lists_and_sentence(data):
     """A planner counting only libraries and theatres: cultural centres become hosts."""
-    params = AccessParams(categories=("library", "theatre"))
-    result = analyse(data.layers, params, network=data.network)
-    narrow = ReportData.build(layers=data.layers, network=data.network, result=result)
+    narrow = ReportData(data.study.with_settings(categories=("library", "theatre")))
     html = render_html(narrow, "JV-03", "es")
     assert "Cuentan como oferta cultural en todas las cifras y tiempos a pie: biblioteca y " \
            "teatro." in html

@@ -9,16 +9,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from helpers_network import load as load_net
-from helpers_network import make_layers, shift, straight_street
 from shapely.geometry import LineString, Point
 
+from culturamap.cli import main as cli_main
 from geo import METRIC_CRS, WEB_CRS
 from geo.access import AccessParams, analyse
-from geo.cli import main as cli_main
 from geo.layers import Layers, load_all
 from geo.network import load_network
-from geo.siting import CULTURAL_CATEGORIES, SitingError, greedy_order, suggest_sites
+from geo.schema import CULTURAL_CATEGORIES
+from geo.siting import SitingError, greedy_order, suggest_sites
+from tests.support.network import load as load_net
+from tests.support.network import make_layers, shift, straight_street, walking
 
 # Six groups of 100 residents at x = 0, 100, ..., 500 m on one street. Walking at 6 km/h
 # (100 m/min) with a 1.6 min threshold, a site reaches 160 m each way:
@@ -45,18 +46,18 @@ def line_case(tmp_path):
     layers = make_layers(
         [("JV-A", (-2100, -100, 700, 100))], [("V-1", "library", -2000.0, 0.0)], GROUPS
     )
-    return layers, net, analyse(layers, PARAMS, net)
+    return layers, net, analyse(layers, PARAMS, walking(net))
 
 
 def test_exact_optimum_beats_greedy(line_case):
     layers, net, res = line_case
     assert res.demand["within_threshold"].sum() == 0
-    two = suggest_sites(res, layers, net, 2, candidates_at(SITES))
+    two = suggest_sites(res, layers, walking(net), 2, candidates_at(SITES))
     assert sorted(two["candidate_id"]) == ["S2", "S3"]  # greedy would start with S1
     assert two["newly_covered"].tolist() == [300, 300]
     assert two["cumulative_covered"].tolist() == [300, 600]
     assert two.attrs["uncovered_residents"] == 600 and two.attrs["newly_covered"] == 600
-    one = suggest_sites(res, layers, net, 1, candidates_at(SITES))
+    one = suggest_sites(res, layers, walking(net), 1, candidates_at(SITES))
     assert one["candidate_id"].tolist() == ["S1"] and one["newly_covered"].tolist() == [400]
     assert one.crs.to_string() == WEB_CRS
     assert one.iloc[0]["councils"] == "JV-A"
@@ -64,13 +65,13 @@ def test_exact_optimum_beats_greedy(line_case):
 
 def test_rows_are_ordered_by_marginal_gain_and_idle_sites_dropped(line_case):
     layers, net, res = line_case
-    three = suggest_sites(res, layers, net, 3, candidates_at(SITES))
+    three = suggest_sites(res, layers, walking(net), 3, candidates_at(SITES))
     # all three chosen; by marginal gain: S1 400, then S2 adds D-0, S3 adds D-5
     assert three["candidate_id"].tolist() == ["S1", "S2", "S3"]
     assert three["newly_covered"].tolist() == [400, 100, 100]
     assert three["rank"].tolist() == [1, 2, 3]
     # a fourth site far from everyone adds nobody and is left out
-    four = suggest_sites(res, layers, net, 4, candidates_at({**SITES, "S4": -1500.0}))
+    four = suggest_sites(res, layers, walking(net), 4, candidates_at({**SITES, "S4": -1500.0}))
     assert four["candidate_id"].tolist() == ["S1", "S2", "S3"]
 
 
@@ -80,9 +81,9 @@ def test_residents_already_covered_carry_no_weight(tmp_path):
     layers = make_layers(  # an existing library right at x = 100 covers D-0..D-2
         [("JV-A", (-2100, -100, 700, 100))], [("V-1", "library", 100.0, 0.0)], GROUPS
     )
-    res = analyse(layers, PARAMS, net)
+    res = analyse(layers, PARAMS, walking(net))
     assert res.demand["within_threshold"].sum() == 3
-    one = suggest_sites(res, layers, net, 1, candidates_at(SITES))
+    one = suggest_sites(res, layers, walking(net), 1, candidates_at(SITES))
     assert one["candidate_id"].tolist() == ["S3"] and one["newly_covered"].tolist() == [300]
 
 
@@ -96,35 +97,35 @@ def test_greedy_order_helper_reports_marginal_gains():
 def test_k_must_be_one_to_ten(line_case, k):
     layers, net, res = line_case
     with pytest.raises(SitingError, match="k must be"):
-        suggest_sites(res, layers, net, k, candidates_at(SITES))
+        suggest_sites(res, layers, walking(net), k, candidates_at(SITES))
 
 
 def test_more_sites_than_candidates_is_refused(line_case):
     layers, net, res = line_case
     with pytest.raises(SitingError, match="only 3 candidate"):
-        suggest_sites(res, layers, net, 4, candidates_at(SITES))
+        suggest_sites(res, layers, walking(net), 4, candidates_at(SITES))
 
 
 def test_planner_sites_are_checked(line_case):
     layers, net, res = line_case
     swapped = gpd.GeoDataFrame({"id": ["X"]}, geometry=[Point(-29.97, -71.33)], crs=WEB_CRS)
     with pytest.raises(SitingError, match="row 1 .* outside Coquimbo"):
-        suggest_sites(res, layers, net, 1, swapped)
+        suggest_sites(res, layers, walking(net), 1, swapped)
     no_crs = candidates_at(SITES).set_crs(None, allow_override=True)
     with pytest.raises(SitingError, match="no CRS"):
-        suggest_sites(res, layers, net, 1, no_crs)
+        suggest_sites(res, layers, walking(net), 1, no_crs)
     line = gpd.GeoDataFrame(
         geometry=[shift(Point(0, 0)), shift(LineString([(0, 0), (1, 1)]))], crs=METRIC_CRS
     )
     with pytest.raises(SitingError, match="row 2 is LineString"):
-        suggest_sites(res, layers, net, 1, line)
+        suggest_sites(res, layers, walking(net), 1, line)
     far = candidates_at({"FAR": 0.0}, y=3000.0)
     with pytest.raises(SitingError, match="FAR lies 3000 m from the nearest street"):
-        suggest_sites(res, layers, net, 1, far)
+        suggest_sites(res, layers, walking(net), 1, far)
     dup = candidates_at(SITES)
     dup["id"] = ["A", "A", "B"]
     with pytest.raises(SitingError, match="'A' repeats"):
-        suggest_sites(res, layers, net, 1, dup)
+        suggest_sites(res, layers, walking(net), 1, dup)
 
 
 # --- the shipped (synthetic) data ----------------------------------------------------------
@@ -135,12 +136,12 @@ def shipped():
     layers = load_all()
     net = load_network()
     params = AccessParams(categories=CULTURAL_CATEGORIES)
-    return layers, net, analyse(layers, params, net)
+    return layers, net, analyse(layers, params, walking(net))
 
 
 def test_shipped_suggestions_really_cover_that_many_more_residents(shipped):
     layers, net, res = shipped
-    sites = suggest_sites(res, layers, net, 3)
+    sites = suggest_sites(res, layers, walking(net), 3)
     assert len(sites) == 3 and sites["candidate_id"].is_unique
     hosts = layers.venues.set_index("id").loc[sites["candidate_id"], "category"]
     assert set(hosts) <= {"community_hall", "school", "other"}
@@ -157,20 +158,20 @@ def test_shipped_suggestions_really_cover_that_many_more_residents(shipped):
         layers.workshops,
         layers.population,
     )
-    after = analyse(more, res.params, net)
+    after = analyse(more, res.params, walking(net))
     before_cov = res.demand.loc[res.demand["within_threshold"], "residents"].sum()
     after_cov = after.demand.loc[after.demand["within_threshold"], "residents"].sum()
     assert after_cov - before_cov == sites["cumulative_covered"].iloc[-1]
     # and more sites never cover fewer
-    five = suggest_sites(res, layers, net, 5)
+    five = suggest_sites(res, layers, walking(net), 5)
     assert five["cumulative_covered"].iloc[-1] >= sites["cumulative_covered"].iloc[-1]
 
 
 def test_shipped_default_candidates_need_hosts_that_are_not_offerings(shipped):
     layers, net, _res = shipped
-    every = analyse(layers, AccessParams(categories=None), net)
+    every = analyse(layers, AccessParams(categories=None), walking(net))
     with pytest.raises(SitingError, match="already counts as a cultural offering"):
-        suggest_sites(every, layers, net, 2)
+        suggest_sites(every, layers, walking(net), 2)
 
 
 def test_suggest_command_reads_a_csv_of_sites(shipped, tmp_path, capsys):

@@ -13,7 +13,13 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from helpers_layers import (
+from shapely.geometry import Point, box
+
+from geo import METRIC_CRS, WEB_CRS
+from geo.layer_errors import MAX_PROBLEMS, LayerError
+from geo.layers import layer_warnings, load_layer, load_manifest
+from geo.schema import CATEGORIES, COQUIMBO_BOUNDS, COUNCILS, POPULATION, VENUES, WORKSHOPS
+from tests.support.layers import (
     LAT,
     LON,
     block,
@@ -25,12 +31,6 @@ from helpers_layers import (
     workshop,
     write_geojson,
 )
-from shapely.geometry import Point, box
-
-from geo import METRIC_CRS, WEB_CRS
-from geo.layer_errors import MAX_PROBLEMS, LayerError
-from geo.layers import layer_warnings, load_layer, load_manifest
-from geo.schema import CATEGORIES, COQUIMBO_BOUNDS, COUNCILS, POPULATION, VENUES, WORKSHOPS
 
 
 def fails(spec, path: Path) -> LayerError:

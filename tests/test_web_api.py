@@ -7,11 +7,11 @@ import math
 import geopandas as gpd
 import pytest
 import shapely
-from web_fixtures import app_for
 
 from geo import METRIC_CRS
 from geo.layers import load_all
 from geo.schema import CATEGORIES, CULTURAL_CATEGORIES, DATA_DIR
+from tests.support.web import app_for
 
 GEOJSON = "application/geo+json"
 

@@ -12,7 +12,8 @@ import shapely
 from geo import METRIC_CRS
 from geo.layers import load_all
 from geo.schema import DATA_DIR, NETWORK_OSM
-from webmap.basemap import read_street_lines, streets_geojson
+from geo.travel import read_osm_lines
+from webmap.basemap import streets_geojson
 from webmap.classify import GAP_PALETTE, NO_DATA_COLOUR, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
 
@@ -72,7 +73,7 @@ def test_rounded_geojson_drops_repeated_points():
 
 
 def test_street_basemap_keeps_every_street_kind():
-    lines = read_street_lines(NETWORK_OSM)
+    lines = read_osm_lines(NETWORK_OSM)
     collection = streets_geojson(lines)
     kinds = {f["properties"]["kind"] for f in collection["features"]}
     assert kinds == set(lines["kind"]) and "residential" in kinds

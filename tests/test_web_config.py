@@ -10,20 +10,21 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from web_fixtures import app_for, free_port, serve_process
 
 from geo.schema import DATA_DIR
-from webmap.config import DEFAULTS, ConfigError, load_settings
+from geo.settings import Settings, load_settings
+from tests.support.web import app_for, free_port, serve_process
+from webmap.config import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_defaults_without_file_or_environment():
     settings = load_settings(environ={})
-    assert settings["THRESHOLD_MIN"] == DEFAULTS["THRESHOLD_MIN"] == 15.0
-    assert settings["WALKING_SPEED_KMH"] == 4.5
-    assert settings["DEFAULT_LANGUAGE"] == "es"
-    assert settings["TILE_URL"] == ""
+    assert settings.threshold_min == Settings.threshold_min == 15.0
+    assert settings.walking_speed_kmh == 4.5
+    assert settings.default_language == "es"
+    assert settings.tile_url == ""
 
 
 def test_toml_file_then_environment_then_overrides(tmp_path):
@@ -31,21 +32,21 @@ def test_toml_file_then_environment_then_overrides(tmp_path):
     config.write_text('threshold_min = 10\nwalking_speed_kmh = 4.0\ndefault_language = "en"\n')
     env = {"CULTURAMAP_CONFIG": str(config)}
     from_file = load_settings(environ=env)
-    assert (from_file["THRESHOLD_MIN"], from_file["WALKING_SPEED_KMH"]) == (10.0, 4.0)
-    assert from_file["DEFAULT_LANGUAGE"] == "en"
+    assert (from_file.threshold_min, from_file.walking_speed_kmh) == (10.0, 4.0)
+    assert from_file.default_language == "en"
     env["CULTURAMAP_WALKING_SPEED_KMH"] = "3.5"
     env["CULTURAMAP_UNRELATED_TOOL"] = "ignored"
     from_env = load_settings(environ=env)
-    assert from_env["WALKING_SPEED_KMH"] == 3.5 and from_env["THRESHOLD_MIN"] == 10.0
+    assert from_env.walking_speed_kmh == 3.5 and from_env.threshold_min == 10.0
     overridden = load_settings({"THRESHOLD_MIN": 20}, environ=env)
-    assert overridden["THRESHOLD_MIN"] == 20.0
+    assert overridden.threshold_min == 20.0
 
 
 def test_json_config_file(tmp_path):
     config = tmp_path / "culturamap.json"
     config.write_text(json.dumps({"cache_dir": str(tmp_path / "c"), "threshold_min": 12.5}))
     settings = load_settings(environ={"CULTURAMAP_CONFIG": str(config)})
-    assert settings["CACHE_DIR"] == tmp_path / "c" and settings["THRESHOLD_MIN"] == 12.5
+    assert settings.cache_dir == tmp_path / "c" and settings.threshold_min == 12.5
 
 
 @pytest.mark.parametrize(

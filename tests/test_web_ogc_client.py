@@ -9,10 +9,10 @@ import urllib.request
 import pyogrio
 import pytest
 import shapely
-from web_fixtures import serve_process
 
 from geo.layers import load_all
 from geo.schema import DATA_DIR
+from tests.support.web import serve_process
 
 if "OAPIF" not in pyogrio.list_drivers():
     pytest.skip("this GDAL build has no OAPIF driver", allow_module_level=True)

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from web_fixtures import NASTY_ADDRESS, NASTY_NAME, app_for, copy_data, make_nasty_data
 
-from geo.schema import CATEGORIES, DATA_DIR
+from geo.schema import CATEGORIES, DATA_DIR, categories
+from tests.support.web import NASTY_ADDRESS, NASTY_NAME, app_for, copy_data, make_nasty_data
 
 WEBMAP = Path(__file__).resolve().parents[1] / "webmap"
 PAGES = ("/", "/cerca", "/nearby", "/acerca", "/about")
@@ -168,8 +168,8 @@ def test_every_text_is_translated_in_both_languages():
     used = _keys_used()
     assert len(used) > 40
     assert used <= set(parts["es"]), used - set(parts["es"])
-    for cat in CATEGORIES:
-        assert f"category.{cat}" in parts["es"]
+    for cat in categories():  # category labels live in the registry, in both languages
+        assert cat.label_es and cat.label_en
     for key in parts["es"]:
         if key.startswith("error."):
             continue
@@ -243,7 +243,7 @@ def test_reports_and_their_static_map_use_the_reader_language(app_12_5):
     frame = MapInput(councils=data.result.councils, venues=data.layers.venues,
                      workshops=data.layers.workshops, demand=data.result.demand,
                      sites=data.area_sites, threshold_min=data.threshold,
-                     osm_path=data.osm_path,
+                     streets=data.study.travel.lines(),
                      counted=tuple(data.result.params.counted_categories))
     with rc_context({"svg.fonttype": "none"}):  # keep the legend as text to read it
         svg_es = render_map(frame, None, "es", fmt="svg").decode("utf-8")

@@ -6,9 +6,9 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from web_fixtures import app_for
 
 from geo.schema import DATA_DIR
+from tests.support.web import app_for
 
 
 @pytest.fixture(scope="module")

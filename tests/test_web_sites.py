@@ -8,14 +8,16 @@ import re
 
 import pytest
 import shapely
-from web_fixtures import app_for
 
 from geo.access import AccessParams, analyse
 from geo.layers import load_all
 from geo.network import load_network
 from geo.schema import DATA_DIR, NETWORK_OSM
+from geo.settings import SITES_K_RANGE, load_settings
 from geo.siting import MAX_K, MIN_K, suggest_sites
-from webmap.config import SITES_K_RANGE, ConfigError, load_settings
+from tests.support.network import walking
+from tests.support.web import app_for
+from webmap.config import ConfigError
 from webmap.features import sites_collection
 
 GEOJSON = "application/geo+json"
@@ -36,14 +38,14 @@ def analysis(tmp_path_factory):
     """The shipped data analysed here, without the web app (cultural offerings counted)."""
     layers = load_all(DATA_DIR)
     network = load_network(NETWORK_OSM, cache_dir=tmp_path_factory.mktemp("net"))
-    result = analyse(layers, AccessParams(), network=network)
+    result = analyse(layers, AccessParams(), walking(network))
     return layers, network, result
 
 
 @pytest.fixture(scope="module")
 def expected(analysis):
     layers, network, result = analysis
-    return {k: suggest_sites(result, layers, network, k=k) for k in (3, 5)}
+    return {k: suggest_sites(result, layers, walking(network), k=k) for k in (3, 5)}
 
 
 def error_of(response, status, code):
@@ -163,10 +165,10 @@ def test_sites_k_setting_file_then_environment(tmp_path):
     config = tmp_path / "culturamap.toml"
     config.write_text("sites_k = 4\n")
     env = {"CULTURAMAP_CONFIG": str(config)}
-    assert load_settings(environ={})["SITES_K"] == 3
-    assert load_settings(environ=env)["SITES_K"] == 4
+    assert load_settings(environ={}).sites_k == 3
+    assert load_settings(environ=env).sites_k == 4
     env["CULTURAMAP_SITES_K"] = "6"
-    assert load_settings(environ=env)["SITES_K"] == 6
+    assert load_settings(environ=env).sites_k == 6
     assert SITES_K_RANGE == (MIN_K, MAX_K)
 
 
@@ -191,7 +193,7 @@ def test_app_serves_the_configured_number_of_sites(tmp_path, analysis):
     app = app_for(DATA_DIR, tmp_path / "cache", SITES_K=2)
     client = app.test_client()
     body = client.get("/api/sites").get_json()
-    want = suggest_sites(result, layers, network, k=2)
+    want = suggest_sites(result, layers, walking(network), k=2)
     assert body["k"] == 2 and [s["id"] for s in body["sites"]] == list(want["candidate_id"])
     items = client.get("/collections/sites/items").get_json()
     assert items["numberMatched"] == len(want)

@@ -13,9 +13,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 
-from geo.schema import CATEGORIES
+from geo.schema import category_ids
 from geo.siting import SitingError
-from webmap.config import SITES_K_RANGE
+from geo.settings import SITES_K_RANGE
 from webmap.errors import bad_request, not_found
 from webmap.store import MapStore, _clean
 
@@ -50,9 +50,10 @@ def _coordinate(name: str, low: float, high: float) -> float:
 def parse_categories(raw_values: list[str]) -> list[str] | None:
     """category=library,theatre or repeated category=...; empty means every category."""
     wanted = [c.strip() for raw in raw_values for c in raw.split(",") if c.strip()]
-    unknown = [c for c in wanted if c not in CATEGORIES]
+    known = category_ids()
+    unknown = [c for c in wanted if c not in known]
     if unknown:
-        raise bad_request("invalid_category", value=", ".join(unknown), known=", ".join(CATEGORIES))
+        raise bad_request("invalid_category", value=", ".join(unknown), known=", ".join(known))
     return sorted(set(wanted)) or None
 
 
@@ -96,7 +97,7 @@ def nearest() -> Response:
     return _json(
         {
             "query": {"lat": lat, "lon": lon, "category": categories, "limit": limit},
-            "walking_speed_kmh": store.settings["WALKING_SPEED_KMH"],
+            "walking_speed_kmh": store.settings.walking_speed_kmh,
             "results": results,
         }
     )
@@ -171,7 +172,7 @@ def sites() -> Response:
         {
             "k": k,
             "threshold_min": store.threshold_min,
-            "walking_speed_kmh": store.settings["WALKING_SPEED_KMH"],
+            "walking_speed_kmh": store.settings.walking_speed_kmh,
             "counted_categories": list(store.counted_categories),
             "candidates": _clean(attrs.get("candidates")),
             "uncovered_residents": _clean(attrs.get("uncovered_residents")),

@@ -7,15 +7,15 @@ server (waitress, see webmap.cli) calls it once with the environment's settings.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response
 
 from geo import METRIC_CRS, WEB_CRS
+from geo.study import Study
 from webmap import errors, language
-from webmap.basemap import read_street_lines, streets_geojson
-from webmap.config import load_settings
+from webmap.basemap import street_lines, streets_geojson
+from webmap.config import web_settings
 from webmap.features import build_collections
 from webmap.store import MapStore, build_store
 
@@ -32,13 +32,12 @@ def _council_points(store: MapStore) -> dict[str, tuple[float, float]]:
     }
 
 
-def prepare(settings: dict[str, Any]) -> MapStore:
+def prepare(study: Study) -> MapStore:
     """Load and compute everything served; seconds at start, then only lookups."""
-    store = build_store(settings)
+    store = build_store(study)
     store.cache["collections"] = build_collections(store)
     store.cache["council_points"] = _council_points(store)
-    osm = Path(settings["DATA_DIR"]) / "network" / "parte_alta.osm"
-    store.cache["streets"] = streets_geojson(read_street_lines(osm))
+    store.cache["streets"] = streets_geojson(street_lines(study.travel))
     store.cache["pages"] = {}
     return store
 
@@ -54,13 +53,17 @@ def _register_reports(app: Flask) -> None:
     app.register_blueprint(reports_bp)
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    settings = load_settings(config)
+def create_app(config: dict[str, Any] | None = None, study: Study | None = None) -> Flask:
+    """The app on ``study`` (or on a study of the settings: defaults < CULTURAMAP_CONFIG <
+    CULTURAMAP_* < ``config``). ``config`` keys that are not settings go to Flask."""
+    settings, flask_keys = web_settings(config)
+    study = study if study is not None else Study(settings)
     app = Flask(__name__)
-    app.config.update(settings)
+    app.config.update(flask_keys)
+    app.config["DEFAULT_LANGUAGE"] = study.settings.default_language
     app.config["JSON_SORT_KEYS"] = False
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
-    app.extensions["culturamap"] = prepare(settings)
+    app.extensions["culturamap"] = prepare(study)
 
     language.init_app(app)
     errors.init_app(app)
@@ -81,5 +84,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_features.landing_bp)  # /ogc
     app.register_blueprint(api_access.bp)
     _register_reports(app)
-    log.info("culturamap ready: data from %s", settings["DATA_DIR"])
+    log.info("culturamap ready: data from %s", study.settings.data_dir)
     return app

@@ -1,30 +1,25 @@
-"""A light grey street basemap drawn from the OSM file, so the map needs no tile server.
+"""A light grey street basemap drawn from the travel model, so the map needs no tile server.
 
-GDAL's OSM driver (through pyogrio) reads the ways as lines directly; lines are simplified
-in metres and merged per street kind to keep the page small.
+The model gives its walkable lines (OSM ways, or the streets and connectors derived from
+the census blocks); they are simplified in metres and merged per kind to keep the page small.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import pyogrio
 import shapely
 
+from geo.travel import TravelModel
 from webmap.geometry import rounded_geojson, simplify_lines
 
 STREET_TOLERANCE_M = 2.0
-KINDS = {"primary", "secondary", "tertiary", "residential", "footway", "path", "pedestrian"}
 
 
-def read_street_lines(osm_path: Path) -> gpd.GeoDataFrame:
-    """Street lines (EPSG:4326) with a ``kind`` column; empty if the file has no ways."""
-    lines = pyogrio.read_dataframe(osm_path, layer="lines", columns=["highway"])
-    lines = lines[lines["highway"].notna()].copy()
-    lines["kind"] = [k if k in KINDS else "other" for k in lines["highway"]]
-    lines = lines.set_crs("EPSG:4326", allow_override=True)
+def street_lines(travel: TravelModel) -> gpd.GeoDataFrame:
+    """The travel model's walkable lines (EPSG:4326, ``kind``), simplified in metres."""
+    lines = travel.lines().copy()
     lines["geometry"] = simplify_lines(lines, STREET_TOLERANCE_M)
     return lines[["kind", "geometry"]]
 

@@ -21,12 +21,9 @@ SERVE_DATA_HINT = (
 def serve(args: argparse.Namespace) -> int:
     from waitress import serve as waitress_serve
 
-    from geo.access import AccessError
+    from geo.errors import ConfigError, CulturamapError
     from geo.layer_errors import LayerError
-    from geo.network import NetworkError
-    from geo.siting import SitingError
     from webmap.app import create_app
-    from webmap.config import ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
@@ -39,7 +36,7 @@ def serve(args: argparse.Namespace) -> int:
         # The layer hints speak of --data-dir, which serve does not have.
         print(f"culturamap serve: {exc}\n{SERVE_DATA_HINT}", file=sys.stderr)
         return 2
-    except (NetworkError, AccessError, SitingError, OSError) as exc:
+    except (CulturamapError, OSError) as exc:
         print(f"culturamap serve: {exc}", file=sys.stderr)
         return 2
     # The served data (hundreds of thousands of small objects) never change after start:

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from geo.cli_options import add_setting_flags, settings_from_args
+from geo.study import Study
 from webmap.i18n import LANGUAGES
 from webmap.reports import AREA_ID, ReportData, ReportLinks, render_html, render_pdf
 
@@ -48,8 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", dest="formats", type=_csv_choice(FORMATS, "format"),
                         default=FORMATS, help="html, pdf o html,pdf (por defecto ambos)")
     parser.add_argument("--out", type=Path, required=True, help="carpeta de salida")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="carpeta de datos (por defecto data/)")
+    add_setting_flags(parser)
     parser.set_defaults(func=run)
 
 
@@ -95,11 +96,7 @@ def write_reports(data: ReportData, targets: list[str | None], langs: tuple[str,
 
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    try:
-        data = ReportData.build(args.data_dir)
-    except (ValueError, OSError) as exc:
-        print(f"culturamap report: {exc}", file=sys.stderr)
-        return 1
+    data = ReportData(Study(settings_from_args(args)))
     if args.council:
         unknown = [c for c in args.council if c not in data.council_ids]
         if unknown:
@@ -113,11 +110,7 @@ def run(args: argparse.Namespace) -> int:
         targets = [None]
     else:
         targets = [*data.council_ids, None]
-    try:
-        written = write_reports(data, targets, args.lang, args.formats, args.out)
-    except OSError as exc:  # e.g. --out under a file, a read-only or full disk
-        print(f"culturamap report: {exc}", file=sys.stderr)
-        return 1
+    written = write_reports(data, targets, args.lang, args.formats, args.out)
     for path in written:
         print(path)
     print(f"{len(written)} archivos/files en {time.perf_counter() - started:.1f} s",

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 
 from geo import METRIC_CRS
-from geo.schema import CATEGORIES
+from geo.schema import category_ids
 from webmap.geometry import rounded_geojson
 from webmap.store import MapStore, _clean, figures_of
 
@@ -79,7 +79,7 @@ def _council_rows(store: MapStore) -> list[dict[str, Any]]:
             fig = figures_of(figures, store.share_column)
             props["residents"] = fig["residents"]
             props["venues_total"] = fig["venues_total"]
-            for cat in CATEGORIES:
+            for cat in category_ids():
                 props[f"venues_{cat}"] = fig["venues_by_category"][cat]
             props[store.share_column] = fig["share_within_threshold"]
             props["mean_time_min"] = fig["mean_time_min"]

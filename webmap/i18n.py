@@ -11,8 +11,11 @@ import json
 from functools import cache
 from pathlib import Path
 
-LANGUAGES: tuple[str, ...] = ("es", "en")
-DEFAULT_LANGUAGE = "es"
+from geo.schema import category_label
+from geo.settings import LANGUAGES, Settings
+
+DEFAULT_LANGUAGE = Settings.default_language
+CATEGORY_PREFIX = "category."  # labels of venue categories come from geo.schema's registry
 _DIR = Path(__file__).resolve().parent / "translations"
 
 
@@ -33,5 +36,7 @@ def normalise_language(lang: str | None) -> str:
 
 def translate(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:
     lang = normalise_language(lang)
+    if key.startswith(CATEGORY_PREFIX):
+        return category_label(key[len(CATEGORY_PREFIX) :], lang)
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
     return text.format(**values) if values else text

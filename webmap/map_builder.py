@@ -184,10 +184,10 @@ def _base_map(store: MapStore) -> folium.Map:
 
 def _add_tile_layer(fmap: folium.Map, store: MapStore, lang: str) -> None:
     """Background tiles, only when TILE_URL is configured (tiles need internet)."""
-    tile_url = store.settings.get("TILE_URL")
+    tile_url = store.settings.tile_url
     if tile_url:
         folium.TileLayer(
-            tiles=tile_url, attr=store.settings["TILE_ATTRIBUTION"],
+            tiles=tile_url, attr=store.settings.tile_attribution,
             name=translate("layer.tiles", lang), overlay=False, control=True,
         ).add_to(fmap)
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 
-from geo.schema import CATEGORIES
-from webmap.i18n import catalogue
+from geo.schema import categories, category_ids
+from webmap.i18n import CATEGORY_PREFIX, catalogue
 from webmap.language import t
 from webmap.map_builder import build_map, council_features
 from webmap.report_format import format_setting
@@ -21,7 +21,7 @@ bp = Blueprint("pages", __name__)
 _render_lock = threading.Lock()
 
 # Strings the browser scripts need (popups, result lists, messages).
-JS_PREFIXES = ("js.", "category.", "unit.")
+JS_PREFIXES = ("js.", "unit.")
 
 
 def _store() -> MapStore:
@@ -32,6 +32,7 @@ def js_strings(lang: str) -> dict[str, str]:
     base = catalogue("es")
     strings = {k: v for k, v in base.items() if k.startswith(JS_PREFIXES)}
     strings.update({k: v for k, v in catalogue(lang).items() if k.startswith(JS_PREFIXES)})
+    strings.update({f"{CATEGORY_PREFIX}{c.id}": c.label(lang) for c in categories()})
     return strings
 
 
@@ -47,11 +48,13 @@ def _common(store: MapStore) -> dict[str, Any]:
         "counted_categories": counted,
         "js_strings": js_strings(lang),
         "threshold": format_setting(store.threshold_min, g.lang),
-        "categories": CATEGORIES,
+        "categories": category_ids(),
+        "category_icons": {c.id: c.icon for c in categories()},
         "page_config": {
             "threshold": format_setting(store.threshold_min, g.lang),
             "councils": len(store.layers.councils),
-            "categories": list(CATEGORIES),
+            "categories": list(category_ids()),
+            "category_icons": {c.id: c.icon for c in categories()},
             "counted_categories": list(store.counted_categories),
             "static": url_for("static", filename=""),
             "lang": lang,
@@ -176,7 +179,7 @@ def about() -> str:
         "about.html",
         manifest_layers=store.layers.manifest.get("layers", {}),
         params=store.settings,
-        speed=format_setting(store.settings["WALKING_SPEED_KMH"], g.lang),
+        speed=format_setting(store.settings.walking_speed_kmh, g.lang),
         sites_k=store.sites_k,
         **_common(store),
     )
@@ -193,7 +196,7 @@ def kept_args() -> dict[str, str]:
     must neither be echoed nor grow the cache.
     """
     known_councils = set(map(str, _store().layers.councils["id"]))
-    known_categories = {"offerings", "", *CATEGORIES}
+    known_categories = {"offerings", "", *category_ids()}
     kept = {}
     for name in KEPT_ARGS.get(request.endpoint or "", ()):
         value = request.args.get(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from webmap.i18n import normalise_language, translate
+from webmap.i18n import normalise_language
 
 MISSING = "—"
 _NBSP = "\u00a0"
@@ -61,18 +61,6 @@ def format_minutes(minutes: object, lang: str = "es", decimals: int = 1) -> str:
     if _is_missing(minutes):
         return MISSING
     return f"{format_number(minutes, lang, decimals)}{_NBSP}min"
-
-
-def category_label(category: str, lang: str = "es") -> str:
-    """The shared label (common.*.json) if the web map defines it, else the report's own."""
-    key = f"category.{category}"
-    label = translate(key, lang)
-    if label == key:
-        fallback = f"report.category.{category}"
-        label = translate(fallback, lang)
-        if label == fallback:
-            return category
-    return label
 
 
 _MONTHS = {

@@ -4,8 +4,8 @@
 - ``/descargas``: index of every report and download
 - ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
 
-The analysis behind them is computed once per app (reusing the web map's loaded layers and
-settings) and every rendered file is kept: the data do not change while serving. Unknown
+The analysis behind them is the web map's own study (same settings, same figures and
+sites) and every rendered file is kept: the data do not change while serving. Unknown
 council or layer: 404; unknown format: 400.
 
 Concurrency (waitress serves with a few threads): each file has its own lock, so unrelated
@@ -36,7 +36,8 @@ from flask import (
 )
 from markupsafe import escape
 
-from geo.export import FORMATS, LAYER_NAMES, MEDIA_TYPES, ExportError, LayerSource, layer_bytes
+from geo.export import FORMATS, MEDIA_TYPES, ExportError, layer_bytes
+from geo.study import LAYER_NAMES
 from webmap.i18n import LANGUAGES, normalise_language, translate
 from webmap.reports import (
     AREA_ID,
@@ -72,8 +73,7 @@ class _ReportCache:
 
     def __init__(self, data: ReportData, pdf_slots: int = 1) -> None:
         self.data = data
-        self.source = LayerSource.from_parts(data.layers, data.network, data.result,
-                                             data.area_sites)
+        self.study = data.study
         self.files: dict[tuple[str, ...], Any] = {}
         self.lock = threading.Lock()  # guards key_locks only; held for microseconds
         self.key_locks: dict[tuple[str, ...], threading.Lock] = {}
@@ -107,31 +107,8 @@ class _ReportCache:
 
 
 def _build_data() -> ReportData:
-    """Reuse the web map's layers and settings when it has them; else read app.config."""
-    from geo.access import AccessParams
-
-    store = current_app.extensions.get("culturamap")
-    settings = dict(getattr(store, "settings", None) or current_app.config)
-    defaults = AccessParams()
-    kwargs: dict[str, Any] = {}
-    if "WALKING_SPEED_KMH" in settings or "THRESHOLD_MIN" in settings:
-        threshold = float(settings.get("THRESHOLD_MIN", defaults.threshold_min))
-        kwargs["params"] = AccessParams(
-            walking_speed_kmh=float(settings.get("WALKING_SPEED_KMH",
-                                                 defaults.walking_speed_kmh)),
-            threshold_min=threshold,
-            thresholds_min=tuple(sorted({*defaults.thresholds_min, threshold})),
-        )
-    return ReportData.build(
-        settings.get("DATA_DIR"),
-        cache_dir=settings.get("CACHE_DIR"),
-        layers=getattr(store, "layers", None),
-        network=getattr(store, "network", None),
-        result=getattr(store, "result", None),
-        area_sites=getattr(store, "sites", None),
-        sites_k=int(settings.get("SITES_K", 3)),
-        **kwargs,
-    )
+    """The web map's own study: the reports show the map's figures and sites."""
+    return ReportData(current_app.extensions["culturamap"].study)
 
 
 def _cache() -> _ReportCache:
@@ -223,7 +200,7 @@ def downloads() -> Response:
             {"id": cid, "name": f"{cid} · {names.get(cid, '')}"} for cid in data.council_ids]
         layers = [{"id": layer, "label": translate(f"report.layer.{layer}", lang),
                    "rows": translate("report.downloads.rows", lang,
-                                     rows=len(cache.source.get(layer)))}
+                                     rows=len(cache.study.layer(layer)))}
                   for layer in LAYER_NAMES]
         manifest = data.layers.manifest
         return render_template(
@@ -255,7 +232,7 @@ def download(layer: str, fmt: str) -> Response:
     cache = _cache()
     try:
         content = cache.get(("download", layer, fmt),
-                            lambda: layer_bytes(cache.source.get(layer), fmt, layer))
+                            lambda: layer_bytes(cache.study.layer(layer), fmt, layer))
     except ExportError:
         abort(500)
     return send_file(io.BytesIO(content), mimetype=MEDIA_TYPES[fmt], as_attachment=True,

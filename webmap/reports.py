@@ -8,7 +8,6 @@ page nor the PDF fetches anything.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -21,12 +20,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from geo import METRIC_CRS
-from geo.layers import Layers, load_all
-from geo.schema import CATEGORIES, NETWORK_OSM
+from geo.errors import CulturamapError
+from geo.layers import Layers
+from geo.schema import category_ids, category_label
+from geo.study import Study
 from webmap.i18n import normalise_language, translate
 from webmap.report_format import (
     MISSING,
-    category_label,
     format_date,
     format_minutes,
     format_number,
@@ -64,49 +64,42 @@ def _css_string(value: object) -> Markup:
 _env.filters["css_string"] = _css_string
 
 
-class ReportError(ValueError):
+class ReportError(CulturamapError, ValueError):
     """A report cannot be produced (e.g. the page refers to something outside itself)."""
 
 
 @dataclass
 class ReportData:
-    """Everything the reports read, computed once and shared by all of them."""
+    """Everything the reports read: one study (computed once, shared by all of them) and
+    the static maps drawn from it."""
 
-    layers: Layers
-    result: Any  # geo.access.AccessResult
-    network: Any  # geo.network.WalkNetwork
-    nearest: Any  # geo.access.NearestIndex
-    area_sites: gpd.GeoDataFrame
-    siting_result: Any = None  # the analysis sites start from (see geo.export.siting_result)
-    osm_path: Path = NETWORK_OSM
-    sites_k: int = 3
-    _council_sites: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
+    study: Study
     _maps: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
-    @classmethod
-    def build(cls, data_dir: Path | str | None = None, cache_dir: Path | None = None,
-              params: Any = None, sites_k: int = 3, layers: Layers | None = None,
-              network: Any = None, result: Any = None,
-              area_sites: gpd.GeoDataFrame | None = None) -> ReportData:
-        """Load the layers and run the analysis (reusing any part the caller already has,
-        so that the web map and its reports show the same figures and the same sites)."""
-        from geo.access import AccessParams, analyse, build_nearest_index
-        from geo.export import siting_result, suggest_default_sites
-        from geo.network import load_network
+    @property
+    def layers(self) -> Layers:
+        return self.study.layers
 
-        osm = NETWORK_OSM if data_dir is None else Path(data_dir) / "network" / NETWORK_OSM.name
-        layers = layers if layers is not None else load_all(data_dir)
-        network = network if network is not None else load_network(osm, cache_dir=cache_dir)
-        if result is None:
-            result = analyse(layers, params or AccessParams(), network=network)
-        nearest = build_nearest_index(network, layers.venues, result.params.walking_speed_kmh)
-        for_sites = siting_result(layers, network, result)
-        sites = (
-            area_sites
-            if area_sites is not None
-            else suggest_default_sites(layers, network, for_sites, k=sites_k)
-        )
-        return cls(layers, result, network, nearest, sites, for_sites, osm, sites_k)
+    @property
+    def result(self) -> Any:  # geo.access.AccessResult
+        return self.study.access
+
+    @property
+    def nearest(self) -> Any:  # geo.access.NearestIndex
+        return self.study.nearest_index
+
+    @property
+    def area_sites(self) -> gpd.GeoDataFrame:
+        return self.study.sites()
+
+    @property
+    def siting_result(self) -> Any:
+        """The analysis the sites start from (see ``Study.siting_access``)."""
+        return self.study.siting_access
+
+    @property
+    def sites_k(self) -> int:
+        return self.study.settings.sites_k
 
     @property
     def council_ids(self) -> list[str]:
@@ -117,24 +110,7 @@ class ReportData:
         return float(self.result.params.threshold_min)
 
     def council_sites(self, council_id: str) -> gpd.GeoDataFrame:
-        """Sites that bring the most of THIS council's uncovered residents within reach.
-
-        Same optimisation as the area's, on the council's demand only, so that
-        ``newly_covered`` counts the council's own residents (``attrs`` keeps the totals).
-        """
-        if council_id not in self._council_sites:
-            from geo.siting import suggest_sites
-
-            base = self.siting_result
-            demand = base.demand[base.demand["council_id"] == council_id]
-            if demand.empty:  # a council without residents has nobody to bring closer
-                sites = self.area_sites.iloc[0:0].copy()
-                sites.attrs = {"uncovered_residents": 0}
-            else:
-                own = dataclasses.replace(base, demand=demand)
-                sites = suggest_sites(own, self.layers, self.network, k=self.sites_k)
-            self._council_sites[council_id] = sites
-        return self._council_sites[council_id]
+        return self.study.council_sites(council_id)
 
     def map_uri(self, council_id: str | None, lang: str) -> str:
         key = (council_id or AREA_ID, lang)
@@ -147,7 +123,7 @@ class ReportData:
                 demand=self.result.demand,
                 sites=sites,
                 threshold_min=self.threshold,
-                osm_path=self.osm_path,
+                streets=self.study.travel.lines(),
                 counted=tuple(self.result.params.counted_categories),
             )
             self._maps[key] = data_uri(render_map(data, council_id, lang))
@@ -230,7 +206,7 @@ def figure_rows(council: Any, area: dict, result: Any, lang: str) -> list[dict[s
 def category_rows(council: Any, area: dict, lang: str,
                   counted: tuple[str, ...]) -> list[dict[str, Any]]:
     rows = []
-    for cat in CATEGORIES:
+    for cat in category_ids():
         key = f"venues_{cat}"
         c = _value(council, key) if council is not None else None
         a = _value(area, key)
@@ -277,7 +253,7 @@ def council_venues(data: ReportData, council_id: str, lang: str) -> dict[str, li
     polygon = councils[councils["id"] == council_id].to_crs(METRIC_CRS).geometry.iloc[0]
     point = gpd.GeoSeries([polygon.representative_point()], crs=METRIC_CRS).to_crs(4326).iloc[0]
     counted = counted_categories(data)
-    others = [c for c in CATEGORIES if c not in counted]
+    others = [c for c in category_ids() if c not in counted]
     where = _venue_council(data.layers)
     address = data.layers.venues.set_index("id")["address"]
     everything = len(data.layers.venues)
@@ -327,7 +303,7 @@ def area_venues(data: ReportData, lang: str) -> dict[str, list[dict]]:
         })
     offerings.sort(key=lambda r: (-r["residents"], r["id"]))
     hosts = []
-    for category in CATEGORIES:
+    for category in category_ids():
         if category in counted:
             continue
         of_kind = venues[venues["category"] == category].sort_values("name")
@@ -415,7 +391,7 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         sites = data.area_sites
     area = dict(result.area)
     counted = params.counted_categories
-    others = [c for c in CATEGORIES if c not in counted]
+    others = [c for c in category_ids() if c not in counted]
     context = {
         "lang": lang,
         "html_lang": translate("report.html_lang", lang),

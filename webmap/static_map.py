@@ -1,7 +1,8 @@
 """The reports' static map, drawn with matplotlib from the project's own layers.
 
-Why not tiles: map tiles need internet, and a report must print offline. The street network
-from the OSM file is the light base map; everything is drawn in EPSG:32719 so the scale bar
+Why not tiles: map tiles need internet, and a report must print offline. The travel model's
+walkable lines (OSM streets, or the network derived from the census blocks) are the light
+base map; everything is drawn in EPSG:32719 so the scale bar
 is true metres. The picture is returned as bytes and embedded as a data URI, which keeps the
 HTML self-contained and the PDF free of external fetches.
 """
@@ -12,8 +13,6 @@ import base64
 import io
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import geopandas as gpd
 import mapclassify
@@ -26,21 +25,10 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geo import METRIC_CRS
-from geo.schema import CATEGORIES, NETWORK_OSM
+from geo.schema import categories, category_label
 from webmap.i18n import translate
-from webmap.report_format import category_label, format_percent, format_setting
+from webmap.report_format import format_percent, format_setting
 
-# Colour-blind-friendly, distinct at small marker sizes (Okabe-Ito plus greys).
-CATEGORY_STYLE: dict[str, tuple[str, str]] = {
-    "library": ("#0072B2", "o"),
-    "cultural_centre": ("#D55E00", "D"),
-    "theatre": ("#CC79A7", "^"),
-    "museum": ("#009E73", "s"),
-    "community_hall": ("#E69F00", "o"),
-    "school": ("#56B4E9", "s"),
-    "plaza": ("#009E73", "v"),
-    "other": ("#666666", "o"),
-}
 # ColorBrewer OrRd reversed, as on the web map: dark red = few residents within reach.
 GAP_PALETTE = ("#b30000", "#e34a33", "#fc8d59", "#fdcc8a", "#fef0d9")
 NO_DATA_COLOUR = "#d9d9d9"
@@ -57,21 +45,27 @@ class MapInput:
     demand: gpd.GeoDataFrame  # AccessResult.demand: residents, time_min
     sites: gpd.GeoDataFrame  # suggested sites: rank, geometry
     threshold_min: float
-    osm_path: Path = NETWORK_OSM
+    streets: gpd.GeoDataFrame | None = None  # TravelModel.lines(): any CRS, with ``kind``
     counted: tuple[str, ...] | None = None  # offering categories; others drawn as hosts
 
 
-@lru_cache(maxsize=4)
-def street_segments(osm_path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Street segments (metric coordinates) and whether each is a main road, read once."""
-    import osmnx as ox
+MAIN_STREET_KINDS = ("primary", "secondary", "trunk")
+CONNECTOR_KIND = "connector"  # a straight guess across land without blocks (geo.block_network)
 
-    graph = ox.graph_from_xml(osm_path, bidirectional=True, simplify=False, retain_all=True)
-    edges = ox.graph_to_gdfs(graph, nodes=False).to_crs(METRIC_CRS)
-    edges = edges[~edges.index.map(lambda uvk: uvk[0] > uvk[1])]  # one line per street piece
-    segments = np.array([np.asarray(g.coords)[[0, -1]] for g in edges.geometry])
-    main = edges["highway"].astype(str).str.contains("primary|secondary|trunk").to_numpy()
-    return segments, main
+
+def street_segments(streets: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
+    """Line segments (metric coordinates) of the walkable lines: main roads, connectors
+    across blockless land, and the other streets."""
+    lines = streets.to_crs(METRIC_CRS).explode(index_parts=False)
+    kinds = lines["kind"].astype(str).to_numpy()
+    groups: dict[str, list[np.ndarray]] = {"main": [], "connector": [], "street": []}
+    for kind, geom in zip(kinds, lines.geometry, strict=True):
+        coords = np.asarray(geom.coords)
+        pairs = np.stack([coords[:-1], coords[1:]], axis=1)
+        group = ("main" if kind in MAIN_STREET_KINDS
+                 else "connector" if kind == CONNECTOR_KIND else "street")
+        groups[group].append(pairs)
+    return {k: np.concatenate(v) if v else np.empty((0, 2, 2)) for k, v in groups.items()}
 
 
 def gap_classes(shares: np.ndarray, k: int = 5) -> tuple[np.ndarray, list[float]]:
@@ -182,13 +176,18 @@ def _draw_councils(ax: Axes, councils: gpd.GeoDataFrame, index: np.ndarray,
                   alpha=0.6, edgecolor="#555555", linewidth=0.6, zorder=1)
 
 
-def _draw_streets(ax: Axes, osm_path: Path) -> None:
-    """The street network as the light base map; main roads darker and thicker."""
-    segments, main = street_segments(osm_path)
-    ax.add_collection(LineCollection(segments[~main], colors="#9a9a9a", linewidths=0.35,
+def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None) -> None:
+    """The walkable lines as the light base map; main roads darker and thicker, connectors
+    (guessed walks across land without blocks) dashed."""
+    if streets is None or streets.empty:
+        return
+    segments = street_segments(streets)
+    ax.add_collection(LineCollection(segments["street"], colors="#9a9a9a", linewidths=0.35,
                                      zorder=2))
-    ax.add_collection(LineCollection(segments[main], colors="#6f6f6f", linewidths=0.9,
+    ax.add_collection(LineCollection(segments["main"], colors="#6f6f6f", linewidths=0.9,
                                      zorder=2))
+    ax.add_collection(LineCollection(segments["connector"], colors="#8c6d1f", linewidths=0.6,
+                                     linestyles=(0, (3, 2)), zorder=2))
 
 
 def _draw_council_labels(ax: Axes, councils: gpd.GeoDataFrame, focus_id: str | None) -> None:
@@ -227,13 +226,13 @@ def _draw_venues(ax: Axes, venues: gpd.GeoDataFrame, counted: tuple[str, ...] | 
     """Venues by category (hosts smaller, under offerings); returns one legend handle each."""
     venues = venues.to_crs(METRIC_CRS)
     handles = []
-    for category in CATEGORIES:
-        sub = venues[venues["category"] == category]
+    for cat in categories():
+        sub = venues[venues["category"] == cat.id]
         if sub.empty:
             continue
-        colour, marker = CATEGORY_STYLE.get(category, ("#666666", "o"))
-        host = counted is not None and category not in counted
-        label = category_label(category, lang)
+        colour, marker = cat.colour, cat.marker
+        host = counted is not None and cat.id not in counted
+        label = category_label(cat.id, lang)
         if host:  # shown, smaller, but not an offering (it can host a workshop)
             label = translate("report.map.host_label", lang, category=label)
         ax.scatter(sub.geometry.x, sub.geometry.y, s=14 if host else 30, marker=marker,
@@ -303,7 +302,7 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
 
     # drawing order fixes the stacking of equal z-orders and the order of the SVG elements
     _draw_councils(ax, councils, index, colours)
-    _draw_streets(ax, Path(data.osm_path))
+    _draw_streets(ax, data.streets)
     _draw_council_labels(ax, councils, focus_id)
     _draw_focus_outline(ax, councils, focus_id)
     handles = [_draw_blocks(ax, data.demand, data.threshold_min, lang)]

@@ -1,67 +1,83 @@
-"""Everything the web app serves, computed once at start and kept in ``app.extensions``.
+"""What the web app serves: one :class:`geo.study.Study`, computed at start, plus caches.
 
 Loading the layers, building the walking network and running the access analysis take
-seconds; requests must take milliseconds, so all of it happens here, before serving.
+seconds; requests must take milliseconds, so the study's stages are all computed here,
+before serving, and rendered pages and GeoJSON are kept in ``cache``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-from geo.access import (
-    AccessParams,
-    AccessResult,
-    NearestIndex,
-    analyse,
-    build_nearest_index,
-)
-from geo.access import share_column as access_share_column
-from geo.layers import Layers, load_all
-from geo.network import WalkNetwork, load_network
-from geo.schema import CATEGORIES
+from geo.access import AccessResult, NearestIndex, share_column
+from geo.layers import Layers
+from geo.schema import category_ids
+from geo.settings import Settings
+from geo.study import Study
+from geo.travel import TravelModel
+
+EXTENT_PAD_DEG = 0.01  # ~1 km: people just outside the border still get an answer
 
 
 @dataclass
 class MapStore:
-    """Layers, access results and the nearest-venue index of one data directory."""
+    """The study of one data folder and what the pages keep of it."""
 
-    layers: Layers
-    settings: dict[str, Any]
-    councils: gpd.GeoDataFrame  # council figures (EPSG:4326), one row per council
-    area: dict[str, Any]  # the same figures for the whole of Parte Alta
-    nearest_index: NearestIndex
-    result: AccessResult | None = None  # kept for the reports (webmap.report_routes)
-    network: WalkNetwork | None = None
+    study: Study
     extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon/lat box served
     cache: dict[str, Any] = field(default_factory=dict)  # rendered pages, GeoJSON...
-    sites: gpd.GeoDataFrame | None = None  # the SITES_K best new workshop sites (area-wide)
-    _sites_by_k: dict[int, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
-    _sites_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.study.settings
+
+    @property
+    def layers(self) -> Layers:
+        return self.study.layers
+
+    @property
+    def travel(self) -> TravelModel:
+        return self.study.travel
+
+    @property
+    def result(self) -> AccessResult:
+        return self.study.access
+
+    @property
+    def councils(self) -> gpd.GeoDataFrame:
+        """Council figures (EPSG:4326), one row per council."""
+        return self.study.access.councils
+
+    @property
+    def area(self) -> dict[str, Any]:
+        """The same figures for the whole area."""
+        return self.study.access.area
+
+    @property
+    def nearest_index(self) -> NearestIndex:
+        return self.study.nearest_index
 
     @property
     def sites_k(self) -> int:
-        return int(self.settings.get("SITES_K", 3))
+        return self.settings.sites_k
+
+    @property
+    def sites(self) -> gpd.GeoDataFrame:
+        """The ``sites_k`` best new workshop sites (area-wide)."""
+        return self.study.sites()
 
     def sites_for(self, k: int) -> gpd.GeoDataFrame:
-        """The ``k`` best sites; the configured k was computed at start, others on first ask
-        (an exact optimisation takes up to a few seconds) and then kept."""
-        if k not in self._sites_by_k:
-            with self._sites_lock:
-                if k not in self._sites_by_k:
-                    self._sites_by_k[k] = area_sites(self.layers, self.network, self.result, k)
-        return self._sites_by_k[k]
+        """The ``k`` best sites (an exact optimisation: seconds the first time, then kept)."""
+        return self.study.sites(k)
 
     @property
     def threshold_min(self) -> float:
-        return float(self.settings["THRESHOLD_MIN"])
+        return self.settings.threshold_min
 
     @property
     def share_column(self) -> str:
@@ -83,11 +99,6 @@ class MapStore:
         return figures_of(rows.iloc[0], self.share_column)
 
 
-def share_column(threshold_min: float) -> str:
-    """Name of the council column with the share of residents within the threshold."""
-    return access_share_column(threshold_min)
-
-
 def _clean(value: Any) -> Any:
     """JSON-safe scalar: numpy -> Python, NaN -> None."""
     if value is None:
@@ -106,7 +117,7 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
         "name": str(row["name"]),
         "residents": _clean(row.get("residents")),
         "venues_total": _clean(row.get("venues_total")),
-        "venues_by_category": {c: _clean(row.get(f"venues_{c}")) or 0 for c in CATEGORIES},
+        "venues_by_category": {c: _clean(row.get(f"venues_{c}")) or 0 for c in category_ids()},
         "share_within_threshold": _clean(row.get(share_col)),
         "mean_time_min": _clean(row.get("mean_time_min")),
         "p90_time_min": _clean(row.get("p90_time_min")),
@@ -115,49 +126,9 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
     }
 
 
-def _run_access(
-    layers: Layers, settings: dict[str, Any]
-) -> tuple[AccessResult, NearestIndex, WalkNetwork]:
-    """The access analysis and the nearest-venue index, with the configured speed/threshold."""
-    data_dir = Path(settings["DATA_DIR"])
-    cache_dir = Path(settings["CACHE_DIR"])
-    with contextlib.suppress(OSError):  # a read-only place only loses the network cache
-        cache_dir.mkdir(parents=True, exist_ok=True)
-    network = load_network(data_dir / "network" / "parte_alta.osm", cache_dir=cache_dir)
-    params = AccessParams(
-        walking_speed_kmh=float(settings["WALKING_SPEED_KMH"]),
-        threshold_min=float(settings["THRESHOLD_MIN"]),
-    )
-    result = analyse(layers, params, network=network)
-    index = build_nearest_index(network, layers.venues, params.walking_speed_kmh)
-    return result, index, network
-
-
-def area_sites(
-    layers: Layers, network: WalkNetwork, result: AccessResult, k: int
-) -> gpd.GeoDataFrame:
-    """Where ``k`` new workshops would bring the most residents within walking reach of
-    Parte Alta's cultural offerings: the same suggestion the downloads and reports show
-    (``geo.export.suggest_default_sites``: exact MCLP over halls, schools, other venues)."""
-    from geo.export import suggest_default_sites
-
-    return suggest_default_sites(layers, network, result, k=k)
-
-
-def build_store(settings: dict[str, Any]) -> MapStore:
-    layers = load_all(settings["DATA_DIR"])
-    result, index, network = _run_access(layers, settings)
-    minx, miny, maxx, maxy = layers.councils.total_bounds
-    pad = 0.01  # ~1 km: people just outside the border still get an answer
-    store = MapStore(
-        layers=layers,
-        settings=settings,
-        councils=result.councils,
-        area=dict(result.area),
-        nearest_index=index,
-        result=result,
-        network=network,
-        extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
-    )
-    store.sites = store.sites_for(store.sites_k)
-    return store
+def build_store(study: Study) -> MapStore:
+    """Run every stage the pages need now, so that no request waits for them."""
+    study.access, study.nearest_index, study.sites()  # noqa: B018 - computed for their cache
+    minx, miny, maxx, maxy = study.layers.councils.total_bounds
+    pad = EXTENT_PAD_DEG
+    return MapStore(study=study, extent=(minx - pad, miny - pad, maxx + pad, maxy + pad))

@@ -7,18 +7,14 @@ recorded too (the escaping tests assert none happened).
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/ for web_fixtures
-
-from chromium_launch import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from web_fixtures import app_for, make_nasty_data, serve  # noqa: E402
-
-from geo.schema import DATA_DIR  # noqa: E402
+from geo.schema import DATA_DIR
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.web import app_for, make_nasty_data, serve
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 

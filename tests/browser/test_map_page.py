@@ -6,9 +6,9 @@ import json
 import urllib.request
 
 import pytest
-from web_fixtures import NASTY_ADDRESS, NASTY_NAME
 
 from geo.schema import DATA_DIR
+from tests.support.web import NASTY_ADDRESS, NASTY_NAME
 
 pytestmark = pytest.mark.browser
 MANIFEST = json.loads((DATA_DIR / "manifest.json").read_text("utf-8"))

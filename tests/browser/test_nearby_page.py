@@ -7,9 +7,9 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from web_fixtures import NASTY_NAME
 
 from geo.schema import CULTURAL_CATEGORIES
+from tests.support.web import NASTY_NAME
 
 pytestmark = pytest.mark.browser
 OFFERINGS = ",".join(CULTURAL_CATEGORIES)  # the default filter: what the analysis counts

@@ -69,7 +69,7 @@ def test_sites_layer_in_english(make_page, base_url):
 
 def test_a_site_named_with_html_shows_literally(make_page, base_url, tmp_path):
     """Site names come from the venues file: HTML in them is text, never markup or code."""
-    from web_fixtures import NASTY_NAME, app_for, copy_data, serve
+    from tests.support.web import NASTY_NAME, app_for, copy_data, serve
 
     first_id = get_json(f"{base_url}/api/sites")["sites"][0]["id"]
     data = copy_data(tmp_path)

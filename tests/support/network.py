@@ -117,3 +117,10 @@ def direct_network(nodes: dict[int, tuple[float, float]], edges: Iterable[tuple[
     v = np.array([pos[b] for _a, b in edges])
     graph = csr_from_edges(len(ids), u, v, np.hypot(*(xy[u] - xy[v]).T))
     return WalkNetwork(ids, xy, graph, source="test")
+
+
+def walking(network: WalkNetwork, walking_speed_kmh: float = 4.5):
+    """The street-network travel model over a test network (fixture-sized)."""
+    from geo.travel import NetworkTravelModel
+
+    return NetworkTravelModel(network, walking_speed_kmh)

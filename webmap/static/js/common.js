@@ -63,6 +63,10 @@
   }
 
   var CATEGORIES = config.categories || [];
+  var ICONS = config.category_icons || {};
+  function iconFile(category) {
+    return ICONS[safeCategory(category)] || "other.svg";
+  }
   function safeCategory(category) {
     return CATEGORIES.indexOf(category) >= 0 ? category : "other";
   }
@@ -72,7 +76,7 @@
   function venueIcon(category) {
     var cat = safeCategory(category);
     return L.icon({
-      iconUrl: config.static + "icons/" + cat + ".svg",
+      iconUrl: config.static + "icons/" + iconFile(cat),
       iconSize: [30, 30], iconAnchor: [15, 15], popupAnchor: [0, -14], tooltipAnchor: [14, 0],
       className: "venue-icon venue-" + cat
     });
@@ -95,7 +99,7 @@
   window.culturamapCommon = {
     translateControls: translateControls,
     tr: tr, num: num, percent: percent, distance: distance, minutes: minutes, el: el, config: config,
-    locale: locale, categoryLabel: categoryLabel, safeCategory: safeCategory,
+    locale: locale, categoryLabel: categoryLabel, safeCategory: safeCategory, iconFile: iconFile,
     venueIcon: venueIcon
   };
 }());

@@ -68,7 +68,7 @@
     var item = c.el("li", {className: "result", dataset: {id: r.id}}, [
       c.el("button", {type: "button", className: "result-button"}, [
         c.el("img", {className: "result-icon", alt: "",
-          src: c.config.static + "icons/" + c.safeCategory(r.category) + ".svg"}),
+          src: c.config.static + "icons/" + c.iconFile(r.category)}),
         c.el("span", {className: "result-text"}, [
           c.el("strong", {className: "result-name"}, [(index + 1) + ". " + r.name]),
           c.el("span", {className: "result-line"}, [

@@ -1,0 +1,1 @@
+"""The ``culturamap`` command, above the two packages it drives (``geo`` and ``webmap``)."""

@@ -1,0 +1,56 @@
+"""The ``culturamap`` command: one entry point, subcommands registered beside their code.
+
+Why it sits above ``geo`` and ``webmap``: it is the one place that knows both (geo never
+imports web code). Every user-facing error derives from ``geo.errors.CulturamapError``; it
+is caught here once and printed as one clean line, exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from geo import cli_access, cli_export, cli_layers
+from geo.errors import CulturamapError
+from webmap import cli as cli_serve
+from webmap import cli_reports
+
+SUBCOMMANDS = (
+    cli_layers,  # validate, layers
+    cli_access,  # analyse, suggest
+    cli_export,  # export
+    cli_serve,  # serve
+    cli_reports,  # report
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="culturamap",
+        description="Acceso a la cultura en Coquimbo / Access to culture in Coquimbo.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for module in SUBCOMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CulturamapError as exc:
+        print(f"culturamap {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # e.g. --out under a file, a read-only or full disk
+        if isinstance(exc, BrokenPipeError):
+            # `culturamap layers | head` closed the pipe: not an error; silence the flush too.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+        print(f"culturamap {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Every setting of culturamap, defined and validated once.
+
+Precedence (lowest first): the defaults below < the config file named by CULTURAMAP_CONFIG
+(TOML; JSON also accepted) < CULTURAMAP_* environment variables < command-line flags
+(or ``load_settings(flags=...)``). The web app, every CLI subcommand, the reports, the
+exports and the benchmarks read one :class:`Settings`, so a report made from the shell and
+the same report downloaded from the map use the same speed, threshold and sites.
+
+Each field's default is written once, on the dataclass; each field's check is written once,
+in ``_CHECKS``; an error names the setting, the value and where it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from geo.errors import ConfigError
+from geo.schema import CULTURAL_CATEGORIES, DATA_DIR, category_ids
+
+REPO_DIR = Path(__file__).resolve().parents[1]
+ENV_PREFIX = "CULTURAMAP_"
+CONFIG_FILE_ENV = "CULTURAMAP_CONFIG"
+LANGUAGES: tuple[str, ...] = ("es", "en")  # Spanish (es-CL) first
+TRAVEL_MODELS: tuple[str, ...] = ("auto", "osm", "blocks")
+MAX_SPEED_KMH = 30.0  # faster than a run is not walking
+MAX_MINUTES = 240.0  # beyond four hours "walking reach" means nothing
+SITES_K_RANGE = (1, 10)  # how many new workshop sites a planner can ask for at once
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a planner or an operator can change (see module docstring for precedence)."""
+
+    data_dir: Path = DATA_DIR
+    cache_dir: Path = REPO_DIR / "cache"
+    walking_speed_kmh: float = 4.5
+    threshold_min: float = 15.0  # the main threshold ("within walking reach")
+    thresholds_min: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0)
+    # What counts as a cultural offering; None counts every venue (see geo.schema).
+    categories: tuple[str, ...] | None = CULTURAL_CATEGORIES
+    sfca_catchment_min: float = 15.0
+    sites_k: int = 3  # how many suggested workshop sites the map, reports and downloads show
+    # Which walking model: "osm" (an OpenStreetMap file in data/network/), "blocks" (derived
+    # from the census block outlines) or "auto" (the OSM file when there is one).
+    travel_model: str = "auto"
+    default_language: str = "es"
+    # Map tiles need internet: off by default, the street network is drawn instead.
+    tile_url: str = ""
+    tile_attribution: str = "© OpenStreetMap contributors"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            try:
+                value = _CHECKS[f.name](getattr(self, f.name))
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{f.name} {exc}, got {getattr(self, f.name)!r}") from None
+            object.__setattr__(self, f.name, value)
+
+    @property
+    def counted_categories(self) -> tuple[str, ...]:
+        return self.categories if self.categories is not None else category_ids()
+
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, validated like any other."""
+        return replace(self, **changes)
+
+
+# --- one check per setting: convert the raw value (text from env/flags) or refuse it ---------
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else value
+    number = float(number)
+    if not math.isfinite(number):
+        raise ValueError("must be a finite number")
+    return number
+
+
+def check_speed(value: Any) -> float:
+    speed = _number(value)
+    if not 0 < speed <= MAX_SPEED_KMH:
+        raise ValueError(f"must be a positive walking speed in km/h, up to {MAX_SPEED_KMH:g}")
+    return speed
+
+
+def check_minutes(value: Any) -> float:
+    minutes = _number(value)
+    if not 0 < minutes <= MAX_MINUTES:
+        raise ValueError(f"must be a positive number of minutes up to {MAX_MINUTES:g}")
+    return minutes
+
+
+def check_minutes_list(value: Any) -> tuple[float, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    items = [i for i in items if str(i).strip()]
+    if not items:
+        raise ValueError("must list some minutes (e.g. 5,10,15,20)")
+    return tuple(sorted({check_minutes(i) for i in items}))
+
+
+def check_categories(value: Any) -> tuple[str, ...] | None:
+    """None / "all" = every category; else known category ids (text "a,b" or a list)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in {"all", "todas"}):
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    cats = tuple(dict.fromkeys(str(c).strip() for c in items if str(c).strip()))
+    known = category_ids()
+    unknown = [c for c in cats if c not in known]
+    if unknown or not cats:
+        raise ValueError(
+            f"names unknown venue categories {unknown or '(none given)'}; choose from "
+            f"{', '.join(known)} or 'all'"
+        )
+    return cats
+
+
+def check_whole_number(value: Any) -> int:
+    """3, "3" or 3.0 -> 3; "3.5", 3.5, True or "" are refused (not silently rounded)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true/false")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("must be a whole number")
+        return int(value)
+    if isinstance(value, int):
+        return value
+    return int(str(value).strip())
+
+
+def check_sites_k(value: Any) -> int:
+    k = check_whole_number(value)
+    low, high = SITES_K_RANGE
+    if not low <= k <= high:
+        raise ValueError(
+            f"(how many suggested workshop sites are shown) must be a whole number "
+            f"from {low} to {high}"
+        )
+    return k
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in allowed:
+            raise ValueError(f"must be one of {allowed}")
+        return text
+
+    return check
+
+
+def _directory(value: Any) -> Path:
+    return Path(value)
+
+
+def _data_directory(value: Any) -> Path:
+    path = Path(value)
+    if not path.is_dir():
+        raise ValueError("is not a directory")
+    return path
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "data_dir": _data_directory,
+    "cache_dir": _directory,
+    "walking_speed_kmh": check_speed,
+    "threshold_min": check_minutes,
+    "thresholds_min": check_minutes_list,
+    "categories": check_categories,
+    "sfca_catchment_min": check_minutes,
+    "sites_k": check_sites_k,
+    "travel_model": _one_of(TRAVEL_MODELS),
+    "default_language": _one_of(LANGUAGES),
+    "tile_url": str,
+    "tile_attribution": str,
+}
+SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc})") from exc
+    try:
+        data = tomllib.loads(text) if path.suffix.lower() != ".json" else json.loads(text)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:
+        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        raise ConfigError(f"{path}: not valid {kind} ({exc})") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config file must hold a table/object of settings")
+    return data
+
+
+def setting_name(key: str) -> str | None:
+    """``THRESHOLD_MIN``, ``CULTURAMAP_THRESHOLD_MIN`` or ``threshold-min`` -> the field."""
+    name = key.strip().lower().replace("-", "_")
+    if name.startswith(ENV_PREFIX.lower()):
+        name = name[len(ENV_PREFIX) :]
+    return name if name in _CHECKS else None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    flags_origin: str = "command-line flag",
+) -> Settings:
+    """Defaults < CULTURAMAP_CONFIG file < CULTURAMAP_* variables < ``flags``.
+
+    ``flags`` with a value of None are ignored (an option the user did not give). Every
+    value is checked once; an error names the setting and where its value came from.
+    """
+    environ = os.environ if environ is None else environ
+    chosen: dict[str, tuple[Any, str]] = {}  # field -> (raw value, where it came from)
+    config_path = environ.get(CONFIG_FILE_ENV)
+    if config_path:
+        for key, value in _read_config_file(Path(config_path)).items():
+            name = setting_name(key)
+            if name is None:
+                known = ", ".join(SETTING_NAMES)
+                raise ConfigError(f"{config_path}: unknown setting {key!r} (known: {known})")
+            chosen[name] = (value, str(config_path))
+    for key, value in environ.items():
+        # Unknown CULTURAMAP_* variables may belong to other tools: only ours are read.
+        if key.startswith(ENV_PREFIX) and key != CONFIG_FILE_ENV:
+            name = setting_name(key)
+            if name is not None:
+                chosen[name] = (value, f"environment variable {key}")
+    for key, value in (flags or {}).items():
+        name = setting_name(key)
+        if name is None:
+            raise ConfigError(f"{flags_origin}: unknown setting {key!r}")
+        if value is not None:
+            chosen[name] = (value, f"{flags_origin} {key}")
+    values = {}
+    for name, (value, origin) in chosen.items():
+        try:
+            values[name] = _CHECKS[name](value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{origin}: {name} {exc}, got {value!r}") from None
+    return Settings(**values)
