@@ -184,14 +184,24 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
 def summarise(
     times: np.ndarray, residents: np.ndarray, sfca: np.ndarray, params: AccessParams
 ) -> dict[str, float]:
-    """Residents-weighted figures of one group of demand points (a council or the area)."""
+    """Residents-weighted figures of one group of demand points (a council or the area).
+
+    A resident who cannot reach any counted venue (a piece of the walking network without
+    one, e.g. a remote locality) is never within a threshold, is counted in
+    ``unreachable_residents`` and left out of the mean (which describes those who can walk
+    to one); the 90th percentile counts them as infinitely far (None when they exceed 10%).
+    """
+    times = np.where(np.isfinite(times), times, np.inf)
+    reach = np.isfinite(times)
     total = float(residents.sum())
-    out: dict[str, float] = {"residents": total}
+    reachable = float(residents[reach].sum())
+    out: dict[str, float] = {"residents": total, "unreachable_residents": total - reachable}
     for t in params.all_thresholds:
         within = float(residents[times <= t + MATCH_TOLERANCE_MIN].sum())
         out[share_column(t)] = within / total if total > 0 else float("nan")
     if total > 0:
-        out["mean_time_min"] = float(np.dot(times, residents) / total)
+        out["mean_time_min"] = (float(np.dot(times[reach], residents[reach]) / reachable)
+                                if reachable > 0 else float("nan"))
         out["p90_time_min"] = weighted_quantile(times, residents, P90)
         out["sfca_score"] = float(np.dot(sfca, residents) / total)
     else:
@@ -273,8 +283,9 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
         travel, d_snap, residents, v_snap.take(idx), params.sfca_catchment_min
     )
     out["sfca_score"] = sfca
-    if not np.isfinite(times).all():  # cannot happen on one connected component
-        raise AccessError("network: some residents cannot reach any venue along the streets")
+    unreachable = ~np.isfinite(times)  # a piece of the network without a counted venue
+    out["time_min"] = np.where(unreachable, np.nan, times)
+    out["dist_m"] = np.where(unreachable, np.nan, out["dist_m"])
     demand_gdf = gpd.GeoDataFrame(out, geometry=demand.geometry.to_numpy(), crs=METRIC_CRS)
 
     councils_m = layers.councils.to_crs(METRIC_CRS).reset_index(drop=True)
@@ -291,7 +302,8 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
     table["gap_rank"] = gap_ranks(table, params.threshold_min)
     whole_people = pd.api.types.is_integer_dtype(demand["residents"])
     if whole_people:  # block counts are people: keep them whole in the tables
-        table["residents"] = table["residents"].round().astype("int64")
+        for column in ("residents", "unreachable_residents"):
+            table[column] = table[column].round().astype("int64")
     columns = council_columns(params)
     councils_gdf = gpd.GeoDataFrame(
         table[columns], geometry=councils_m.geometry.to_numpy(), crs=METRIC_CRS
@@ -303,6 +315,7 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
     area.update(_venue_counts(venues, venue_council.notna(), counted, area["residents"]))
     if whole_people:
         area["residents"] = round(area["residents"])
+        area["unreachable_residents"] = round(area["unreachable_residents"])
     area = {k: _plain(area[k]) for k in columns if k in area}
     area["venues_outside_councils"] = int((venue_council.isna().to_numpy() & counted).sum())
     return AccessResult(params, demand_gdf.to_crs(WEB_CRS), councils_gdf, area)
@@ -335,6 +348,7 @@ def council_columns(params: AccessParams) -> list[str]:
         "mean_time_min",
         "p90_time_min",
         "sfca_score",
+        "unreachable_residents",
         "gap_rank",
     ]
 

@@ -147,7 +147,7 @@ def read_vector(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
             "GeoJSON, GeoPackage, Shapefile",
             layer=spec.name,
         ) from exc
-    if len(gdf) == 0:
+    if len(gdf) == 0 and not spec.may_be_empty:
         raise LayerError.single(
             path,
             "la capa no tiene elementos",

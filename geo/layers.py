@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
-from geo import METRIC_CRS
+from geo import METRIC_CRS, WEB_CRS
 from geo.layer_errors import LayerError, Problem
 from geo.layer_reading import latin1_error, read_vector, to_web_crs
 from geo.schema import COUNCILS, DATA_DIR, POPULATION, VENUES, WORKSHOPS, LayerSpec
@@ -54,6 +55,8 @@ def load_layer(spec: LayerSpec, path: Path | str | None = None) -> gpd.GeoDataFr
     """
     path = Path(path) if path is not None else spec.default_path
     raw = read_vector(path, spec)
+    if len(raw) == 0:  # only layers that may be empty get here (e.g. no workshop yet)
+        return empty_layer(spec, path)
     declared_geographic = raw.crs is not None and raw.crs.is_geographic
     web = to_web_crs(raw, path, spec)
     clean, report = validate_frame(spec, web, path, declared_geographic)
@@ -68,6 +71,15 @@ def load_layer(spec: LayerSpec, path: Path | str | None = None) -> gpd.GeoDataFr
     clean.attrs["source_path"] = str(path)
     clean.attrs["source_crs"] = raw.crs.to_string()
     return clean
+
+
+def empty_layer(spec: LayerSpec, path: Path) -> gpd.GeoDataFrame:
+    """A layer with no features but its documented columns and types, in EPSG:4326."""
+    dtypes = {"int": "int64", "int?": "Int64", "date": "datetime64[ms]"}
+    frame = {c: pd.Series(dtype=dtypes.get(t, "object")) for c, t in spec.columns.items()}
+    empty = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=WEB_CRS), crs=WEB_CRS)
+    empty.attrs.update(warnings=[], source_path=str(path), source_crs=WEB_CRS)
+    return empty
 
 
 def _council_overlaps(councils: gpd.GeoDataFrame, path: Path) -> list[Problem]:

@@ -123,6 +123,8 @@ class LayerSpec:
     default_path: Path
     columns: dict[str, str]  # column -> "str" | "int" | "date" | "str?" | "int?" (? = nullable)
     geometry_types: tuple[str, ...]
+    # An empty layer is a fact worth keeping (no workshop is recorded yet), not an export error.
+    may_be_empty: bool = False
 
 
 COUNCILS = LayerSpec(
@@ -132,7 +134,7 @@ COUNCILS = LayerSpec(
         "id": "str",
         "name": "str",
         "code": "str",
-        "sector": "str",
+        "sector": "str?",
         "population": "int?",
         "source": "str",
     },
@@ -164,6 +166,7 @@ WORKSHOPS = LayerSpec(
         "source": "str",
     },
     geometry_types=("Point",),
+    may_be_empty=True,
 )
 
 POPULATION = LayerSpec(

@@ -178,14 +178,14 @@ def suggest_sites(
         points_xy(cands),
         params.threshold_min,
     )
-    far = np.flatnonzero(snap > MAX_CANDIDATE_SNAP_M)
-    if len(far):
-        j = far[0]
+    far = snap > MAX_CANDIDATE_SNAP_M
+    if far.any() and candidates is not None:  # a planner's site: say which one and why
+        j = int(np.flatnonzero(far)[0])
         raise SitingError(
             f"candidates: {cands['candidate_id'].iloc[j]} lies {snap[j]:.0f} m from the "
             f"nearest street of the network (more than {MAX_CANDIDATE_SNAP_M:.0f} m)"
         )
-    covers = times <= params.threshold_min + MATCH_TOLERANCE_MIN
+    covers = (times <= params.threshold_min + MATCH_TOLERANCE_MIN) & ~far  # far: not usable
     rows_used = np.flatnonzero((weights > 0) & covers.any(axis=1))
     out_rows: list[dict] = []
     if len(rows_used):
@@ -222,6 +222,7 @@ def suggest_sites(
         walking_speed_kmh=params.walking_speed_kmh,
         counted_categories=list(params.counted_categories),
         candidates=len(cands),
+        candidates_off_network=int(far.sum()),  # default candidates too far to be used
         uncovered_residents=_as_count(weights.sum()),
         reachable_uncovered=_as_count(weights[rows_used].sum()),
         newly_covered=_as_count(sum(r["newly_covered"] for r in out_rows)),

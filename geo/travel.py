@@ -198,9 +198,20 @@ def load_travel_model(settings: Settings) -> TravelModel:
         network = load_network(path, cache_dir=_usable(cache_dir))
         return NetworkTravelModel(network, settings.walking_speed_kmh, "osm",
                                   draw_lines=lambda: read_osm_lines(path))
-    from geo.block_network import load_block_model
-
     return load_block_model(settings)
+
+
+def load_block_model(settings: Settings) -> NetworkTravelModel:
+    """The walking network derived from the census block outlines of the data folder."""
+    from geo.block_network import load_block_network
+    from geo.layers import layer_path
+    from geo.schema import POPULATION
+
+    derived = load_block_network(layer_path(POPULATION, settings.data_dir),
+                                 cache_dir=_usable(Path(settings.cache_dir)))
+    lines = derived.lines[["kind", "geometry"]].to_crs(WEB_CRS)
+    return NetworkTravelModel(derived.network, settings.walking_speed_kmh, "blocks",
+                              draw_lines=lambda: lines)
 
 
 def _usable(cache_dir: Path) -> Path:

@@ -87,7 +87,8 @@ def _no_blocks(data):
 
 
 def _no_network(data):
-    return data / "network" / "parte_alta.osm"
+    """No OSM file while the settings ask for the OSM model (auto would derive one)."""
+    return data / "network"
 
 
 def _with_network(data):
@@ -107,6 +108,7 @@ def test_serve_reports_bad_data_without_traceback(spoil, tmp_path, monkeypatch, 
     monkeypatch.delenv("CULTURAMAP_CONFIG", raising=False)
     monkeypatch.setenv("CULTURAMAP_DATA_DIR", str(data))
     monkeypatch.setenv("CULTURAMAP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CULTURAMAP_TRAVEL_MODEL", "osm")
     assert cli_main(["serve", "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert str(path) in err

@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 
 from geo.schema import category_ids
-from geo.siting import SitingError
 from geo.settings import SITES_K_RANGE
+from geo.siting import SitingError
 from webmap.errors import bad_request, not_found
 from webmap.store import MapStore, _clean
 
