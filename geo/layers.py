@@ -20,13 +20,25 @@ import pandas as pd
 from geo import METRIC_CRS, WEB_CRS
 from geo.layer_errors import LayerError, Problem
 from geo.layer_reading import latin1_error, read_vector, to_web_crs
-from geo.schema import COUNCILS, DATA_DIR, POPULATION, VENUES, WORKSHOPS, LayerSpec
+from geo.schema import (
+    COUNCILS,
+    DATA_DIR,
+    OFFERING,
+    POPULATION,
+    VENUES,
+    WORKSHOPS,
+    LayerSpec,
+    categories,
+    category_ids,
+)
 from geo.validation import split_councils, validate_frame
 
 __all__ = ["LayerError", "Layers", "load_all", "load_layer", "layer_path", "layer_warnings"]
 
 log = logging.getLogger(__name__)
 
+TO_LOCATE_FILE = "venues/por_ubicar.csv"  # inside the data folder; optional
+TO_LOCATE_COLUMNS = ["id", "name", "category", "address", "sector", "status", "source_urls"]
 OVERLAP_SLIVER_M2 = 500.0  # council overlaps above this are reported (digitising slivers are not)
 
 
@@ -40,6 +52,21 @@ class Layers:
     population: gpd.GeoDataFrame
     manifest: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # cross-layer remarks (not errors)
+    # Known places without coordinates ("por ubicar"): listed, never placed on the map.
+    to_locate: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TO_LOCATE_COLUMNS))
+
+    def inventory(self) -> dict[str, int]:
+        """How complete the venue inventory is: cultural places located vs still to locate,
+        so that no page mistakes a gap in the inventory for a gap in the city."""
+        offerings = self.venues["category"].isin(category_ids(OFFERING))
+        known_cultural = self.venues["category"].isin(
+            [c.id for c in categories() if c.cultural_place])
+        return {
+            "cultural_located": int(known_cultural.sum()),
+            "offerings_located": int(offerings.sum()),
+            "to_locate": int(len(self.to_locate)),
+            "workshops": int(len(self.workshops)),
+        }
 
 
 def layer_warnings(gdf: gpd.GeoDataFrame) -> list[str]:
@@ -145,6 +172,44 @@ def load_manifest(data_dir: Path | str | None = None) -> dict:
     return manifest
 
 
+def load_to_locate(data_dir: Path | str | None = None) -> pd.DataFrame:
+    """The known places still without coordinates (empty when the folder has no list).
+
+    A row needs an id, a name and a known category; anything else is a ``LayerError``
+    naming the file and the row."""
+    base = Path(data_dir) if data_dir is not None else DATA_DIR
+    path = base / TO_LOCATE_FILE
+    if not path.exists():
+        return pd.DataFrame(columns=TO_LOCATE_COLUMNS)
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise latin1_error(path, "venues_to_locate", raw, exc.start) from None
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in ("id", "name", "category") if c not in table.columns]
+    if missing:
+        raise LayerError.single(path, f"faltan columnas {missing}", f"missing columns {missing}",
+                                layer="venues_to_locate")
+    known = category_ids()
+    for i, row in enumerate(table.itertuples(index=False)):
+        if not row.id or not row.name or row.category not in known:
+            problem = Problem(
+                path,
+                "cada fila necesita id, nombre y una categoría conocida",
+                "every row needs an id, a name and a known category",
+                f"categorías: {', '.join(known)}",
+                f"categories: {', '.join(known)}",
+                row=i + 1,
+                feature_id=row.id or None,
+            )
+            raise LayerError(path, [problem], layer="venues_to_locate")
+    for column in TO_LOCATE_COLUMNS:
+        if column not in table.columns:
+            table[column] = ""
+    return table
+
+
 def cross_check(layers: Layers, data_dir: Path | str | None = None) -> list[Problem]:
     """Checks that need two layers: workshop councils and venues must exist."""
     path = layer_path(WORKSHOPS, data_dir)
@@ -221,12 +286,17 @@ def load_all(data_dir: Path | str | None = None) -> Layers:
         manifest = {}
     if failures:
         raise combine_errors(failures)
+    try:
+        to_locate = load_to_locate(data_dir)
+    except LayerError as exc:
+        raise combine_errors([exc]) from None
     layers = Layers(
         councils=loaded["councils"],
         venues=loaded["venues"],
         workshops=loaded["workshops"],
         population=loaded["population"],
         manifest=manifest,
+        to_locate=to_locate,
     )
     problems = cross_check(layers, data_dir)
     if problems:

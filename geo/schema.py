@@ -36,6 +36,9 @@ class Category:
     marker: str  # matplotlib marker of the static map
     icon: str = "other.svg"  # web map marker, a file in webmap/static/icons/
     synonyms: tuple[str, ...] = ()  # words in a planner's free text that mean this category
+    # Part of the inventory of cultural places (libraries... plazas, heritage sites), as
+    # opposed to institutions that may only host a workshop (schools, community halls).
+    cultural_place: bool = True
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_es
@@ -51,9 +54,10 @@ DEFAULT_CATEGORIES: tuple[Category, ...] = (
     Category("museum", "Museo", "Museum", "mus", OFFERING, "#009E73", "s", "museum.svg",
              ("museo",)),
     Category("community_hall", "Sede vecinal", "Community hall", "hall", HOST, "#E69F00", "o",
-             "community_hall.svg", ("sede social", "sede vecinal", "junta de vecinos")),
+             "community_hall.svg", ("sede social", "sede vecinal", "junta de vecinos"),
+             cultural_place=False),
     Category("school", "Escuela", "School", "sch", HOST, "#56B4E9", "s", "school.svg",
-             ("escuela", "colegio", "liceo")),
+             ("escuela", "colegio", "liceo"), cultural_place=False),
     Category("plaza", "Plaza", "Square", "plz", OPEN_SPACE, "#009E73", "v", "plaza.svg",
              ("plaza",)),
     Category("other", "Otro", "Other", "oth", HOST, "#666666", "o", "other.svg", ("otro",)),
