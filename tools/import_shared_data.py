@@ -824,6 +824,9 @@ def build_manifest(shared: Path, imported: str, f: dict[str, Any]) -> dict[str, 
         "date": f"{years[0]}–{years[-1]} (ver cada capa / see each layer)",
         "notice_es": "Datos públicos reales con límites conocidos (ver data/README.md).",
         "notice_en": "Real public data with known limits (see data/README.md).",
+        # What the whole-area figures and report cover: every urban unit shipped.
+        "study_area": {"id": "coquimbo", "name_es": "Coquimbo urbano",
+                       "name_en": "Urban Coquimbo"},
         "layers": layers,
         "counts": {
             "blocks_shipped": f["blocks_shipped"], "residents_shipped": f["residents_shipped"],
