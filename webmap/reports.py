@@ -176,7 +176,7 @@ def figure_rows(council: Any, area: dict, result: Any, lang: str) -> list[dict[s
         ("venues_per_10k", translate("report.figure.venues_per_10k", lang),
          lambda v: format_number(v, lang, 1)),
     ]
-    for t in result.params.thresholds_min:
+    for t in result.params.all_thresholds:
         specs.append((f"share_within_{t:g}min",
                       translate("report.figure.share_within", lang,
                                 minutes=format_setting(t, lang)),
