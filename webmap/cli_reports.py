@@ -15,8 +15,9 @@ from pathlib import Path
 
 from geo.cli_options import add_setting_flags, settings_from_args
 from geo.study import Study
+from webmap.area import area_report_id
 from webmap.i18n import LANGUAGES
-from webmap.reports import AREA_ID, ReportData, ReportLinks, render_html, render_pdf
+from webmap.reports import ReportData, ReportLinks, render_html, render_pdf
 
 FORMATS = ("html", "pdf")
 
@@ -73,7 +74,7 @@ def write_reports(data: ReportData, targets: list[str | None], langs: tuple[str,
     all_councils = set(data.council_ids) <= {t for t in targets if t}
     written = []
     for target in targets:
-        stem = target or AREA_ID
+        stem = target or area_report_id(data.layers.manifest)
         for lang in langs:
             other = next((x for x in langs if x != lang), None)
             links = ReportLinks(

@@ -83,6 +83,7 @@ def _council_rows(store: MapStore) -> list[dict[str, Any]]:
                 props[f"venues_{cat}"] = fig["venues_by_category"][cat]
             props[store.share_column] = fig["share_within_threshold"]
             props["mean_time_min"] = fig["mean_time_min"]
+            props["unreachable_residents"] = fig["unreachable_residents"]
             props["p90_time_min"] = fig["p90_time_min"]
             props["gap_rank"] = fig["gap_rank"]
         rows.append(props)

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request
 
-from webmap.i18n import LANGUAGES, translate
+from webmap.area import translate_area
+from webmap.i18n import LANGUAGES
 
 COOKIE = "lang"
 HTML_LANG = {"es": "es-CL", "en": "en"}
@@ -27,8 +28,12 @@ def pick_language() -> str:
 
 
 def t(key: str, **values: object) -> str:
-    """Translate into the language of the current request."""
-    return translate(key, g.get("lang", current_app.config["DEFAULT_LANGUAGE"]), **values)
+    """Translate into the language of the current request, naming the data's study area
+    (webmap.area) where the text speaks of it."""
+    store = current_app.extensions.get("culturamap")
+    manifest = store.layers.manifest if store is not None else {}
+    return translate_area(key, g.get("lang", current_app.config["DEFAULT_LANGUAGE"]), manifest,
+                          **values)
 
 
 def init_app(app: Flask) -> None:

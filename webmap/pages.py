@@ -11,7 +11,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 
 from geo.schema import categories, category_ids
+from webmap.area import area_name, translate_area
 from webmap.i18n import CATEGORY_PREFIX, catalogue
+from webmap.inventory import inventory_statement, to_locate_rows, unreachable_text
 from webmap.language import t
 from webmap.map_builder import build_map, council_features
 from webmap.report_format import format_setting
@@ -28,10 +30,12 @@ def _store() -> MapStore:
     return current_app.extensions["culturamap"]
 
 
-def js_strings(lang: str) -> dict[str, str]:
+def js_strings(lang: str, manifest: dict | None = None) -> dict[str, str]:
     base = catalogue("es")
-    strings = {k: v for k, v in base.items() if k.startswith(JS_PREFIXES)}
-    strings.update({k: v for k, v in catalogue(lang).items() if k.startswith(JS_PREFIXES)})
+    keys = {k for k in (*base, *catalogue(lang)) if k.startswith(JS_PREFIXES)}
+    # texts naming the area are resolved here (the browser only fills numbers in)
+    strings = {k: translate_area(k, lang, manifest) for k in sorted(keys)
+               if not k.endswith(".named")}
     strings.update({f"{CATEGORY_PREFIX}{c.id}": c.label(lang) for c in categories()})
     return strings
 
@@ -46,7 +50,11 @@ def _common(store: MapStore) -> dict[str, Any]:
     return {
         "notice": notice,
         "counted_categories": counted,
-        "js_strings": js_strings(lang),
+        "area_name": area_name(manifest, lang),
+        "inventory": inventory_statement(store.layers, lang),
+        "area_unreachable": unreachable_text(store.area.get("unreachable_residents"), lang,
+                                             manifest),
+        "js_strings": js_strings(lang, manifest),
         "threshold": format_setting(store.threshold_min, g.lang),
         "categories": category_ids(),
         "category_icons": {c.id: c.icon for c in categories()},
@@ -178,6 +186,7 @@ def about() -> str:
     return render_template(
         "about.html",
         manifest_layers=store.layers.manifest.get("layers", {}),
+        to_locate=to_locate_rows(store.layers, g.lang),
         params=store.settings,
         speed=format_setting(store.settings.walking_speed_kmh, g.lang),
         sites_k=store.sites_k,

@@ -1,6 +1,7 @@
 """Web routes for the reports and the data downloads (Flask blueprint ``reports_bp``).
 
-- ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment)
+- ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment); the
+  whole-area report also answers to the manifest's study-area id (e.g. ``coquimbo``)
 - ``/descargas``: index of every report and download
 - ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
 
@@ -38,9 +39,10 @@ from markupsafe import escape
 
 from geo.export import FORMATS, MEDIA_TYPES, ExportError, layer_bytes
 from geo.study import LAYER_NAMES
+from webmap.area import area_report_id, area_report_ids, translate_area
 from webmap.i18n import LANGUAGES, normalise_language, translate
+from webmap.inventory import inventory_statement
 from webmap.reports import (
-    AREA_ID,
     ReportData,
     ReportLinks,
     render_html,
@@ -138,12 +140,13 @@ def _map_url() -> str | None:
 @reports_bp.get("/reportes/<name>.<fmt>")
 def report(name: str, fmt: str) -> Response:
     cache = _cache()
-    if name != AREA_ID and name not in cache.data.council_ids:
+    area_names = area_report_ids(cache.data.layers.manifest)
+    if name not in area_names and name not in cache.data.council_ids:
         abort(404)
     if fmt not in REPORT_FORMATS:
         abort(400)
     lang = _lang()
-    target = None if name == AREA_ID else name
+    target = None if name in area_names else name
     if fmt == "pdf":
         try:
             pdf = cache.get(("pdf", name, lang),
@@ -196,23 +199,25 @@ def downloads() -> Response:
     def build() -> str:
         data = cache.data
         names = dict(zip(data.layers.councils["id"], data.layers.councils["name"], strict=True))
-        reports = [{"id": AREA_ID, "name": translate("report.title.area", lang)}] + [
+        manifest = data.layers.manifest
+        reports = [{"id": area_report_id(manifest),
+                    "name": translate_area("report.title.area", lang, manifest)}] + [
             {"id": cid, "name": f"{cid} · {names.get(cid, '')}"} for cid in data.council_ids]
         layers = [{"id": layer, "label": translate(f"report.layer.{layer}", lang),
                    "rows": translate("report.downloads.rows", lang,
                                      rows=len(cache.study.layer(layer)))}
                   for layer in LAYER_NAMES]
-        manifest = data.layers.manifest
         return render_template(
             "downloads.html",
             lang=lang,
             html_lang=translate("report.html_lang", lang),
-            t=lambda key, **kw: translate(key, lang, **kw),
+            t=lambda key, **kw: translate_area(key, lang, manifest, **kw),
             title=translate("report.downloads.title", lang),
             synthetic=bool(manifest.get("synthetic")),
             notice=manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
             reports=reports,
             layers=layers,
+            inventory=inventory_statement(data.layers, lang),
             formats=tuple(FORMATS),
             report_url=lambda rid, fmt: url_for(".report", name=rid, fmt=fmt, lang=lang),
             download_url=lambda layer, fmt: url_for(".download", layer=layer, fmt=fmt),

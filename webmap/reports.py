@@ -24,7 +24,9 @@ from geo.errors import CulturamapError
 from geo.layers import Layers
 from geo.schema import category_ids, category_label
 from geo.study import Study
+from webmap.area import AREA_ID, area_name, area_report_id, translate_area
 from webmap.i18n import normalise_language, translate
+from webmap.inventory import inventory_statement, unreachable_text
 from webmap.report_format import (
     MISSING,
     format_date,
@@ -38,7 +40,9 @@ from webmap.report_format import (
 from webmap.static_map import MapInput, data_uri, render_map
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-AREA_ID = "parte-alta"  # the whole-area report's name in URLs and file names
+# AREA_ID ("parte-alta", webmap.area): the whole-area report's historical name; a manifest
+# naming its study area gives the canonical one (webmap.area.area_report_id).
+__all__ = ["AREA_ID", "ReportData", "ReportError", "ReportLinks", "render_html", "render_pdf"]
 MIN_OFFERINGS_LISTED = 3  # a council report always lists at least its nearest offerings
 
 _env = Environment(
@@ -375,6 +379,10 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
     lang = normalise_language(lang)
     result, manifest = data.result, data.layers.manifest
     params = result.params
+
+    def tr(key: str, **values: Any) -> str:
+        return translate_area(key, lang, manifest, **values)
+
     council = None
     info: dict[str, Any] = {}
     if council_id is not None:
@@ -387,7 +395,7 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         title = translate("report.title.council", lang, name=info["name"])
         sites = data.council_sites(council_id)
     else:
-        title = translate("report.title.area", lang)
+        title = tr("report.title.area")
         sites = data.area_sites
     area = dict(result.area)
     counted = params.counted_categories
@@ -395,8 +403,15 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
     context = {
         "lang": lang,
         "html_lang": translate("report.html_lang", lang),
-        "t": lambda key, **kw: translate(key, lang, **kw),
+        "t": tr,
         "title": title,
+        "report_id": council_id or area_report_id(manifest),
+        "area_name": area_name(manifest, lang),
+        "inventory": inventory_statement(data.layers, lang),
+        "unreachable": unreachable_text(
+            _value(council, "unreachable_residents") if council is not None
+            else area.get("unreachable_residents"), lang, manifest),
+        "area_unreachable": unreachable_text(area.get("unreachable_residents"), lang, manifest),
         "council_id": council_id,
         "council": info,
         "is_area": council_id is None,
@@ -429,8 +444,8 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "catchment": format_setting(params.sfca_catchment_min, lang),
         "k": data.sites_k,
         "nearest": MIN_OFFERINGS_LISTED,
-        "area_summary": translate(
-            "report.area_summary", lang, councils=len(result.councils),
+        "area_summary": tr(
+            "report.area_summary", councils=len(result.councils),
             residents=format_number(area.get("residents"), lang),
             venues=format_number(area.get("venues_total"), lang)),
         "links": links or ReportLinks(),

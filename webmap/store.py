@@ -119,6 +119,9 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
         "venues_total": _clean(row.get("venues_total")),
         "venues_by_category": {c: _clean(row.get(f"venues_{c}")) or 0 for c in category_ids()},
         "share_within_threshold": _clean(row.get(share_col)),
+        # residents in a piece of the walking network without any counted offering: never
+        # within reach, left out of the mean (which describes the others; geo.access)
+        "unreachable_residents": _clean(row.get("unreachable_residents")) or 0,
         "mean_time_min": _clean(row.get("mean_time_min")),
         "p90_time_min": _clean(row.get("p90_time_min")),
         "gap_rank": _clean(row.get("gap_rank")),

@@ -30,6 +30,11 @@
         href: c.config.report_url.replace("{id}", encodeURIComponent(p.id))},
         [c.tr("js.council_report")]);
     }
+    var unreachable = null;
+    if (p.unreachable_residents > 0) {
+      unreachable = c.el("p", {className: "unreachable-note"},
+        [c.tr("js.unreachable", {count: c.num(p.unreachable_residents)})]);
+    }
     return c.el("div", {className: "popup council-popup"}, [
       c.el("h3", {}, [p.name]),
       c.el("dl", {}, [
@@ -41,6 +46,7 @@
         row(c.tr("js.gap_rank"), rank),
         row(c.tr("js.venues_total"), c.num(p.venues_total))
       ]),
+      unreachable,
       list,
       report
     ]);
