@@ -46,7 +46,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from geo import METRIC_CRS
@@ -98,12 +98,17 @@ class BlockNetworkParams:
     # slopes, so its cost is its straight length times this factor (a typical street-network
     # detour ratio is 1.2-1.4; 1.5 errs towards "farther", never "nearer" than reality).
     connector_detour: float = 1.5
+    # A further connector between pieces already joined is added when the walk between its
+    # ends is more than this times its cost: with a spanning forest alone, the two halves
+    # of the city would meet at one point only. inf = spanning forest only.
+    connector_stretch: float = 2.0
     # Street segments are split at most this long (as the OSM network does).
     max_segment_m: float = MAX_SEGMENT_M
 
     def __post_init__(self) -> None:
         positive = {k: v for k, v in asdict(self).items() if k != "min_clearance_m"}
-        bad = [k for k, v in positive.items() if not (np.isfinite(v) and v > 0)]
+        bad = [k for k, v in positive.items()
+               if not (v > 0 and (np.isfinite(v) or k == "connector_stretch"))]
         if bad or not (0 <= self.min_clearance_m < self.stub_clearance_m <= self.max_clearance_m):
             raise ValueError(f"BlockNetworkParams: invalid values {bad or asdict(self)}")
         if self.connector_detour < 1:
@@ -288,17 +293,19 @@ def _lines_to_edges(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
 # --- step 4: bridge disconnected pieces ------------------------------------------------------
 
 
-def _connectors(
+def _candidate_bridges(
     xy: np.ndarray, labels: np.ndarray, max_gap: float
-) -> list[tuple[int, int, float]]:
-    """Kruskal over pieces: candidate bridges are each pair of pieces' closest node pair
-    (when <= ``max_gap``); the shortest ones that join different groups are taken."""
+) -> list[tuple[float, int, int, int, int]]:
+    """(length, node a, node b, piece i, piece j) of possible bridges, shortest first: for
+    each pair of pieces within ``max_gap``, the closest node pair and, per square of
+    ``max_gap / 2`` (a minimum spacing between bridges of the same two pieces), the closest
+    pair starting there."""
     n_comp = int(labels.max()) + 1
     members = [np.flatnonzero(labels == c) for c in range(n_comp)]
     lo = np.array([xy[m].min(axis=0) for m in members])
     hi = np.array([xy[m].max(axis=0) for m in members])
     trees: dict[int, cKDTree] = {}
-    candidates: list[tuple[float, int, int, int, int]] = []
+    out: list[tuple[float, int, int, int, int]] = []
     for i in range(n_comp):
         # bounding boxes closer than max_gap (cheap filter, exact test below)
         gap = np.maximum(0, np.maximum(lo[i] - hi, lo - hi[i]))
@@ -310,16 +317,40 @@ def _connectors(
             # a hair above the limit, then the exact test: a gap of exactly max_gap is bridged
             _d, k = trees[big].query(xy[members[small]], distance_upper_bound=max_gap * 1.000001)
             found = k < len(members[big])
-            if not found.any():
-                continue
-            a_all = members[small][found]
-            b_all = members[big][k[found]]
+            a_all, b_all = members[small][found], members[big][k[found]]
             d_all = np.hypot(*(xy[a_all] - xy[b_all]).T)
-            best = int(np.argmin(d_all))
-            if d_all[best] <= max_gap:
-                a, b = int(a_all[best]), int(b_all[best])
-                candidates.append((float(d_all[best]), min(a, b), max(a, b), int(i), int(j)))
-    candidates.sort()
+            ok = d_all <= max_gap
+            a_all, b_all, d_all = a_all[ok], b_all[ok], d_all[ok]
+            if len(d_all) == 0:
+                continue
+            cell = np.floor(xy[a_all] / (max_gap / 2)).astype(np.int64)
+            order = np.lexsort((d_all, cell[:, 1], cell[:, 0]))  # per cell the shortest first
+            cell = cell[order]
+            first = np.ones(len(order), dtype=bool)
+            first[1:] = (cell[1:] != cell[:-1]).any(axis=1)
+            for q in order[first]:
+                a, b = int(a_all[q]), int(b_all[q])
+                out.append((float(d_all[q]), min(a, b), max(a, b), int(i), int(j)))
+    out.sort()
+    return out
+
+
+def _connectors(
+    xy: np.ndarray,
+    labels: np.ndarray,
+    street: tuple[np.ndarray, np.ndarray, np.ndarray],
+    params: BlockNetworkParams,
+) -> list[tuple[int, int, float]]:
+    """Bridges (node a, node b, straight length) between the pieces of the street network.
+
+    Kruskal over pieces: the shortest candidate joining two groups not yet connected is
+    always taken (a minimum spanning forest). A candidate between pieces already joined is
+    also taken when the walk between its ends, over the network built so far, is more than
+    ``connector_stretch`` times its cost (a greedy spanner): one bridge between two halves
+    of a city would otherwise send every walk across to that single point.
+    """
+    candidates = _candidate_bridges(xy, labels, params.max_connector_m)
+    n_comp = int(labels.max()) + 1
     parent = list(range(n_comp))
 
     def find(c: int) -> int:
@@ -328,12 +359,30 @@ def _connectors(
             c = parent[c]
         return c
 
-    chosen = []
+    u, v, length = street
+    chosen: list[tuple[int, int, float]] = []
+    graph = None
     for d, a, b, i, j in candidates:
         ri, rj = find(i), find(j)
         if ri != rj:
             parent[ri] = rj
             chosen.append((a, b, d))
+            graph = None
+            continue
+        if not np.isfinite(params.connector_stretch):
+            continue
+        cost = d * params.connector_detour
+        limit = params.connector_stretch * cost
+        if graph is None:  # rebuilt only after a bridge was added
+            ca = np.array([c[0] for c in chosen], dtype=np.int64)
+            cb = np.array([c[1] for c in chosen], dtype=np.int64)
+            cl = np.array([c[2] for c in chosen]) * params.connector_detour
+            graph = csr_from_edges(len(xy), np.concatenate([u, ca]), np.concatenate([v, cb]),
+                                   np.concatenate([length, cl]))
+        walk = dijkstra(graph, directed=False, indices=a, limit=limit)[b]
+        if walk > limit:
+            chosen.append((a, b, d))
+            graph = None
     return chosen
 
 
@@ -364,7 +413,7 @@ def derive_block_network(
     n_raw, street_labels = connected_components(
         csr_from_edges(len(xy), u, v, length), directed=False
     )
-    bridges = _connectors(xy, street_labels, params.max_connector_m) if n_raw > 1 else []
+    bridges = _connectors(xy, street_labels, (u, v, length), params) if n_raw > 1 else []
     ca = np.array([b[0] for b in bridges], dtype=np.int64)
     cb = np.array([b[1] for b in bridges], dtype=np.int64)
     clen = np.array([b[2] for b in bridges], dtype=np.float64)

@@ -134,7 +134,9 @@ def node_gap(derived) -> float:
 
 
 def test_two_grids_300_m_apart_are_bridged_by_one_connector():
-    params = BlockNetworkParams(max_connector_m=500.0, connector_detour=1.5)
+    """Spanning forest only (connector_stretch = inf): exactly one bridge."""
+    params = BlockNetworkParams(max_connector_m=500.0, connector_detour=1.5,
+                                connector_stretch=float("inf"))
     derived = derive_block_network(two_grids(300.0), params)
     assert derived.stats["components_before_connectors"] == 2
     assert derived.stats["components"] == 1
@@ -146,26 +148,46 @@ def test_two_grids_300_m_apart_are_bridged_by_one_connector():
     assert length == pytest.approx(node_gap(derived))  # the closest nodes of the two grids
     assert 300.0 - 2 * 6.0 <= length <= 300.0 + 2 * 2.0  # street ends near each grid's edge
     assert float(conn["cost_m"].iloc[0]) == pytest.approx(1.5 * length)
-    # the graph carries the cost, not the length
-    a, b = shapely.get_coordinates(conn.geometry.iloc[0])
+    assert connector_weight(derived, conn.geometry.iloc[0]) == pytest.approx(1.5 * length)
+    assert derived.stats["connectors_km"] == pytest.approx(length / 1000, abs=1e-3)
+    assert derived.stats["residents_largest_share"] == 1.0
+
+
+def connector_weight(derived, line) -> float:
+    """The graph weight between the two end nodes of a connector line."""
+    a, b = shapely.get_coordinates(line)
     net = derived.network
     ia = int(np.argmin(np.hypot(*(net.xy - a).T)))
     ib = int(np.argmin(np.hypot(*(net.xy - b).T)))
-    assert net.graph[ia, ib] == pytest.approx(1.5 * length)
-    assert derived.stats["connectors_km"] == pytest.approx(length / 1000, abs=1e-3)
-    assert derived.stats["residents_largest_share"] == 1.0
+    return float(net.graph[ia, ib])
+
+
+def test_second_bridge_when_the_first_forces_a_long_detour():
+    """Default stretch 2: no street runs along a grid's edge, so from the street mouth at
+    y=270 the walk to grid B over the bridge at y=86 is 85 + 184 + 85 m on each side plus
+    1.5 x 302 m = 1161 m, more than 2 x the 453 m a bridge there costs: a second bridge.
+    The bridge at y=178 (mouth 92 m from y=86, same 250 m square) is not needed."""
+    derived = derive_block_network(two_grids(300.0))
+    conn = derived.lines[derived.lines["kind"] == CONNECTOR]
+    ys = sorted(round(float(local(shapely.get_coordinates(g))[:, 1].mean())) for g in conn.geometry)
+    assert ys == [86, 270]
+    for line, length in zip(conn.geometry, conn["length_m"], strict=True):
+        assert connector_weight(derived, line) == pytest.approx(1.5 * length)
+    assert derived.stats["components"] == 1
 
 
 def test_connector_threshold_is_inclusive():
     blocks = two_grids(300.0)
     apart = derive_block_network(blocks, BlockNetworkParams(max_connector_m=100.0))
+    msf = {"connector_stretch": float("inf")}
     assert apart.stats["components"] == 2  # 300 m > 100 m: not bridged
     assert apart.stats["connectors"] == 0
     assert apart.stats["residents_largest_share"] == pytest.approx(1600 / 2400, abs=1e-4)
     gap = node_gap(apart)
-    exact = derive_block_network(blocks, BlockNetworkParams(max_connector_m=gap))
+    exact = derive_block_network(blocks, BlockNetworkParams(max_connector_m=gap, **msf))
     assert exact.stats["connectors"] == 1  # a gap exactly on the limit is bridged
-    just_below = derive_block_network(blocks, BlockNetworkParams(max_connector_m=gap - 0.01))
+    just_below = derive_block_network(blocks,
+                                      BlockNetworkParams(max_connector_m=gap - 0.01, **msf))
     assert just_below.stats["connectors"] == 0
 
 
@@ -179,7 +201,8 @@ def test_gap_wider_than_the_limit_stays_apart():
 
 def test_three_pieces_in_a_row_get_two_connectors_not_three():
     rows = grid_blocks(0.0) + grid_blocks(GRID_W + 200) + grid_blocks(2 * (GRID_W + 200))
-    derived = derive_block_network(as_layer(rows))
+    derived = derive_block_network(as_layer(rows),
+                                   BlockNetworkParams(connector_stretch=float("inf")))
     assert derived.stats["connectors"] == 2  # minimum spanning forest over the pieces
     assert derived.stats["components"] == 1
 
@@ -242,6 +265,9 @@ def test_invalid_params_are_refused():
         BlockNetworkParams(connector_detour=0.9)
     with pytest.raises(ValueError):
         BlockNetworkParams(stub_clearance_m=50.0, max_clearance_m=40.0)
+    with pytest.raises(ValueError):
+        BlockNetworkParams(connector_stretch=0.0)
+    assert BlockNetworkParams(connector_stretch=float("inf")).connector_stretch == float("inf")
 
 
 def urban_mask(blocks: gpd.GeoDataFrame) -> np.ndarray:
