@@ -43,16 +43,26 @@ def inventory_statement(layers: Layers, lang: str) -> dict[str, Any]:
     }
 
 
-def unreachable_text(residents: Any, lang: str, manifest: dict | None = None) -> str | None:
-    """"N residents live where the walking model reaches no cultural offering", or None."""
+def unreachable_text(residents: Any, lang: str, manifest: dict | None = None,
+                     total: Any = None) -> str | None:
+    """"N residents live where the walking model reaches no cultural offering. The mean
+    walking time describes the other residents." (or, when ``total`` residents are all
+    unreachable, that none of them reaches one); None when everybody can reach one."""
     try:
         count = float(residents)
     except (TypeError, ValueError):
         return None
     if not count > 0:  # also NaN
         return None
-    return translate_area("unreachable.residents", lang, manifest,
-                          count=format_number(count, lang))
+    number = format_number(count, lang)
+    try:
+        everybody = total is not None and count >= float(total)
+    except (TypeError, ValueError):
+        everybody = False
+    if everybody:
+        return translate_area("unreachable.all", lang, manifest, count=number)
+    return " ".join((translate_area("unreachable.residents", lang, manifest, count=number),
+                     translate_area("unreachable.mean_note", lang, manifest)))
 
 
 def source_links(text: Any) -> list[dict[str, str | None]]:

@@ -18,7 +18,7 @@ from folium.utilities import JsCode
 from webmap.classify import DENSITY_PALETTE, GAP_PALETTE, NO_DATA_COLOUR, Classes, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
 from webmap.i18n import translate
-from webmap.store import MapStore, figures_of
+from webmap.store import MIN_ZOOM, MapStore, figures_of
 
 LEAFLET_JS = [("leaflet", "/static/vendor/leaflet/leaflet.js")]
 LEAFLET_CSS = [("leaflet_css", "/static/vendor/leaflet/leaflet.css")]
@@ -164,16 +164,16 @@ def _fill_style(feature: dict[str, Any], weight: float, opacity: float) -> dict[
 
 
 def _base_map(store: MapStore) -> folium.Map:
-    """An empty Leaflet map fitted to the councils, with our own /static copy of Leaflet."""
-    councils = store.layers.councils
-    minx, miny, maxx, maxy = (float(v) for v in councils.total_bounds)
+    """An empty Leaflet map fitted to where most residents live (``MapStore.home``), with
+    our own /static copy of Leaflet."""
+    minx, miny, maxx, maxy = (float(v) for v in store.home)
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=14,
         tiles=None,
         control_scale=False,  # added by map.js, metric only
         # Without a tile layer Leaflet has no zoom limits, and MarkerCluster needs maxZoom.
-        minZoom=12,
+        minZoom=MIN_ZOOM,
         maxZoom=19,
     )
     fmap.default_js = list(LEAFLET_JS)

@@ -17,7 +17,7 @@ from webmap.inventory import inventory_statement, to_locate_rows, unreachable_te
 from webmap.language import t
 from webmap.map_builder import build_map, council_features
 from webmap.report_format import format_setting
-from webmap.store import MapStore
+from webmap.store import MIN_ZOOM, MapStore
 
 bp = Blueprint("pages", __name__)
 _render_lock = threading.Lock()
@@ -171,6 +171,8 @@ def nearby() -> str:
                 "councils": outline,
                 "streets": store.cache["streets"],
                 "extent": store.extent,
+                "home": store.home,
+                "min_zoom": MIN_ZOOM,
             },
             **_common(store),
         )

@@ -409,8 +409,8 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "area_name": area_name(manifest, lang),
         "inventory": inventory_statement(data.layers, lang),
         "unreachable": unreachable_text(
-            _value(council, "unreachable_residents") if council is not None
-            else area.get("unreachable_residents"), lang, manifest),
+            _value(council if council is not None else area, "unreachable_residents"), lang,
+            manifest, total=_value(council if council is not None else area, "residents")),
         "area_unreachable": unreachable_text(area.get("unreachable_residents"), lang, manifest),
         "council_id": council_id,
         "council": info,

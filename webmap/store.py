@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
+from geo import METRIC_CRS
 from geo.access import AccessResult, NearestIndex, share_column
 from geo.layers import Layers
 from geo.schema import category_ids
@@ -22,6 +24,8 @@ from geo.study import Study
 from geo.travel import TravelModel
 
 EXTENT_PAD_DEG = 0.01  # ~1 km: people just outside the border still get an answer
+HOME_SHARE = 0.96  # the first view frames where this share of residents lives
+MIN_ZOOM = 9  # far localities (tens of km away) stay reachable by zooming out
 
 
 @dataclass
@@ -30,6 +34,9 @@ class MapStore:
 
     study: Study
     extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # lon/lat box served
+    # the first view: where most residents live (a remote locality must not shrink the
+    # city to a dot); lon/lat box like ``extent``
+    home: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     cache: dict[str, Any] = field(default_factory=dict)  # rendered pages, GeoJSON...
 
     @property
@@ -129,9 +136,32 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
     }
 
 
+def _weighted_bounds(values: np.ndarray, weights: np.ndarray, share: float) -> tuple[float, float]:
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    tail = (1 - share) / 2 * cum[-1]
+    lo = int(np.searchsorted(cum, tail, side="left"))
+    hi = int(np.searchsorted(cum, cum[-1] - tail, side="left"))
+    return float(values[order][lo]), float(values[order][min(hi, len(values) - 1)])
+
+
+def home_bounds(layers: Layers, share: float = HOME_SHARE) -> tuple[float, float, float, float]:
+    """The lon/lat box holding the central ``share`` of residents on each axis (block
+    points), or the councils' bounds when there is nobody to weigh."""
+    blocks = layers.population
+    weights = blocks["residents"].to_numpy(dtype=float) if len(blocks) else np.zeros(0)
+    if not len(blocks) or weights.sum() <= 0:
+        return tuple(float(v) for v in layers.councils.total_bounds)  # type: ignore[return-value]
+    points = blocks.geometry.to_crs(METRIC_CRS).representative_point().to_crs(blocks.crs)
+    minx, maxx = _weighted_bounds(points.x.to_numpy(), weights, share)
+    miny, maxy = _weighted_bounds(points.y.to_numpy(), weights, share)
+    return (minx, miny, maxx, maxy)
+
+
 def build_store(study: Study) -> MapStore:
     """Run every stage the pages need now, so that no request waits for them."""
     study.access, study.nearest_index, study.sites()  # noqa: B018 - computed for their cache
     minx, miny, maxx, maxy = study.layers.councils.total_bounds
     pad = EXTENT_PAD_DEG
-    return MapStore(study=study, extent=(minx - pad, miny - pad, maxx + pad, maxy + pad))
+    return MapStore(study=study, extent=(minx - pad, miny - pad, maxx + pad, maxy + pad),
+                    home=home_bounds(study.layers))

@@ -32,8 +32,9 @@
     }
     var unreachable = null;
     if (p.unreachable_residents > 0) {
+      var all = p.unreachable_residents >= p.residents;
       unreachable = c.el("p", {className: "unreachable-note"},
-        [c.tr("js.unreachable", {count: c.num(p.unreachable_residents)})]);
+        [c.tr(all ? "js.unreachable_all" : "js.unreachable", {count: c.num(p.unreachable_residents)})]);
     }
     return c.el("div", {className: "popup council-popup"}, [
       c.el("h3", {}, [p.name]),

@@ -13,8 +13,10 @@
   var origin = null;
   var requestSeq = 0;
 
-  var map = L.map("nearby-map", {zoomControl: true, minZoom: 12, maxZoom: 19, zoomSnap: 0.5});
-  map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]]);
+  var home = data.home || extent;  // where most residents live (remote localities aside)
+  var map = L.map("nearby-map", {zoomControl: true, minZoom: data.min_zoom || 12, maxZoom: 19,
+    zoomSnap: 0.5});
+  map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
   L.control.scale({imperial: false}).addTo(map);
   c.translateControls(map, null);
   L.geoJSON(data.streets, {
