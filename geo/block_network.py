@@ -13,7 +13,7 @@ space, which this module approximates in EPSG:32719 metres:
    clearance (distance to the nearest block, the radius of the empty circle at each end)
    lies between ``min_clearance_m`` (touching blocks share an edge, not a street) and
    ``max_clearance_m`` (wider open land is not a street), and its midpoint is not inside a
-   block. Dead ends that poke out of the town into open land are trimmed back to
+   block. Dead ends that widen out of the town into open land are trimmed back to
    ``stub_clearance_m``.
 3. Ridges are merged at degree-2 nodes (``shapely.line_merge``, as osmnx simplification
    does) and each chain is smoothed with Douglas-Peucker (``simplify_m``): Voronoi ridges of
@@ -21,12 +21,18 @@ space, which this module approximates in EPSG:32719 metres:
    vertex of a smoothed chain stays a node and long segments are split with
    :func:`geo.network.densify`, so edge lengths equal the drawn geometry's length exactly.
 4. Disconnected pieces (land without residential blocks: the industrial band between the
-   peninsula and Tierras Blancas, hills, parks) are bridged minimum-spanning-forest style
-   (Kruskal over pieces): the closest node pair of two pieces is joined by a straight
-   connector when it is at most ``max_connector_m`` long, costing length x
-   ``connector_detour``, until no more bridges are possible. Remote localities (Tongoy,
-   Guanaqueros, ...) stay in their own pieces: the network keeps every piece, so their
-   residents reach their own places and are honestly unreachable from the city's.
+   peninsula and Tierras Blancas, hills, parks) are bridged by straight connectors between
+   nodes of different pieces, at most ``max_connector_m`` long and costing length x
+   ``connector_detour``. Candidates (the closest node pair of two pieces, and the closest
+   pair per ``max_connector_m / 2`` square) are taken shortest first: Kruskal over pieces
+   (a minimum spanning forest, repeated until no more bridges are possible), plus a greedy
+   spanner: a candidate between pieces already joined is added when the walk between its
+   ends is more than ``connector_stretch`` x its cost (a spanning forest joins two pieces
+   at one point only, so every walk between them detours through it; on the census blocks
+   the spanner lowers the median detour of random block pairs from 1.54 to 1.44). Remote
+   localities (Tongoy, Guanaqueros, ...) stay in their own pieces: the network keeps every
+   piece, so their residents reach their own places and are honestly unreachable (inf)
+   from the city's.
 
 The result is cached like the OSM network (``.npz`` keyed by the blocks file's SHA-256 and
 the parameters) with the drawable lines in a second ``.npz`` beside it.
