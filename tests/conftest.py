@@ -1,8 +1,10 @@
 """Fixtures shared by every test; helper functions live in ``tests.support``.
 
-The shipped data folder (``geo.schema.DATA_DIR``) is read-only for tests: a test that edits
-data works on a copy (``shipped_copy``). The walking network cache of a test session goes
-to one temporary folder, so no test writes into the checkout.
+Tests read the SYNTHETIC fixture data set (``tests.support.data.FIXTURE_DATA_DIR``), never
+the shipped data folder ``data/``, whose content changes with each real data release. The
+fixture folder is read-only for tests: a test that edits data works on a copy
+(``fixture_copy``). The walking network cache of a test session goes to one temporary
+folder, so no test writes into the checkout.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from geo.layers import Layers, load_all
-from geo.schema import DATA_DIR
-from tests.support.layers import copy_shipped_data
+from tests.support.data import FIXTURE_DATA_DIR
+from tests.support.layers import copy_fixture_data
 
 
 @pytest.fixture(scope="session")
@@ -23,12 +25,12 @@ def session_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def shipped_layers() -> Layers:
-    """The shipped layers, loaded once (do not modify them)."""
-    return load_all(DATA_DIR)
+def fixture_layers() -> Layers:
+    """The fixture layers, loaded once (do not modify them)."""
+    return load_all(FIXTURE_DATA_DIR)
 
 
 @pytest.fixture
-def shipped_copy(tmp_path: Path) -> Path:
-    """A private copy of the shipped data folder, safe to edit."""
-    return copy_shipped_data(tmp_path / "data")
+def fixture_copy(tmp_path: Path) -> Path:
+    """A private copy of the fixture data folder, safe to edit."""
+    return copy_fixture_data(tmp_path / "data")

@@ -1,5 +1,5 @@
 """Access analysis: network distances with known answers, hand-computed aggregates, the
-shipped data's invariants, the nearest-venue index and the ``analyse`` command."""
+fixture data's invariants, the nearest-venue index and the ``analyse`` command."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from geo.access import (
 from geo.layers import Layers, load_all
 from geo.network import load_network
 from geo.schema import CULTURAL_CATEGORIES
+from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR, FIXTURE_OSM
 from tests.support.network import (
     direct_network,
     lonlat,
@@ -248,18 +249,18 @@ def test_no_venue_of_the_chosen_categories_is_a_clear_error(tmp_path):
         analyse(layers, AccessParams(categories=("theatre",)), walking(net))
 
 
-# --- the shipped (synthetic) data ----------------------------------------------------------
+# --- the fixture (synthetic) data ----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    layers = load_all()
-    net = load_network()
+def fixture_set(session_cache):
+    layers = load_all(FIXTURE_DATA_DIR)
+    net = load_network(FIXTURE_OSM, cache_dir=session_cache)
     return layers, net, analyse(layers, AccessParams(), walking(net))
 
 
-def test_shipped_every_resident_has_a_finite_network_time(shipped):
-    layers, _net, res = shipped
+def test_fixture_every_resident_has_a_finite_network_time(fixture_set):
+    layers, _net, res = fixture_set
     d = res.demand
     assert len(d) == len(layers.population) == 634
     assert np.isfinite(d["time_min"]).all() and (d["dist_m"] > 0).all()
@@ -269,8 +270,8 @@ def test_shipped_every_resident_has_a_finite_network_time(shipped):
     assert np.allclose(d["time_min"], d[counted].min(axis=1))
 
 
-def test_shipped_network_distance_is_never_shorter_than_the_straight_line(shipped):
-    layers, _net, res = shipped
+def test_fixture_network_distance_is_never_shorter_than_the_straight_line(fixture_set):
+    layers, _net, res = fixture_set
     venues = layers.venues.set_index("id").to_crs("EPSG:32719")
     home = res.demand.to_crs("EPSG:32719").geometry
     door = gpd.GeoSeries(venues.geometry.loc[res.demand["nearest_venue_id"]].to_numpy())
@@ -280,8 +281,8 @@ def test_shipped_network_distance_is_never_shorter_than_the_straight_line(shippe
     assert np.median(res.demand["dist_m"].to_numpy() / straight) > 1.1
 
 
-def test_shipped_council_table_invariants(shipped):
-    layers, _net, res = shipped
+def test_fixture_council_table_invariants(fixture_set):
+    layers, _net, res = fixture_set
     offerings = int(layers.venues["category"].isin(res.params.counted_categories).sum())
     assert 0 < offerings < len(layers.venues)
     c = res.councils
@@ -300,16 +301,16 @@ def test_shipped_council_table_invariants(shipped):
     json.dumps(res.area, allow_nan=False)  # plain JSON, no NaN
 
 
-def test_shipped_counting_every_venue_means_shorter_walks(shipped):
-    layers, net, res = shipped
+def test_fixture_counting_every_venue_means_shorter_walks(fixture_set):
+    layers, net, res = fixture_set
     every = analyse(layers, AccessParams(categories=None), walking(net))
     assert every.area["venues_total"] == len(layers.venues)
     assert (every.demand["time_min"].to_numpy() <= res.demand["time_min"].to_numpy() + 1e-9).all()
     assert every.area["share_within_15min"] > res.area["share_within_15min"]
 
 
-def test_shipped_fewer_categories_means_longer_walks(shipped):
-    layers, net, res = shipped
+def test_fixture_fewer_categories_means_longer_walks(fixture_set):
+    layers, net, res = fixture_set
     few = analyse(layers, AccessParams(categories=("library", "cultural_centre")), walking(net))
     assert (few.demand["time_min"].to_numpy() >= res.demand["time_min"].to_numpy() - 1e-9).all()
     expected = res.demand[["time_min_library", "time_min_cultural_centre"]].min(axis=1)
@@ -320,8 +321,8 @@ def test_shipped_fewer_categories_means_longer_walks(shipped):
     assert np.allclose(slow.demand["time_min"], res.demand["time_min"] * 1.5)
 
 
-def test_shipped_without_population_uses_a_grid_weighted_by_council_population(shipped):
-    layers, net, _res = shipped
+def test_fixture_without_population_uses_a_grid_weighted_by_council_population(fixture_set):
+    layers, net, _res = fixture_set
     no_pop = Layers(
         layers.councils, layers.venues, layers.workshops, layers.population.iloc[0:0]
     )
@@ -333,8 +334,8 @@ def test_shipped_without_population_uses_a_grid_weighted_by_council_population(s
     assert np.allclose(by_council.loc[own.index], own)
 
 
-def test_nearest_index_agrees_with_the_analysis(shipped):
-    layers, net, res = shipped
+def test_nearest_index_agrees_with_the_analysis(fixture_set):
+    layers, net, res = fixture_set
     index = NearestIndex(walking(net), layers.venues)
     for _, row in res.demand.sample(25, random_state=1).iterrows():
         hit = index.query(
@@ -363,7 +364,7 @@ def test_nearest_index_agrees_with_the_analysis(shipped):
 def test_analyse_command_writes_valid_geojson_csv_and_summary(tmp_path, capsys):
     out = tmp_path / "out"
     code = cli_main(
-        ["analyse", "--speed", "4", "--threshold", "10", "--categories",
+        ["analyse", *FIXTURE_ARGS, "--speed", "4", "--threshold", "10", "--categories",
          "library,cultural_centre", "--out", str(out)]
     )
     assert code == 0
@@ -391,9 +392,9 @@ def test_analyse_command_writes_valid_geojson_csv_and_summary(tmp_path, capsys):
 
 def test_analyse_command_refuses_bad_input_and_writes_nothing(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main(["analyse", "--categories", "opera", "--out", str(tmp_path / "a")])
+        cli_main(["analyse", *FIXTURE_ARGS, "--categories", "opera", "--out", str(tmp_path / "a")])
     assert exit_info.value.code == 2
     assert "opera" in capsys.readouterr().err
-    assert cli_main(["analyse", "--speed", "-1", "--out", str(tmp_path / "b")]) == 1
+    assert cli_main(["analyse", *FIXTURE_ARGS, "--speed", "-1", "--out", str(tmp_path / "b")]) == 1
     assert "walking speed" in capsys.readouterr().err
     assert not (tmp_path / "b").exists() or not list((tmp_path / "b").iterdir())

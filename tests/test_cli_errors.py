@@ -1,6 +1,6 @@
 """Bad input to the ``culturamap`` commands ends in one clear message and an exit code.
 
-Each test spoils a private copy of the shipped data (or passes a bad option) the way a
+Each test spoils a private copy of the fixture data (or passes a bad option) the way a
 planner might, and checks that the command names the problem instead of a traceback or a
 silent fallback to the demo data.
 """
@@ -16,15 +16,15 @@ import pytest
 
 from culturamap.cli import main as cli_main
 from geo.export import FORMULA_PREFIXES
-from geo.schema import NETWORK_OSM
-from tests.support.layers import copy_shipped_data, edit_geojson
+from tests.support.data import FIXTURE_ARGS, FIXTURE_OSM
+from tests.support.layers import copy_fixture_data, edit_geojson
 from webmap.config import ConfigError, load_settings
 
 TRACEBACK = "Traceback (most recent call last)"
 
 
 def test_analyse_without_network_file_names_it_instead_of_using_the_demo(tmp_path, capsys):
-    data = copy_shipped_data(tmp_path / "data")  # has no network/parte_alta.osm
+    data = copy_fixture_data(tmp_path / "data")  # has no network/parte_alta.osm
     out = tmp_path / "out"
     code = cli_main(["analyse", "--data-dir", str(data), "--travel-model", "osm",
                      "--out", str(out)])
@@ -35,7 +35,7 @@ def test_analyse_without_network_file_names_it_instead_of_using_the_demo(tmp_pat
 
 
 def test_layers_csv_neutralises_formula_like_names(tmp_path, capsys):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     nasty = '=HYPERLINK("http://evil.example","clic")'
     edit_geojson(data / "boundaries" / "councils.geojson", 0, name=nasty)
     assert cli_main(["layers", "--data-dir", str(data), "--format", "csv"]) == 0
@@ -49,7 +49,7 @@ def test_layers_csv_neutralises_formula_like_names(tmp_path, capsys):
 @pytest.mark.parametrize("value", ["-5", "nan", "inf", "ten"])
 def test_layers_rejects_a_bad_tolerance(value, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main(["layers", "--tolerance-m", value])
+        cli_main(["layers", *FIXTURE_ARGS, "--tolerance-m", value])
     assert exit_info.value.code == 2
     assert "tolerance" in capsys.readouterr().err
 
@@ -57,7 +57,7 @@ def test_layers_rejects_a_bad_tolerance(value, capsys):
 @pytest.mark.parametrize("value", [",", "", " , "])
 def test_analyse_rejects_an_empty_thresholds_list(value, tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        cli_main(["analyse", "--thresholds", value, "--out", str(tmp_path / "a")])
+        cli_main(["analyse", *FIXTURE_ARGS, "--thresholds", value, "--out", str(tmp_path / "a")])
     assert exit_info.value.code == 2
     assert "--thresholds" in capsys.readouterr().err
     assert not (tmp_path / "a").exists()
@@ -93,7 +93,7 @@ def _no_network(data):
 
 def _with_network(data):
     (data / "network").mkdir(exist_ok=True)
-    shutil.copy(NETWORK_OSM, data / "network" / NETWORK_OSM.name)
+    shutil.copy(FIXTURE_OSM, data / "network" / FIXTURE_OSM.name)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def _with_network(data):
     ids=["latin1-venues", "unknown-category", "missing-blocks", "missing-osm"],
 )
 def test_serve_reports_bad_data_without_traceback(spoil, tmp_path, monkeypatch, capsys):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     if spoil is not _no_network:
         _with_network(data)
     path = spoil(data)
@@ -155,7 +155,8 @@ def test_settings_at_the_analysis_limits_are_accepted():
 def test_report_out_under_a_file_is_one_clean_line(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", "utf-8")
-    code = cli_main(["report", "--area", "--format", "html", "--out", str(blocker / "sub")])
+    code = cli_main(["report", *FIXTURE_ARGS, "--area", "--format", "html",
+                     "--out", str(blocker / "sub")])
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("culturamap report:")

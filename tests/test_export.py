@@ -20,10 +20,17 @@ from geo.export import (
     write_layer,
 )
 from geo.layers import load_all
+from geo.settings import Settings
 from geo.study import LAYER_NAMES, Study
+from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR
 
 HOSTILE_NAMES = ['=HYPERLINK("http://x.example","clic")', "+1", "-x", "@SUM(A1:A2)", "\tTab",
                  "\rCR", "Plaza Peñuelas", "a=b"]
+
+
+def fixture_study(cache_dir) -> Study:
+    """The study pipeline on the synthetic fixture data."""
+    return Study(Settings(data_dir=FIXTURE_DATA_DIR, cache_dir=cache_dir))
 
 
 @pytest.fixture
@@ -102,7 +109,7 @@ def test_unknown_format_and_layer_are_refused(tmp_path, hostile_venues):
     with pytest.raises(ExportError, match="unknown format"):
         write_layer(hostile_venues, tmp_path / "x.xls", "xls")
     with pytest.raises(ExportError, match="unknown layer"):
-        export_layers(["nope"], "csv", tmp_path, Study().layer)
+        export_layers(["nope"], "csv", tmp_path, fixture_study(tmp_path / "cache").layer)
 
 
 def test_layer_bytes_matches_written_file(hostile_venues):
@@ -110,25 +117,26 @@ def test_layer_bytes_matches_written_file(hostile_venues):
     assert [f["properties"]["name"] for f in data["features"]] == HOSTILE_NAMES
 
 
-def test_cli_exports_shipped_data_layers(tmp_path):
-    layers = load_all()
-    code = cli_main(["export", "--layer", "venues", "--format", "csv", "--out", str(tmp_path)])
+def test_cli_exports_fixture_data_layers(tmp_path):
+    layers = load_all(FIXTURE_DATA_DIR)
+    code = cli_main(["export", *FIXTURE_ARGS, "--layer", "venues", "--format", "csv",
+                     "--out", str(tmp_path)])
     assert code == 0
     with (tmp_path / "venues.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["id"] for r in rows] == list(layers.venues["id"])
     for fmt in ("geojson", "gpkg"):
-        assert cli_main(["export", "--layer", "councils", "--format", fmt,
+        assert cli_main(["export", *FIXTURE_ARGS, "--layer", "councils", "--format", fmt,
                          "--out", str(tmp_path)]) == 0
         back = gpd.read_file(tmp_path / f"councils.{fmt}")
         assert back.crs.to_epsg() == 4326
         assert sorted(back["id"]) == sorted(layers.councils["id"])
 
 
-def test_every_result_layer_exports(tmp_path):
+def test_every_result_layer_exports(tmp_path, session_cache):
     """The analysis layers (access per council and per block, suggested sites) too."""
     pytest.importorskip("geo.siting")
-    source = Study()
+    source = fixture_study(session_cache)
     done = export_layers(LAYER_NAMES, "gpkg", tmp_path, source.layer)
     assert [d.layer for d in done] == list(LAYER_NAMES)
     councils = gpd.read_file(tmp_path / "access-councils.gpkg")
@@ -144,11 +152,13 @@ def test_every_result_layer_exports(tmp_path):
 
 def test_cli_exports_all_layers_as_csv(tmp_path):
     pytest.importorskip("geo.siting")
-    assert cli_main(["export", "--layer", "all", "--format", "csv", "--out", str(tmp_path)]) == 0
+    args = ["export", *FIXTURE_ARGS, "--layer", "all", "--format", "csv", "--out", str(tmp_path)]
+    assert cli_main(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.csv" for n in LAYER_NAMES)
     with (tmp_path / "population.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert sum(int(r["residents"]) for r in rows) == load_all().population["residents"].sum()
+    residents = load_all(FIXTURE_DATA_DIR).population["residents"].sum()
+    assert sum(int(r["residents"]) for r in rows) == residents
     assert all(r["wkt"].startswith(("POLYGON", "MULTIPOLYGON")) for r in rows)
 
 

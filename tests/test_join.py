@@ -1,5 +1,5 @@
 """Spatial join: hand-made councils (two rectangles in EPSG:32719 inside Coquimbo) and the
-shipped data."""
+synthetic fixture data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from geo import METRIC_CRS, WEB_CRS
 from geo.join import NEAREST, WITHIN, assign_councils, council_summary
 from geo.layers import Layers, load_all
 from geo.schema import CATEGORIES
+from tests.support.data import FIXTURE_DATA_DIR
 
 # South-west corner of the hand-made councils, in UTM 19S metres (Parte Alta, Coquimbo).
 X0, Y0 = 275_000.0, 6_680_000.0
@@ -164,21 +165,22 @@ def test_council_summary_on_hand_made_layers():
 
 
 @pytest.fixture(scope="module")
-def shipped() -> Layers:
-    return load_all()
+def fixture_set() -> Layers:
+    return load_all(FIXTURE_DATA_DIR)
 
 
-def test_council_summary_on_shipped_data(shipped):
-    summary = council_summary(shipped)
-    assert summary["id"].tolist() == shipped.councils["id"].tolist()
-    assert int(summary["venues_total"].sum()) == len(shipped.venues)
+def test_council_summary_on_fixture_data(fixture_set):
+    summary = council_summary(fixture_set)
+    assert summary["id"].tolist() == fixture_set.councils["id"].tolist()
+    assert int(summary["venues_total"].sum()) == len(fixture_set.venues)
     assert summary.attrs["unassigned_venues"] == []
-    by_category = shipped.venues["category"].value_counts()
+    by_category = fixture_set.venues["category"].value_counts()
     for category in CATEGORIES:
         assert int(summary[f"venues_{category}"].sum()) == int(by_category.get(category, 0))
-    assert int(summary["residents_blocks"].sum()) == int(shipped.population["residents"].sum())
-    assert int(summary["population"].sum()) == int(shipped.councils["population"].sum())
-    union_km2 = shipped.councils.to_crs(METRIC_CRS).union_all().area / 1e6
+    residents = int(fixture_set.population["residents"].sum())
+    assert int(summary["residents_blocks"].sum()) == residents
+    assert int(summary["population"].sum()) == int(fixture_set.councils["population"].sum())
+    union_km2 = fixture_set.councils.to_crs(METRIC_CRS).union_all().area / 1e6
     assert summary["area_km2"].sum() == pytest.approx(union_km2, rel=1e-4)
     assert (summary["area_km2"] > 0).all()
-    assert int(summary["workshops_hosted"].sum()) == len(shipped.workshops)
+    assert int(summary["workshops_hosted"].sum()) == len(fixture_set.workshops)

@@ -1,4 +1,4 @@
-"""Loaders on the shipped data, load_all as a whole (cross-layer checks, nothing half-loaded)
+"""Loaders on the fixture data, load_all as a whole (cross-layer checks, nothing half-loaded)
 and the ``culturamap validate`` / ``culturamap layers`` commands."""
 
 from __future__ import annotations
@@ -15,24 +15,25 @@ from pandas.api.types import is_integer_dtype
 from culturamap.cli import main as cli_main
 from geo import METRIC_CRS, WEB_CRS
 from geo.layer_errors import LayerError
-from geo.layers import Layers, layer_warnings, load_all, load_layer
+from geo.layers import Layers, layer_path, layer_warnings, load_all, load_layer
 from geo.schema import ALL_LAYERS, CATEGORIES, COQUIMBO_BOUNDS, COUNCILS, POPULATION, WORKSHOPS
 from geo.validation import split_councils
-from tests.support.layers import copy_shipped_data, edit_geojson
+from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR
+from tests.support.layers import copy_fixture_data, edit_geojson
 
 
 def raw_features(spec) -> list[dict]:
-    return json.loads(spec.default_path.read_text("utf-8"))["features"]
+    return json.loads(layer_path(spec, FIXTURE_DATA_DIR).read_text("utf-8"))["features"]
 
 
 @pytest.fixture(scope="module")
 def layers() -> Layers:
-    return load_all()
+    return load_all(FIXTURE_DATA_DIR)
 
 
 @pytest.mark.parametrize("spec", ALL_LAYERS, ids=lambda s: s.name)
-def test_each_shipped_layer_loads_whole_and_clean(spec):
-    gdf = load_layer(spec)
+def test_each_fixture_layer_loads_whole_and_clean(spec):
+    gdf = load_layer(spec, layer_path(spec, FIXTURE_DATA_DIR))
     raw = raw_features(spec)
     assert len(gdf) == len(raw) > 0
     assert gdf.crs == WEB_CRS
@@ -50,7 +51,7 @@ def test_each_shipped_layer_loads_whole_and_clean(spec):
             assert is_integer_dtype(gdf[col].dtype), col
 
 
-def test_shipped_councils_tile_without_overlaps(layers):
+def test_fixture_councils_tile_without_overlaps(layers):
     metric = layers.councils.to_crs(METRIC_CRS).geometry.to_numpy()
     overlap = sum(
         shapely.intersection(a, b).area for i, a in enumerate(metric) for b in metric[i + 1 :]
@@ -59,18 +60,18 @@ def test_shipped_councils_tile_without_overlaps(layers):
     assert len(layers.councils) == len(raw_features(COUNCILS))
 
 
-def test_shipped_population_adds_up(layers):
+def test_fixture_population_adds_up(layers):
     blocks_total = sum(f["properties"]["residents"] for f in raw_features(POPULATION))
     assert int(layers.population["residents"].sum()) == blocks_total
     assert (layers.population["residents"] >= 0).all()
     assert int(layers.councils["population"].sum()) == blocks_total
 
 
-def test_shipped_venues_use_known_categories(layers):
+def test_fixture_venues_use_known_categories(layers):
     assert set(layers.venues["category"]) <= set(CATEGORIES)
 
 
-def test_shipped_workshops_point_at_real_councils_and_venues(layers):
+def test_fixture_workshops_point_at_real_councils_and_venues(layers):
     council_ids = set(layers.councils["id"])
     venue_ids = set(layers.venues["id"])
     for row in layers.workshops.itertuples():
@@ -82,7 +83,7 @@ def test_shipped_workshops_point_at_real_councils_and_venues(layers):
 
 
 def test_load_all_reads_another_folder(tmp_path, layers):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     edit_geojson(data / "venues" / "venues.geojson", 0, name="Biblioteca Peñuelas")
     copied = load_all(data)
     assert copied.councils.attrs["source_path"].startswith(str(data))
@@ -92,7 +93,7 @@ def test_load_all_reads_another_folder(tmp_path, layers):
 
 
 def test_workshop_naming_unknown_council_fails_load_all(tmp_path):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     path = data / "workshops" / "workshops.geojson"
     edit_geojson(path, 1, councils="JV-01;JV-99")
     # The file alone is fine: the problem needs the councils layer to be seen.
@@ -105,7 +106,7 @@ def test_workshop_naming_unknown_council_fails_load_all(tmp_path):
 
 
 def test_workshop_venue_not_in_venues_fails_load_all(tmp_path):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     path = data / "workshops" / "workshops.geojson"
     edit_geojson(path, 0, venue_id="V-999")
     with pytest.raises(LayerError) as info:
@@ -114,7 +115,7 @@ def test_workshop_venue_not_in_venues_fails_load_all(tmp_path):
 
 
 def test_load_all_reports_every_failing_file_and_returns_nothing(tmp_path):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     edit_geojson(data / "venues" / "venues.geojson", 2, category="cine")
     edit_geojson(data / "population" / "blocks.geojson", 4, residents="abc")
     result = None
@@ -128,7 +129,7 @@ def test_load_all_reports_every_failing_file_and_returns_nothing(tmp_path):
 
 
 def test_missing_layer_file_fails_load_all(tmp_path):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     shutil.rmtree(data / "population")
     with pytest.raises(LayerError) as info:
         load_all(data)
@@ -136,7 +137,7 @@ def test_missing_layer_file_fails_load_all(tmp_path):
 
 
 def test_venue_outside_every_council_is_a_load_warning(tmp_path):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     path = data / "venues" / "venues.geojson"
     fc = json.loads(path.read_text("utf-8"))
     fc["features"][0]["geometry"]["coordinates"] = [-71.5, -30.3]  # in Coquimbo, far away
@@ -149,8 +150,8 @@ def test_venue_outside_every_council_is_a_load_warning(tmp_path):
 # --- command line ------------------------------------------------------------------------
 
 
-def test_cli_validate_on_shipped_data(capsys):
-    assert cli_main(["validate"]) == 0
+def test_cli_validate_on_fixture_data(capsys):
+    assert cli_main(["validate", *FIXTURE_ARGS]) == 0
     out = capsys.readouterr().out
     for spec in ALL_LAYERS:
         n = len(raw_features(spec))
@@ -160,7 +161,7 @@ def test_cli_validate_on_shipped_data(capsys):
 
 
 def test_cli_validate_reports_errors_with_nonzero_exit(tmp_path, capsys):
-    data = copy_shipped_data(tmp_path / "data")
+    data = copy_fixture_data(tmp_path / "data")
     edit_geojson(data / "venues" / "venues.geojson", 2, category="cine")
     edit_geojson(data / "workshops" / "workshops.geojson", 0, councils="JV-77")
     assert cli_main(["validate", "--data-dir", str(data)]) == 1
@@ -173,7 +174,7 @@ def test_cli_validate_reports_errors_with_nonzero_exit(tmp_path, capsys):
 
 
 def test_cli_layers_prints_the_council_table(capsys, layers):
-    assert cli_main(["layers"]) == 0
+    assert cli_main(["layers", *FIXTURE_ARGS]) == 0
     out = capsys.readouterr().out
     for cid in layers.councils["id"]:
         assert cid in out
@@ -182,7 +183,7 @@ def test_cli_layers_prints_the_council_table(capsys, layers):
 
 
 def test_cli_layers_csv(capsys, layers):
-    assert cli_main(["layers", "--format", "csv"]) == 0
+    assert cli_main(["layers", *FIXTURE_ARGS, "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert {"id", "population", "area_km2", "venues_total"} <= set(rows[0])
     assert [r["id"] for r in rows] == layers.councils["id"].tolist()

@@ -13,7 +13,7 @@ from geo.network import (
     csr_from_edges,
     load_network,
 )
-from geo.schema import NETWORK_OSM
+from tests.support.data import FIXTURE_OSM
 from tests.support.network import ORIGIN, direct_network, load, write_osm
 
 # A "U": up the west side, across the top, down the east side; no street across the bottom.
@@ -143,8 +143,8 @@ def test_shipped_network_matches_osmnx_great_circle_lengths():
     """The metric lengths agree with osmnx's own great-circle 'length' (no degrees)."""
     import osmnx as ox
 
-    net = load_network(NETWORK_OSM)
-    g = ox.graph_from_xml(NETWORK_OSM, bidirectional=True, simplify=False)
+    net = load_network(FIXTURE_OSM)
+    g = ox.graph_from_xml(FIXTURE_OSM, bidirectional=True, simplify=False)
     osmnx_total = sum(d["length"] for _u, _v, d in g.edges(data=True)) / 2
     assert net.graph.sum() / 2 == pytest.approx(osmnx_total, rel=0.002)
     assert net.n_nodes > g.number_of_nodes()  # long segments were split

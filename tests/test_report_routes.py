@@ -15,6 +15,7 @@ from culturamap.cli import main as cli_main
 from geo.export import FORMATS
 from geo.layers import load_all
 from geo.study import LAYER_NAMES
+from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR
 from webmap.app import create_app
 from webmap.report_routes import reports_bp
 
@@ -48,7 +49,7 @@ def links_of(html: bytes) -> Links:
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    app = create_app({"CACHE_DIR": tmp_path_factory.mktemp("cache")})
+    app = create_app({"DATA_DIR": FIXTURE_DATA_DIR, "CACHE_DIR": tmp_path_factory.mktemp("cache")})
     if "reports" not in app.blueprints:  # until webmap.app registers it itself
         app.register_blueprint(reports_bp)
     app.config["TESTING"] = True
@@ -61,7 +62,7 @@ def client(app):
 
 
 def test_council_and_area_reports_are_served_in_both_languages(client):
-    layers = load_all()
+    layers = load_all(FIXTURE_DATA_DIR)
     names = dict(zip(layers.councils["id"], layers.councils["name"], strict=True))
     for council_id in sorted(names):
         response = client.get(f"/reportes/{council_id}.html?lang=es")
@@ -118,7 +119,7 @@ def test_downloads_index_links_every_report_and_layer(client):
     for layer in LAYER_NAMES:
         for fmt in FORMATS:
             assert f"/descargas/{layer}.{fmt}" in hrefs
-    layers = load_all()
+    layers = load_all(FIXTURE_DATA_DIR)
     for council_id in [*layers.councils["id"], "parte-alta"]:
         assert f"/reportes/{council_id}.html?lang=es" in hrefs
         assert f"/reportes/{council_id}.pdf?lang=es" in hrefs
@@ -147,7 +148,7 @@ def test_every_download_reads_back_in_every_format(client, layer, tmp_path):
         if layer in ("councils", "access-councils"):
             assert sorted(ids) == [f"JV-{i:02d}" for i in range(1, 21)]
         elif layer == "venues":
-            assert sorted(ids) == sorted(load_all().venues["id"])
+            assert sorted(ids) == sorted(load_all(FIXTURE_DATA_DIR).venues["id"])
         else:
             assert len(ids) > 0
 
@@ -177,7 +178,7 @@ def test_csv_download_matches_the_geojson_download(client, tmp_path):
 
 def test_web_download_equals_cli_export(client, tmp_path):
     """The web and the CLI share one writer: the same layer gives the same bytes."""
-    assert cli_main(["export", "--layer", "venues", "--format", "csv",
+    assert cli_main(["export", *FIXTURE_ARGS, "--layer", "venues", "--format", "csv",
                      "--out", str(tmp_path)]) == 0
     web = client.get("/descargas/venues.csv").data
     assert web == (tmp_path / "venues.csv").read_bytes()
@@ -186,7 +187,8 @@ def test_web_download_equals_cli_export(client, tmp_path):
 def test_map_page_links_to_reports_and_downloads(app):
     """Issue 5 point 3: once the app factory registers the blueprint, the map links to the
     downloads page and to each council's report (in the page or in its own scripts)."""
-    fresh = create_app({"CACHE_DIR": app.extensions["culturamap"].settings.cache_dir})
+    fresh = create_app({"DATA_DIR": FIXTURE_DATA_DIR,
+                        "CACHE_DIR": app.extensions["culturamap"].settings.cache_dir})
     if "reports" not in fresh.blueprints:
         pytest.skip("webmap.app.create_app does not register reports_bp yet")
     client = fresh.test_client()
@@ -203,8 +205,8 @@ def test_map_page_links_to_reports_and_downloads(app):
 @pytest.fixture
 def fresh_app(tmp_path_factory):
     """An app whose report cache is still empty, with a single PDF render slot."""
-    app = create_app({"CACHE_DIR": tmp_path_factory.mktemp("cache"), "TESTING": True,
-                      "REPORT_PDF_RENDERS": 1})
+    app = create_app({"DATA_DIR": FIXTURE_DATA_DIR, "CACHE_DIR": tmp_path_factory.mktemp("cache"),
+                      "TESTING": True, "REPORT_PDF_RENDERS": 1})
     if "reports" not in app.blueprints:
         app.register_blueprint(reports_bp)
     return app

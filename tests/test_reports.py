@@ -21,7 +21,9 @@ from geo import METRIC_CRS
 from geo.access import AccessParams, NearestIndex, analyse
 from geo.join import assign_councils
 from geo.schema import CATEGORIES, CULTURAL_CATEGORIES
+from geo.settings import Settings
 from geo.study import Study
+from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR
 from webmap.report_format import (
     format_date,
     format_minutes,
@@ -115,8 +117,8 @@ def parse(html: str) -> ReportParser:
 
 
 @pytest.fixture(scope="module")
-def data() -> ReportData:
-    return ReportData(Study())
+def data(session_cache) -> ReportData:
+    return ReportData(Study(Settings(data_dir=FIXTURE_DATA_DIR, cache_dir=session_cache)))
 
 
 def expected_text(key: str, value, lang: str, total: int) -> str:
@@ -354,8 +356,8 @@ def test_number_formats_follow_the_language():
 
 def test_cli_writes_linked_reports(tmp_path):
     out = tmp_path / "reportes"
-    code = cli_main(["report", "--council", "JV-02", "--lang", "es,en", "--format", "html,pdf",
-                     "--out", str(out)])
+    code = cli_main(["report", *FIXTURE_ARGS, "--council", "JV-02", "--lang", "es,en",
+                     "--format", "html,pdf", "--out", str(out)])
     assert code == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == ["JV-02.en.html", "JV-02.en.pdf", "JV-02.es.html", "JV-02.es.pdf"]
@@ -365,11 +367,12 @@ def test_cli_writes_linked_reports(tmp_path):
         assert (out / link).exists()
     src = page.images[0]
     assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG")
-    assert cli_main(["report", "--council", "JV-99", "--out", str(out)]) == 2
+    assert cli_main(["report", *FIXTURE_ARGS, "--council", "JV-99", "--out", str(out)]) == 2
 
 
 def test_cli_area_report_links_only_to_written_files(tmp_path):
-    assert cli_main(["report", "--area", "--format", "html", "--out", str(tmp_path)]) == 0
+    args = ["report", *FIXTURE_ARGS, "--area", "--format", "html", "--out", str(tmp_path)]
+    assert cli_main(args) == 0
     assert [p.name for p in tmp_path.iterdir()] == [f"{AREA_ID}.es.html"]
     page = parse((tmp_path / f"{AREA_ID}.es.html").read_text("utf-8"))
     assert page.links == []  # no PDF, no English, not all councils: nothing to link to

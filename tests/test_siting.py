@@ -1,5 +1,5 @@
 """Site suggestion: the exact covering optimum (where greedy is wrong), validation of k and
-of planner-given sites, and an end-to-end check on the shipped data."""
+of planner-given sites, and an end-to-end check on the fixture data."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from geo.layers import Layers, load_all
 from geo.network import load_network
 from geo.schema import CULTURAL_CATEGORIES
 from geo.siting import SitingError, greedy_order, suggest_sites
+from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR, FIXTURE_OSM
 from tests.support.network import load as load_net
 from tests.support.network import make_layers, shift, straight_street, walking
 
@@ -128,19 +129,19 @@ def test_planner_sites_are_checked(line_case):
         suggest_sites(res, layers, walking(net), 1, dup)
 
 
-# --- the shipped (synthetic) data ----------------------------------------------------------
+# --- the fixture (synthetic) data ----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def shipped():
-    layers = load_all()
-    net = load_network()
+def fixture_set(session_cache):
+    layers = load_all(FIXTURE_DATA_DIR)
+    net = load_network(FIXTURE_OSM, cache_dir=session_cache)
     params = AccessParams(categories=CULTURAL_CATEGORIES)
     return layers, net, analyse(layers, params, walking(net))
 
 
-def test_shipped_suggestions_really_cover_that_many_more_residents(shipped):
-    layers, net, res = shipped
+def test_fixture_suggestions_really_cover_that_many_more_residents(fixture_set):
+    layers, net, res = fixture_set
     sites = suggest_sites(res, layers, walking(net), 3)
     assert len(sites) == 3 and sites["candidate_id"].is_unique
     hosts = layers.venues.set_index("id").loc[sites["candidate_id"], "category"]
@@ -167,15 +168,15 @@ def test_shipped_suggestions_really_cover_that_many_more_residents(shipped):
     assert five["cumulative_covered"].iloc[-1] >= sites["cumulative_covered"].iloc[-1]
 
 
-def test_shipped_default_candidates_need_hosts_that_are_not_offerings(shipped):
-    layers, net, _res = shipped
+def test_fixture_default_candidates_need_hosts_that_are_not_offerings(fixture_set):
+    layers, net, _res = fixture_set
     every = analyse(layers, AccessParams(categories=None), walking(net))
     with pytest.raises(SitingError, match="already counts as a cultural offering"):
         suggest_sites(every, layers, walking(net), 2)
 
 
-def test_suggest_command_reads_a_csv_of_sites(shipped, tmp_path, capsys):
-    layers, _net, res = shipped
+def test_suggest_command_reads_a_csv_of_sites(fixture_set, tmp_path, capsys):
+    layers, _net, res = fixture_set
     far = res.demand.sort_values("time_min", ascending=False).head(4)
     sites_csv = tmp_path / "sitios.csv"
     pd.DataFrame(
@@ -187,7 +188,8 @@ def test_suggest_command_reads_a_csv_of_sites(shipped, tmp_path, capsys):
         }
     ).to_csv(sites_csv, index=False)
     out = tmp_path / "out"
-    code = cli_main(["suggest", "-k", "2", "--candidates", str(sites_csv), "--out", str(out)])
+    code = cli_main(["suggest", *FIXTURE_ARGS, "-k", "2", "--candidates", str(sites_csv),
+                     "--out", str(out)])
     assert code == 0, capsys.readouterr().err
     got = gpd.read_file(out / "suggestions.geojson")
     assert 1 <= len(got) <= 2 and set(got["candidate_id"]) <= {"P-0", "P-1", "P-2", "P-3"}
@@ -199,7 +201,8 @@ def test_suggest_command_reads_a_csv_of_sites(shipped, tmp_path, capsys):
     assert meta["counted_categories"] == list(CULTURAL_CATEGORIES)
     bad = tmp_path / "bad.csv"
     bad.write_text("id,lon,lat\nA,-71.33,\n", encoding="utf-8")
-    assert cli_main(["suggest", "-k", "1", "--candidates", str(bad), "--out", str(out)]) == 1
+    args = ["suggest", *FIXTURE_ARGS, "-k", "1", "--candidates", str(bad), "--out", str(out)]
+    assert cli_main(args) == 1
     assert "row 1 has no numeric lon/lat" in capsys.readouterr().err
     with pytest.raises(SystemExit):
-        cli_main(["suggest", "-k", "0"])
+        cli_main(["suggest", *FIXTURE_ARGS, "-k", "0"])

@@ -10,7 +10,8 @@ import shapely
 
 from geo import METRIC_CRS
 from geo.layers import load_all
-from geo.schema import CATEGORIES, CULTURAL_CATEGORIES, DATA_DIR
+from geo.schema import CATEGORIES, CULTURAL_CATEGORIES
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import app_for
 
 GEOJSON = "application/geo+json"
@@ -18,12 +19,12 @@ GEOJSON = "application/geo+json"
 
 @pytest.fixture(scope="module")
 def layers():
-    return load_all(DATA_DIR)
+    return load_all(FIXTURE_DATA_DIR)
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = app_for(DATA_DIR, tmp_path_factory.mktemp("cache"))
+    app = app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
     return app.test_client()
 
 

@@ -11,8 +11,8 @@ import shapely
 
 from geo import METRIC_CRS
 from geo.layers import load_all
-from geo.schema import DATA_DIR, NETWORK_OSM
 from geo.travel import read_osm_lines
+from tests.support.data import FIXTURE_DATA_DIR, FIXTURE_OSM
 from webmap.basemap import streets_geojson
 from webmap.classify import GAP_PALETTE, NO_DATA_COLOUR, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
@@ -48,7 +48,7 @@ def test_few_distinct_values_and_no_values():
 
 @pytest.fixture(scope="module")
 def layers():
-    return load_all(DATA_DIR)
+    return load_all(FIXTURE_DATA_DIR)
 
 
 @pytest.mark.parametrize("name, tolerance", [("councils", 5.0), ("population", 3.0)])
@@ -73,7 +73,7 @@ def test_rounded_geojson_drops_repeated_points():
 
 
 def test_street_basemap_keeps_every_street_kind():
-    lines = read_osm_lines(NETWORK_OSM)
+    lines = read_osm_lines(FIXTURE_OSM)
     collection = streets_geojson(lines)
     kinds = {f["properties"]["kind"] for f in collection["features"]}
     assert kinds == set(lines["kind"]) and "residential" in kinds

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.schema import DATA_DIR
 from geo.settings import Settings, load_settings
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import app_for, free_port, serve_process
 from webmap.config import ConfigError
 
@@ -76,7 +76,7 @@ def test_bad_environment_value_names_the_variable():
 
 
 def test_threshold_setting_changes_the_figures_and_legend(tmp_path):
-    app = app_for(DATA_DIR, tmp_path / "cache", THRESHOLD_MIN=5)
+    app = app_for(FIXTURE_DATA_DIR, tmp_path / "cache", THRESHOLD_MIN=5)
     client = app.test_client()
     council = client.get("/api/councils/JV-01").get_json()
     assert council["threshold_min"] == 5
@@ -84,7 +84,7 @@ def test_threshold_setting_changes_the_figures_and_legend(tmp_path):
     assert all("share_within_5min" in f["properties"] for f in items)
     page = client.get("/").get_data(as_text=True)
     assert "Residentes a 5 min o menos a pie" in page
-    default = app_for(DATA_DIR, tmp_path / "cache").test_client()
+    default = app_for(FIXTURE_DATA_DIR, tmp_path / "cache").test_client()
     share_15 = default.get("/api/councils/JV-01").get_json()["share_within_threshold"]
     assert council["share_within_threshold"] <= share_15
 
@@ -100,7 +100,8 @@ def test_serve_command_runs_waitress(tmp_path):
 
 
 def test_serve_command_rejects_bad_settings(tmp_path):
-    env = {**os.environ, "CULTURAMAP_DEFAULT_LANGUAGE": "klingon"}
+    env = {**os.environ, "CULTURAMAP_DATA_DIR": str(FIXTURE_DATA_DIR),
+           "CULTURAMAP_DEFAULT_LANGUAGE": "klingon"}
     result = subprocess.run(
         [sys.executable, "-m", "webmap", "serve", "--port", str(free_port())],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
@@ -110,8 +111,8 @@ def test_serve_command_rejects_bad_settings(tmp_path):
 
 
 def test_walking_speed_and_tile_settings(tmp_path):
-    slow = app_for(DATA_DIR, tmp_path / "cache", WALKING_SPEED_KMH=3.0).test_client()
-    normal = app_for(DATA_DIR, tmp_path / "cache",
+    slow = app_for(FIXTURE_DATA_DIR, tmp_path / "cache", WALKING_SPEED_KMH=3.0).test_client()
+    normal = app_for(FIXTURE_DATA_DIR, tmp_path / "cache",
                      TILE_URL="https://tile.example.org/{z}/{x}/{y}.png").test_client()
     query = "/api/nearest?lat=-29.9805&lon=-71.324&limit=3"
     slow_first = slow.get(query).get_json()["results"][0]
@@ -128,7 +129,7 @@ def test_walking_speed_and_tile_settings(tmp_path):
 
 
 def test_default_language_setting(tmp_path):
-    client = app_for(DATA_DIR, tmp_path / "cache", DEFAULT_LANGUAGE="en").test_client()
+    client = app_for(FIXTURE_DATA_DIR, tmp_path / "cache", DEFAULT_LANGUAGE="en").test_client()
     assert '<html lang="en">' in client.get("/").get_data(as_text=True)
     spanish = client.get("/", headers={"Accept-Language": "es-CL,es;q=0.9"})
     assert '<html lang="es-CL">' in spanish.get_data(as_text=True)

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geo.layers import load_all
-from geo.schema import DATA_DIR
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import serve_process
 
 if "OAPIF" not in pyogrio.list_drivers():
@@ -26,7 +26,7 @@ def base(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def layers():
-    return load_all(DATA_DIR)
+    return load_all(FIXTURE_DATA_DIR)
 
 
 @pytest.mark.parametrize("prefix", ["/ogc", "/"])

@@ -8,17 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from geo.schema import CATEGORIES, DATA_DIR, categories
+from geo.schema import CATEGORIES, categories
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import NASTY_ADDRESS, NASTY_NAME, app_for, copy_data, make_nasty_data
 
 WEBMAP = Path(__file__).resolve().parents[1] / "webmap"
 PAGES = ("/", "/cerca", "/nearby", "/acerca", "/about")
-MANIFEST = json.loads((DATA_DIR / "manifest.json").read_text("utf-8"))
+MANIFEST = json.loads((FIXTURE_DATA_DIR / "manifest.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    return app_for(DATA_DIR, tmp_path_factory.mktemp("cache"))
+    return app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture()
@@ -184,7 +185,7 @@ def test_every_text_is_translated_in_both_languages():
 
 @pytest.fixture(scope="module")
 def app_12_5(tmp_path_factory):
-    return app_for(DATA_DIR, tmp_path_factory.mktemp("cache"), THRESHOLD_MIN=12.5)
+    return app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"), THRESHOLD_MIN=12.5)
 
 
 def test_format_setting_has_only_the_decimals_the_value_has():

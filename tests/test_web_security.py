@@ -7,13 +7,13 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from geo.schema import DATA_DIR
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import app_for
 
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    return app_for(DATA_DIR, tmp_path_factory.mktemp("cache"))
+    return app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
 
 
 def switch_href(page: str) -> str:

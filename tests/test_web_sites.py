@@ -12,9 +12,9 @@ import shapely
 from geo.access import AccessParams, analyse
 from geo.layers import load_all
 from geo.network import load_network
-from geo.schema import DATA_DIR, NETWORK_OSM
 from geo.settings import SITES_K_RANGE, load_settings
 from geo.siting import MAX_K, MIN_K, suggest_sites
+from tests.support.data import FIXTURE_DATA_DIR, FIXTURE_OSM
 from tests.support.network import walking
 from tests.support.web import app_for
 from webmap.config import ConfigError
@@ -25,7 +25,7 @@ GEOJSON = "application/geo+json"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    return app_for(DATA_DIR, tmp_path_factory.mktemp("cache"))
+    return app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,8 @@ def client(app):
 @pytest.fixture(scope="module")
 def analysis(tmp_path_factory):
     """The shipped data analysed here, without the web app (cultural offerings counted)."""
-    layers = load_all(DATA_DIR)
-    network = load_network(NETWORK_OSM, cache_dir=tmp_path_factory.mktemp("net"))
+    layers = load_all(FIXTURE_DATA_DIR)
+    network = load_network(FIXTURE_OSM, cache_dir=tmp_path_factory.mktemp("net"))
     result = analyse(layers, AccessParams(), walking(network))
     return layers, network, result
 
@@ -190,7 +190,7 @@ def test_bad_sites_k_in_config_file_names_the_file(tmp_path):
 
 def test_app_serves_the_configured_number_of_sites(tmp_path, analysis):
     layers, network, result = analysis
-    app = app_for(DATA_DIR, tmp_path / "cache", SITES_K=2)
+    app = app_for(FIXTURE_DATA_DIR, tmp_path / "cache", SITES_K=2)
     client = app.test_client()
     body = client.get("/api/sites").get_json()
     want = suggest_sites(result, layers, walking(network), k=2)

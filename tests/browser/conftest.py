@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.schema import DATA_DIR
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import app_for, make_nasty_data, serve
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -60,7 +60,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def base_url(tmp_path_factory):
-    app = app_for(DATA_DIR, tmp_path_factory.mktemp("cache"))
+    app = app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
     with serve(app) as url:
         yield url
 

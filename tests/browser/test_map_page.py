@@ -7,11 +7,11 @@ import urllib.request
 
 import pytest
 
-from geo.schema import DATA_DIR
+from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import NASTY_ADDRESS, NASTY_NAME
 
 pytestmark = pytest.mark.browser
-MANIFEST = json.loads((DATA_DIR / "manifest.json").read_text("utf-8"))
+MANIFEST = json.loads((FIXTURE_DATA_DIR / "manifest.json").read_text("utf-8"))
 INTERACTIVE_PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
 
 

@@ -185,7 +185,7 @@ def test_default_shows_offerings_and_all_venues_marks_the_workshop_places(make_p
     everything = nearest(base_url, lat=lat, lon=lon, limit=10)
     assert result_names(page) == [r["name"] for r in everything]
     hosts = [r for r in everything if r["category"] not in CULTURAL_CATEGORIES]
-    assert hosts  # the shipped data have halls and schools among the ten nearest
+    assert hosts  # the fixture data have halls and schools among the ten nearest
     kinds = page.locator("#nearby-results .result-kind")
     assert kinds.count() == len(hosts)
     assert "talleres" in kinds.first.inner_text()

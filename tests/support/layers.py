@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from geo.schema import DATA_DIR
+from tests.support.data import FIXTURE_DATA_DIR
 
 # A spot inside the synthetic Parte Alta (lon, lat), inside COQUIMBO_BOUNDS.
 LON, LAT = -71.322, -29.978
@@ -86,9 +86,9 @@ def workshop(n: int = 1, **over: Any) -> dict:
     return props
 
 
-def copy_shipped_data(dest: Path) -> Path:
-    """A private copy of data/ (without the large network file) that a test may spoil."""
-    shutil.copytree(DATA_DIR, dest, ignore=shutil.ignore_patterns("network", "*.osm"))
+def copy_fixture_data(dest: Path) -> Path:
+    """A private copy of the fixture data (without the large network file) a test may spoil."""
+    shutil.copytree(FIXTURE_DATA_DIR, dest, ignore=shutil.ignore_patterns("network", "*.osm"))
     return dest
 
 

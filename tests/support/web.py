@@ -1,4 +1,4 @@
-"""Helpers shared by the web tests: apps on the shipped data or on a modified copy of it."""
+"""Helpers shared by the web tests: apps on the fixture data or on a modified copy of it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from geo.schema import DATA_DIR
+from tests.support.data import FIXTURE_DATA_DIR
 from webmap.app import create_app
 
 NASTY_NAME = '<script>alert(1)</script> & "Peñuelas"'
@@ -25,14 +25,14 @@ NASTY_ADDRESS = "<img src=x onerror=alert(2)> 'calle'"
 
 
 def copy_data(tmp_path: Path) -> Path:
-    """A private copy of the shipped data set, safe to modify in a test."""
+    """A private copy of the fixture data set, safe to modify in a test."""
     target = tmp_path / "data"
-    shutil.copytree(DATA_DIR, target)
+    shutil.copytree(FIXTURE_DATA_DIR, target)
     return target
 
 
 def make_nasty_data(tmp_path: Path) -> tuple[Path, str]:
-    """Shipped data with the first venue renamed to HTML/JS; returns (data dir, venue id)."""
+    """Fixture data with the first venue renamed to HTML/JS; returns (data dir, venue id)."""
     data = copy_data(tmp_path)
     venues_path = data / "venues" / "venues.geojson"
     venues = json.loads(venues_path.read_text("utf-8"))
@@ -85,9 +85,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 @contextmanager
 def serve_process(cache_dir: Path, threads: int = 4) -> Iterator[str]:
-    """`python -m webmap serve` (waitress, the production server) in a child process."""
+    """`python -m webmap serve` (waitress, the production server) in a child process.
+
+    It serves the fixture data (CULTURAMAP_DATA_DIR), not the shipped data/ folder.
+    """
     port = free_port()
-    env = {**os.environ, "CULTURAMAP_CACHE_DIR": str(cache_dir)}
+    env = {**os.environ, "CULTURAMAP_DATA_DIR": str(FIXTURE_DATA_DIR),
+           "CULTURAMAP_CACHE_DIR": str(cache_dir)}
     cmd = [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--threads", str(threads)]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,

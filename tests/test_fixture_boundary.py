@@ -1,0 +1,47 @@
+"""Tests read the synthetic fixture data, never the shipped data/ folder.
+
+data/ holds the real public data of Coquimbo, which changes with each release; the tests'
+figures are computed on tests/fixtures/demo_data (see tests/support/data.py). This guard
+scans the test sources so nobody slips back to ``geo.schema.DATA_DIR`` / ``NETWORK_OSM``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+ALLOWED = {
+    TESTS / "support" / "data.py",
+    Path(__file__).resolve(),
+}
+SHIPPED = re.compile(r"(?<![\w\"'])(?:DATA_DIR|NETWORK_OSM)\b")
+
+
+def _offenders() -> list[str]:
+    found = []
+    for path in sorted(TESTS.rglob("*.py")):
+        if path in ALLOWED or (TESTS / "fixtures") in path.parents:
+            continue
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            if SHIPPED.search(line):
+                found.append(f"{path.relative_to(TESTS.parent)}:{number}: {line.strip()}")
+    return found
+
+
+def test_no_test_reads_the_shipped_data_folder():
+    offenders = _offenders()
+    assert offenders == [], (
+        "use tests.support.data.FIXTURE_DATA_DIR / FIXTURE_OSM instead of the shipped data:\n"
+        + "\n".join(offenders)
+    )
+
+
+def test_the_guard_catches_the_shipped_constants():
+    assert SHIPPED.search("from geo.schema import DATA_DIR")
+    assert SHIPPED.search("load_network(NETWORK_OSM)")
+    assert SHIPPED.search("geo.schema.DATA_DIR / 'x'")
+    # the fixture names, the app's config key and the environment variable are fine
+    assert not SHIPPED.search("load_all(FIXTURE_DATA_DIR)")
+    assert not SHIPPED.search('create_app({"DATA_DIR": FIXTURE_DATA_DIR})')
+    assert not SHIPPED.search('monkeypatch.setenv("CULTURAMAP_DATA_DIR", str(data))')
