@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from geo.layers import Layers
 from geo.schema import category_ids, category_label
@@ -76,8 +77,13 @@ def source_links(text: Any) -> list[dict[str, str | None]]:
         if not piece:
             continue
         first, _, rest = piece.partition(" ")
-        if _LINK.match(first):
-            parts.append({"href": first, "text": first, "note": rest.strip()})
+        if _LINK.match(first):  # shown by its site's name; the full address is the link
+            try:
+                host = urlsplit(first).hostname or first
+            except ValueError:  # e.g. a malformed IPv6 literal: keep it as written
+                host = first
+            host = host[4:] if host.startswith("www.") else host
+            parts.append({"href": first, "text": host, "note": rest.strip()})
         else:
             parts.append({"href": None, "text": piece, "note": ""})
     return parts

@@ -57,8 +57,9 @@ def format_percent(share: object, lang: str = "es", decimals: int = 1) -> str:
 
 
 def format_minutes(minutes: object, lang: str = "es", decimals: int = 1) -> str:
-    """Walking time: ``7,5 min``."""
-    if _is_missing(minutes):
+    """Walking time: ``7,5 min``; infinite (no offering reachable on foot) prints as missing,
+    the report says why in words."""
+    if _is_missing(minutes) or math.isinf(float(minutes)):  # type: ignore[arg-type]
         return MISSING
     return f"{format_number(minutes, lang, decimals)}{_NBSP}min"
 
