@@ -24,7 +24,7 @@ from geo.study import Study
 from geo.travel import TravelModel
 
 EXTENT_PAD_DEG = 0.01  # ~1 km: people just outside the border still get an answer
-HOME_SHARE = 0.96  # the first view frames where this share of residents lives
+HOME_SHARE = 0.9  # the first view frames the central 90 % of residents on each axis
 MIN_ZOOM = 9  # far localities (tens of km away) stay reachable by zooming out
 
 
