@@ -28,7 +28,7 @@ browser:
 
 ## make test: install everything (Python packages, Chromium, poppler), lint, run all tests
 test: setup browser
-	$(VENV)/bin/ruff check geo webmap tests tools benchmarks
+	$(VENV)/bin/ruff check culturamap geo webmap tests tools benchmarks
 	$(VENV)/bin/pytest -q
 
 ## make bench: print the speed figures (layers, access analysis, web, reports)

@@ -309,7 +309,8 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
         table[columns], geometry=councils_m.geometry.to_numpy(), crs=METRIC_CRS
     ).to_crs(WEB_CRS)
 
-    area = {"id": AREA_ID, "name": AREA_NAME}
+    named = layers.manifest.get("study_area") or {}
+    area = {"id": named.get("id", AREA_ID), "name": named.get("name_es", AREA_NAME)}
     area.update(summarise(times, residents, sfca, params))
     area["area_km2"] = float(councils_m.geometry.union_all().area / 1e6)
     area.update(_venue_counts(venues, venue_council.notna(), counted, area["residents"]))

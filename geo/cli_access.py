@@ -186,7 +186,7 @@ def run_analyse(args: argparse.Namespace) -> int:
             f"{params.threshold_min:g} min, media/mean {row['mean_time_min']:.1f} min"
         )
     area = result.area
-    print(f"Parte Alta: {area[col]:.0%} de {area['residents']} residentes a ≤ {t:g} min")
+    print(f"{area['name']}: {area[col]:.0%} de {area['residents']} residentes a ≤ {t:g} min")
     for path in written:
         print(path)
     return 0
