@@ -214,7 +214,7 @@ def gap_ranks(councils: pd.DataFrame, threshold_min: float) -> np.ndarray:
     ties broken by the longer mean walking time, then by council id. Councils without
     residents have no gap to rank and come last."""
     share = councils[share_column(threshold_min)].fillna(np.inf)
-    mean_t = councils["mean_time_min"].fillna(-np.inf)
+    mean_t = councils["mean_time_min"].fillna(np.inf)  # nobody reaches an offering: worst
     order = np.lexsort(
         (councils["id"].astype(str).to_numpy(), -mean_t.to_numpy(), share.to_numpy())
     )

@@ -43,8 +43,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -67,6 +65,7 @@ from geo.network import (
     file_digest,
     read_cache,
     save_cache,
+    save_npz_atomic,
 )
 
 BLOCK_NET_FORMAT = 1  # bump when the derivation changes its output for the same parameters
@@ -510,25 +509,16 @@ def _cache_files(blocks_path: Path, digest: str, params: BlockNetworkParams,
 def _save_lines(derived: DerivedNetwork, path: Path) -> None:
     """Lines as flat coordinates + line index, and the stats, written atomically."""
     xy, line_of = shapely.get_coordinates(derived.lines.geometry.values, return_index=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".blocknet-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                xy=xy,
-                line_of=line_of,
-                kind=derived.lines["kind"].to_numpy(dtype=str),
-                length_m=derived.lines["length_m"].to_numpy(dtype=float),
-                cost_m=derived.lines["cost_m"].to_numpy(dtype=float),
-                stats=np.array(json.dumps(derived.stats)),
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    save_npz_atomic(
+        path,
+        ".blocknet-",
+        xy=xy,
+        line_of=line_of,
+        kind=derived.lines["kind"].to_numpy(dtype=str),
+        length_m=derived.lines["length_m"].to_numpy(dtype=float),
+        cost_m=derived.lines["cost_m"].to_numpy(dtype=float),
+        stats=np.array(json.dumps(derived.stats)),
+    )
 
 
 def _read_lines(path: Path) -> tuple[gpd.GeoDataFrame, dict]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from pathlib import Path
 
 import geopandas as gpd
 
+from geo.cli_options import add_setting_flags
 from geo.export import csv_frame
 from geo.join import DEFAULT_TOLERANCE_M, council_summary
 from geo.layer_errors import LayerError
@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Revisa las cuatro capas y el manifiesto; sale con código 1 si hay errores. "
         "/ Checks the four layers and the manifest; exits 1 on errors.",
     )
-    validate.add_argument("--data-dir", type=Path, default=None, help="carpeta de datos / data dir")
+    add_setting_flags(validate, "data_dir")
     validate.set_defaults(func=run_validate)
 
     layers = subparsers.add_parser(
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Espacios culturales por categoría, población y superficie (km², EPSG:32719) "
         "de cada junta de vecinos. / Venues by category, population and area per council.",
     )
-    layers.add_argument("--data-dir", type=Path, default=None, help="carpeta de datos / data dir")
+    add_setting_flags(layers, "data_dir")
     layers.add_argument("--format", choices=("table", "csv"), default="table")
     layers.add_argument(
         "--tolerance-m",

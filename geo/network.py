@@ -481,22 +481,14 @@ def cache_path(osm_path: Path, digest: str, cache_dir: Path) -> Path:
     return cache_dir / f"walknet-{osm_path.stem}-{digest[:16]}-v{CACHE_FORMAT}.npz"
 
 
-def save_cache(net: WalkNetwork, path: Path) -> None:
-    """Write the arrays to ``path`` atomically (temp file in the same folder, then rename)."""
+def save_npz_atomic(path: Path, prefix: str, **arrays: np.ndarray) -> None:
+    """``np.savez`` to ``path`` whole or not at all (temp file in the same folder, fsync,
+    rename): a crash or a second process never sees half a cache."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    meta = json.dumps({"format": CACHE_FORMAT, "source": net.source, "sha256": net.source_hash})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".walknet-", suffix=".npz")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as fh:
-            np.savez(
-                fh,
-                node_ids=net.node_ids,
-                xy=net.xy,
-                indptr=net.graph.indptr,
-                indices=net.graph.indices,
-                data=net.graph.data,
-                meta=np.array(meta),
-            )
+            np.savez(fh, **arrays)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -504,6 +496,14 @@ def save_cache(net: WalkNetwork, path: Path) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_cache(net: WalkNetwork, path: Path) -> None:
+    """Write the network's arrays to ``path`` atomically."""
+    meta = json.dumps({"format": CACHE_FORMAT, "source": net.source, "sha256": net.source_hash})
+    save_npz_atomic(path, ".walknet-", node_ids=net.node_ids, xy=net.xy,
+                    indptr=net.graph.indptr, indices=net.graph.indices, data=net.graph.data,
+                    meta=np.array(meta))
 
 
 def read_cache(path: Path) -> WalkNetwork:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from geo.errors import CulturamapError
 from webmap.language import t
 
 API_PREFIXES = ("/api/", "/collections", "/conformance", "/ogc")
@@ -45,6 +46,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         return exc.response()
+
+    @app.errorhandler(CulturamapError)
+    def _user_error(exc: CulturamapError) -> Response | tuple[str, int]:
+        """Bad input or data met while answering (the same errors the CLI prints): 400,
+        with the error's own message (it names the input and the problem)."""
+        if _wants_json():
+            resp = jsonify({"error": "invalid_input",
+                            "detail": t("error.invalid_input", detail=str(exc))})
+            resp.status_code = 400
+            return resp
+        return render_template("error.html", code=400), 400
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response | tuple[str, int]:

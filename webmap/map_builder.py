@@ -263,27 +263,27 @@ def _add_venue_layers(fmap: folium.Map, store: MapStore, lang: str) -> MarkerClu
 
 def _add_workshop_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
     """Workshops with their venue and council names, markers drawn by map.js."""
-    workshops = folium.GeoJson(
-        _collection(workshop_features(store)),
-        name=translate("layer.workshops", lang),
-        point_to_layer=JsCode("culturamap.workshopMarker"),
-        on_each_feature=JsCode("function (f, l) { culturamap.bindWorkshop(f, l); }"),
-    )
-    workshops.add_to(fmap)
-    return workshops
+    return _point_layer(fmap, workshop_features(store), "layer.workshops", "workshop", lang)
 
 
 def _add_sites_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
     """Suggested workshop sites, best first (hidden at first)."""
-    sites = folium.GeoJson(
-        _collection(site_features(store)),
-        name=translate("layer.sites", lang),
-        show=False,
-        point_to_layer=JsCode("culturamap.siteMarker"),
-        on_each_feature=JsCode("function (f, l) { culturamap.bindSite(f, l); }"),
+    return _point_layer(fmap, site_features(store), "layer.sites", "site", lang, show=False)
+
+
+def _point_layer(fmap: folium.Map, features: list[dict[str, Any]], name_key: str, kind: str,
+                 lang: str, show: bool = True) -> folium.GeoJson:
+    """A switchable point layer whose markers and popups map.js draws
+    (``culturamap.<kind>Marker`` and ``culturamap.bind<Kind>``)."""
+    layer = folium.GeoJson(
+        _collection(features),
+        name=translate(name_key, lang),
+        show=show,
+        point_to_layer=JsCode(f"culturamap.{kind}Marker"),
+        on_each_feature=JsCode(f"function (f, l) {{ culturamap.bind{kind.title()}(f, l); }}"),
     )
-    sites.add_to(fmap)
-    return sites
+    layer.add_to(fmap)
+    return layer
 
 
 def _add_layer_control(fmap: folium.Map) -> folium.LayerControl:

@@ -28,6 +28,7 @@ from geo import METRIC_CRS
 from geo.schema import categories, category_label
 from webmap.i18n import translate
 from webmap.report_format import format_percent, format_setting
+from webmap.store import HOME_SHARE, weighted_bounds
 
 # ColorBrewer OrRd reversed, as on the web map: dark red = few residents within reach.
 GAP_PALETTE = ("#b30000", "#e34a33", "#fc8d59", "#fdcc8a", "#fef0d9")
@@ -135,11 +136,18 @@ def _map_axes(fig: Figure) -> Axes:
 
 
 def _frame_view(ax: Axes, councils: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | None,
-                focus_id: str | None) -> None:
-    """Set the extent: the focus council (or all) padded, its sites in view, room for the bar."""
+                focus_id: str | None, demand: gpd.GeoDataFrame | None = None) -> None:
+    """Set the extent: the focus council, or where the central residents of the area live
+    (a remote locality must not shrink the city to a corner), padded, its sites in view,
+    room for the scale bar."""
     if focus_id is None:
         xmin, ymin, xmax, ymax = councils.total_bounds
-        pad = 150.0
+        if demand is not None and len(demand) and demand["residents"].sum() > 0:
+            pts = demand.to_crs(METRIC_CRS).geometry
+            weights = demand["residents"].to_numpy(dtype=float)
+            xmin, xmax = weighted_bounds(pts.x.to_numpy(), weights, HOME_SHARE)
+            ymin, ymax = weighted_bounds(pts.y.to_numpy(), weights, HOME_SHARE)
+        pad = max(150.0, 0.08 * max(xmax - xmin, ymax - ymin))
     else:
         focus = councils[councils["id"] == focus_id]
         if focus.empty:
@@ -296,7 +304,7 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
     shares = councils[f"share_within_{data.threshold_min:g}min"]
     fig = Figure(figsize=(7.2, 5.6), dpi=dpi)
     ax = _map_axes(fig)
-    _frame_view(ax, councils, data.sites, focus_id)
+    _frame_view(ax, councils, data.sites, focus_id, data.demand)
     index, bins = gap_classes(shares.to_numpy(dtype=float))
     colours = _class_colours(bins)
 
@@ -307,7 +315,8 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
     _draw_focus_outline(ax, councils, focus_id)
     handles = [_draw_blocks(ax, data.demand, data.threshold_min, lang)]
     handles += _draw_venues(ax, data.venues, data.counted, lang)
-    handles.append(_draw_workshops(ax, data.workshops, lang))
+    if len(data.workshops):  # no workshop recorded: no key entry (the report says why)
+        handles.append(_draw_workshops(ax, data.workshops, lang))
     if data.sites is not None and len(data.sites):
         handles.append(_draw_sites(ax, data.sites, lang))
     _scale_bar(ax, lang)

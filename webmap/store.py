@@ -136,7 +136,7 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
     }
 
 
-def _weighted_bounds(values: np.ndarray, weights: np.ndarray, share: float) -> tuple[float, float]:
+def weighted_bounds(values: np.ndarray, weights: np.ndarray, share: float) -> tuple[float, float]:
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(weights[order])
     tail = (1 - share) / 2 * cum[-1]
@@ -153,8 +153,8 @@ def home_bounds(layers: Layers, share: float = HOME_SHARE) -> tuple[float, float
     if not len(blocks) or weights.sum() <= 0:
         return tuple(float(v) for v in layers.councils.total_bounds)  # type: ignore[return-value]
     points = blocks.geometry.to_crs(METRIC_CRS).representative_point().to_crs(blocks.crs)
-    minx, maxx = _weighted_bounds(points.x.to_numpy(), weights, share)
-    miny, maxy = _weighted_bounds(points.y.to_numpy(), weights, share)
+    minx, maxx = weighted_bounds(points.x.to_numpy(), weights, share)
+    miny, maxy = weighted_bounds(points.y.to_numpy(), weights, share)
     return (minx, miny, maxx, maxy)
 
 
