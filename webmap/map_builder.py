@@ -28,7 +28,7 @@ CLUSTER_CSS = [
     ("markerclusterdefaultcss", "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css"),
 ]
 COUNCIL_TOLERANCE_M = 5.0
-BLOCK_TOLERANCE_M = 3.0
+BLOCK_TOLERANCE_M = 6.0  # blocks are >= ~40 m across; 6 m keeps their shape, halves the page
 
 
 @dataclass
@@ -99,7 +99,8 @@ def population_features(store: MapStore) -> tuple[list[dict[str, Any]], Classes]
         {
             "type": "Feature",
             "id": str(bid),
-            "properties": {"id": str(bid), "residents": int(res), "density": value,
+            "properties": {"id": str(bid), "residents": int(res),
+                           "density": None if value is None else round(value),
                            "colour": classes.colour_of(i)},
             "geometry": rounded_geojson(geom),
         }
