@@ -68,8 +68,9 @@ from geo.network import (
     save_npz_atomic,
 )
 
-BLOCK_NET_FORMAT = 1  # bump when the derivation changes its output for the same parameters
-RESIDENTS_COLUMN = "n_per"  # residents per block in the census 2024 layer
+BLOCK_NET_FORMAT = 2  # bump when the derivation changes its output for the same parameters
+# Residents per block: "residents" in the product's layer (geo.schema), "n_per" in the census file.
+RESIDENTS_COLUMNS = ("residents", "n_per")
 STREET = "street"
 CONNECTOR = "connector"
 
@@ -475,13 +476,14 @@ def resident_figures(
     mask: np.ndarray | None = None,
     labels: np.ndarray | None = None,
 ) -> dict:
-    """Residents (``n_per``) of the blocks, selected by ``mask`` if given, and the share of
-    them in the piece holding the most of them. Empty when there is no ``n_per`` column."""
-    if RESIDENTS_COLUMN not in blocks.columns or len(blocks) == 0:
+    """Residents of the blocks (``RESIDENTS_COLUMNS``), selected by ``mask`` if given, and the
+    share of them in the piece holding the most of them. Empty without a residents column."""
+    column = next((c for c in RESIDENTS_COLUMNS if c in blocks.columns), None)
+    if column is None or len(blocks) == 0:
         return {}
     sel = np.ones(len(blocks), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     comp = block_components(net, blocks, labels)[sel]
-    people = pd.to_numeric(blocks[RESIDENTS_COLUMN], errors="coerce").to_numpy(dtype=float)
+    people = pd.to_numeric(blocks[column], errors="coerce").to_numpy(dtype=float)
     people = np.nan_to_num(people[sel], nan=0.0)
     total = float(people.sum())
     per = np.bincount(comp, weights=people) if len(comp) else np.zeros(1)

@@ -37,7 +37,6 @@ from scipy.spatial import cKDTree
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.errors import CulturamapError
-from geo.schema import NETWORK_OSM
 
 CACHE_FORMAT = 4  # bump when the cached arrays change meaning (4: edge snapping)
 MAX_SEGMENT_M = 50.0  # long edges are split: not needed for correctness since edge snapping,
@@ -435,7 +434,7 @@ def densify(
 
 
 def build_network(
-    osm_path: Path | str = NETWORK_OSM, max_segment_m: float = MAX_SEGMENT_M
+    osm_path: Path | str, max_segment_m: float = MAX_SEGMENT_M
 ) -> WalkNetwork:
     """Read the OSM XML with osmnx and turn it into a :class:`WalkNetwork` (no cache)."""
     import osmnx as ox  # slow import: only when a build is really needed
@@ -520,7 +519,7 @@ _MEMO: dict[tuple[str, str], WalkNetwork] = {}
 
 
 def load_network(
-    osm_path: Path | str = NETWORK_OSM, cache_dir: Path | None = None, *, memo: bool = True
+    osm_path: Path | str, cache_dir: Path | None = None, *, memo: bool = True
 ) -> WalkNetwork:
     """The walking network of ``osm_path``: from memory, else the ``.npz`` cache, else built.
 

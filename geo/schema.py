@@ -180,7 +180,6 @@ POPULATION = LayerSpec(
     geometry_types=("Polygon", "MultiPolygon"),
 )
 
-NETWORK_OSM = DATA_DIR / "network" / "parte_alta.osm"
 MANIFEST = DATA_DIR / "manifest.json"
 
 ALL_LAYERS: tuple[LayerSpec, ...] = (COUNCILS, VENUES, WORKSHOPS, POPULATION)
