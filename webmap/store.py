@@ -129,8 +129,8 @@ class MapStore:
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe scalar: numpy -> Python, NaN -> None."""
-    if value is None:
+    """JSON-safe scalar: numpy -> Python, NaN and pandas' NA -> None."""
+    if value is None or value is pd.NA:
         return None
     if hasattr(value, "item"):
         value = value.item()
