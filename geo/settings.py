@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from geo.errors import ConfigError
 from geo.schema import CULTURAL_CATEGORIES, DATA_DIR, category_ids
@@ -58,6 +59,9 @@ class Settings:
     # Map tiles need internet: off by default, the street network is drawn instead.
     tile_url: str = ""
     tile_attribution: str = "© OpenStreetMap contributors"
+    # The site's public address (e.g. "https://cultura.coquimbo.cl"), for links that leave
+    # the site on paper: the leader's kit's QR code. Empty: the web uses the request's host.
+    public_url: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -167,6 +171,19 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def check_public_url(value: Any) -> str:
+    """"" or an absolute http(s) address without query or fragment; no trailing slash."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment or any(ch.isspace() for ch in text):
+        raise ValueError("must be an http(s) address like https://cultura.example.cl "
+                         "(no query, no fragment) or empty")
+    return text.rstrip("/")
+
+
 def _directory(value: Any) -> Path:
     return Path(value)
 
@@ -192,6 +209,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "default_language": _one_of(LANGUAGES),
     "tile_url": str,
     "tile_attribution": str,
+    "public_url": check_public_url,
 }
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
 

@@ -124,8 +124,9 @@ class ReportData:
         """Boundaries of a level: the units (councils) or the municipal sectors."""
         return self.layers.sectors if level == "sectors" else self.layers.councils
 
-    def map_uri(self, council_id: str | None, lang: str, level: str = "councils") -> str:
-        key = (level, council_id or AREA_ID, lang)
+    def map_uri(self, council_id: str | None, lang: str, level: str = "councils",
+                style: str = "colour") -> str:
+        key = (level, council_id or AREA_ID, lang) + ((style,) if style != "colour" else ())
         if key not in self._maps:
             sites = (self.area_sites if council_id is None
                      else self.council_sites(council_id, level))
@@ -139,7 +140,7 @@ class ReportData:
                 streets=self.study.travel.lines(),
                 counted=tuple(self.result.params.counted_categories),
             )
-            self._maps[key] = data_uri(render_map(data, council_id, lang))
+            self._maps[key] = data_uri(render_map(data, council_id, lang, style=style))
         return self._maps[key]
 
 
