@@ -204,12 +204,10 @@ def _draw_councils(ax: Axes, councils: gpd.GeoDataFrame, index: np.ndarray,
         councils.plot(ax=ax, color=[colours[i] if i >= 0 else NO_DATA_COLOUR for i in index],
                       alpha=0.6, edgecolor="#555555", linewidth=0.6, zorder=1)
         return
-    for position, (_, row) in enumerate(councils.iterrows()):
-        i = index[position]
-        gpd.GeoSeries([row.geometry]).plot(
-            ax=ax, facecolor=colours[i] if i >= 0 else "#ffffff",
-            hatch=hatches[i] if i >= 0 else "", edgecolor="#555555", linewidth=0.6,
-            zorder=1)
+    for i in np.unique(index):  # one call per class: hatch is one value per call
+        councils[index == i].plot(ax=ax, facecolor=colours[i] if i >= 0 else "#ffffff",
+                                  hatch=hatches[i] if i >= 0 else "", edgecolor="#555555",
+                                  linewidth=0.6, zorder=1)
 
 
 def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None, style: str = "colour") -> None:
