@@ -182,11 +182,15 @@ def test_every_kit_is_one_a4_page_whose_qr_opens_cerca(data, tmp_path):
 @needs_poppler
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_kit_figures_are_the_units_figures(data, lang, tmp_path):
-    """The share, residents and sentence on each kit (every unit in Spanish, every fifth in
-    English) equal the per-block table's, on the page (HTML) and in the PDF's text."""
+    """The share, residents and sentence on the kits (the units of the page test, whose maps
+    are drawn already, plus the lowest and highest shares) equal the per-block table's, on
+    the page (HTML) and in the PDF's text."""
     label = {"es": "DATOS SINTÉTICOS", "en": "SYNTHETIC DATA"}[lang]
+    shares = {cid: expected_share(data, cid)[0] for cid in data.council_ids}
+    extremes = [min(shares, key=shares.get), max(shares, key=shares.get)]
+    units = data.council_ids[::3] if lang == "es" else data.council_ids[::5]
     checked_pdf = 0
-    for council_id in data.council_ids if lang == "es" else data.council_ids[::5]:
+    for council_id in dict.fromkeys([*units, *extremes]):
         share, residents = expected_share(data, council_id)
         page = kit_page(render_kit_html(data, council_id, lang, BASE))
         key = f"share_within_{data.threshold:g}min"
@@ -378,3 +382,24 @@ def test_print_map_is_grey_only_and_shapes_tell_categories_apart(data):
     assert "*" not in shapes.values()  # the star is the workshops'
     with pytest.raises(ValueError, match="style"):
         render_map(inputs, "JV-05", "es", style="sepia")
+
+
+def test_every_kit_string_exists_in_both_languages():
+    import json
+
+    webmap = Path(__file__).resolve().parents[1] / "webmap"
+    used = set(re.findall(r"""t\(\s*['"]([a-z_.]+)['"]""",
+                          (webmap / "templates" / "kit.html").read_text("utf-8")))
+    used |= set(re.findall(r"""translate\(\s*f?['"]([a-z_.]+)['"{]""",
+                           (webmap / "kit.py").read_text("utf-8")))
+    used = {k.rstrip(".") for k in used}
+    kinds = {"some", "under_one", "over_nine", "all", "none", "no_residents"}
+    used |= {f"kit.sentence.{kind}" for kind in kinds}
+    for lang in ("es", "en"):
+        catalogue = json.loads((webmap / "translations" / f"report.{lang}.json")
+                               .read_text("utf-8"))
+        catalogue |= json.loads((webmap / "translations" / f"common.{lang}.json")
+                                .read_text("utf-8"))
+        missing = {k for k in used if k not in catalogue and k != "kit.sentence"}
+        assert not missing, (lang, missing)
+    assert len(used) > 15
