@@ -80,20 +80,7 @@ def nearest() -> Response:
     minx, miny, maxx, maxy = store.extent
     if not (minx <= lon <= maxx and miny <= lat <= maxy):
         raise bad_request("outside_area")
-    table = store.nearest_index.query(lon, lat, categories=categories, limit=limit)
-    results = [
-        {
-            "id": str(row.id),
-            "name": str(row.name),
-            "category": str(row.category),
-            "address": _clean(row.address),
-            "dist_m": round(float(row.dist_m), 1),
-            "time_min": round(float(row.time_min), 1),
-            "lon": round(float(row.lon), 6),
-            "lat": round(float(row.lat), 6),
-        }
-        for row in table.itertuples(index=False)
-    ]
+    results = store.nearest_records(lon, lat, categories, limit)
     return _json(
         {
             "query": {"lat": lat, "lon": lon, "category": categories, "limit": limit},
