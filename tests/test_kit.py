@@ -354,8 +354,13 @@ def test_downloads_link_a_kit_for_every_unit_and_only_units(client):
         ids = client.application.extensions["culturamap_reports"].data.council_ids
         assert sorted(k[1] for k in kits) == ids
         assert {k[2] for k in kits} == {lang}
-        label = "Kit para la sede (PDF, A4): " if lang == "es" else "Kit for the hall (PDF, A4): "
-        assert html.count(f'aria-label="{label}') == len(ids)
+        label = "Kit para la sede (PDF, A4)" if lang == "es" else "Kit for the hall (PDF, A4)"
+        names = dict(zip(client.application.extensions["culturamap_reports"].data.layers
+                         .councils["id"], client.application.extensions["culturamap_reports"]
+                         .data.layers.councils["name"], strict=True))
+        for cid in ids:  # each link says what it downloads: the kit, and whose
+            assert (f'data-kit="{cid}">{label}<span class="visually-hidden"> · '
+                    f'{cid} · {names[cid]}</span></a>') in html
     assert client.get(kits[0][0]).status_code == 200
 
 
