@@ -333,6 +333,17 @@ def test_web_kit_qr_opens_the_units_cerca_on_this_host(client, tmp_path):
     files = client.application.extensions["culturamap_reports"].files
     assert not [k for k in files if k[0] == "kit"]
     assert client.get("/reportes/kit/JV-99.pdf").status_code == 404
+    # every PDF slot taken: 503 + Retry-After at once, like the reports
+    slots = client.application.extensions["culturamap_reports"].pdf_slots
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        busy = client.get("/reportes/kit/JV-06.pdf")
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
     assert client.get("/reportes/kit/JV-05.html").status_code == 404
 
 
@@ -355,9 +366,8 @@ def test_downloads_link_a_kit_for_every_unit_and_only_units(client):
         assert sorted(k[1] for k in kits) == ids
         assert {k[2] for k in kits} == {lang}
         label = "Kit para la sede (PDF, A4)" if lang == "es" else "Kit for the hall (PDF, A4)"
-        names = dict(zip(client.application.extensions["culturamap_reports"].data.layers
-                         .councils["id"], client.application.extensions["culturamap_reports"]
-                         .data.layers.councils["name"], strict=True))
+        councils = client.application.extensions["culturamap_reports"].data.layers.councils
+        names = dict(zip(councils["id"], councils["name"], strict=True))
         for cid in ids:  # each link says what it downloads: the kit, and whose
             assert (f'data-kit="{cid}">{label}<span class="visually-hidden"> · '
                     f'{cid} · {names[cid]}</span></a>') in html
