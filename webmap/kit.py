@@ -156,8 +156,9 @@ def kit_context(data: ReportData, council_id: str, lang: str, base_url: str) -> 
         "html_lang": translate("report.html_lang", lang),
         "t": lambda key, **kw: translate_area(key, lang, manifest, **kw),
         "title": translate("kit.title", lang, name=unit["name"]),
-        "council": {"id": council_id, "name": unit["name"], "code": unit.get("code"),
-                    "sector": unit.get("sector")},
+        "council": {"id": council_id, "name": unit["name"],
+                    "sector": unit.get("sector") if isinstance(unit.get("sector"), str)
+                    and unit.get("sector").strip() else MISSING},
         "synthetic": bool(manifest.get("synthetic")),
         "notice": manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
         "sentence": sentence,

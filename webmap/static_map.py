@@ -298,7 +298,8 @@ def _draw_venues(ax: Axes, venues: gpd.GeoDataFrame, counted: tuple[str, ...] | 
             continue
         host = counted is not None and cat.id not in counted
         label = category_label(cat.id, lang)
-        if host:  # shown, smaller, but not an offering (it can host a workshop)
+        if host and style != "print":  # shown, smaller, but not an offering (it can host a
+            # workshop); in print the hollow shape says so and the kit's caption explains it
             label = translate("report.map.host_label", lang, category=label)
         if style == "print":
             face, edge = ("white", "black") if host else ("black", "white")
@@ -381,7 +382,7 @@ def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
     index, bins = gap_classes(shares.to_numpy(dtype=float))
     colours = _class_colours(bins, style)
     hatches = _class_hatches(bins, style)
-    legend_size = 7.0 if style == "print" else 6.5
+    legend_size = 7.5 if style == "print" else 6.5
 
     # drawing order fixes the stacking of equal z-orders and the order of the SVG elements
     _draw_councils(ax, councils, index, colours, hatches)
