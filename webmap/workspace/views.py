@@ -1,0 +1,253 @@
+"""Pages and JSON of the workspace: sign-in, the planning page, edits, history, revert.
+
+Routes stay thin: each parses the request, calls ``webmap.workspace.edits`` inside one
+transaction, then rebuilds the served map (``refresh``). The same routes answer HTML forms
+(redirect back, or the page with the problems) and JSON (``Content-Type:
+application/json``, CSRF token in the X-CSRFToken header).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
+
+from geo.schema import categories
+from webmap.geometry import rounded_geojson
+from webmap.language import t
+from webmap.workspace import edits
+from webmap.workspace.auth import authenticate
+from webmap.workspace.forms import LoginForm
+from webmap.workspace.history import history_of, snapshot, user_names
+from webmap.workspace.models import Venue, VenueToLocate
+from webmap.workspace.refresh import refresh
+from webmap.workspace.web import LOGIN_LIMIT, current_workspace, limiter, wants_json
+
+bp = Blueprint("workspace", __name__)
+
+
+def _login_key() -> str:
+    name = (request.form.get("name") or "").strip().lower()[:80]
+    return f"{current_workspace().scope}|{request.remote_addr}|{name}"
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path of this site (never //other.site or http://...)."""
+    if target and target.startswith("/") and not target.startswith("//") and \
+            not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("workspace.plan")
+
+
+@bp.route("/entrar", methods=["GET", "POST"])
+@limiter.limit(LOGIN_LIMIT, key_func=_login_key, methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    failed = False
+    if form.validate_on_submit():
+        with current_workspace().db.session() as session:
+            user = authenticate(session, form.name.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        failed = True
+    status = 401 if failed else (400 if request.method == "POST" else 200)
+    return render_template("workspace/login.html", form=form, failed=failed), status
+
+
+@bp.post("/salir")
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("pages.index"))
+
+
+def planner_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Signed in as a planner or an admin."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if current_user.role not in ("planner", "admin"):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _data() -> dict[str, Any]:
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+    return request.form.to_dict()
+
+
+def _problem_texts(problems: list) -> list[str]:
+    lang = g.get("lang", "es")
+    out = []
+    for p in problems:
+        text = p.problem_en if lang == "en" else p.problem_es
+        hint = p.hint_en if lang == "en" else p.hint_es
+        out.append(f"{text}. {hint}" if hint else text)
+    return out
+
+
+def _store() -> Any:
+    return current_app.extensions["culturamap"]
+
+
+def _plan_context(problems: list[str] | None = None, form: dict[str, Any] | None = None,
+                  ) -> dict[str, Any]:
+    ws = current_workspace()
+    with ws.db.session() as session:
+        venues = list(session.scalars(select(Venue).where(Venue.retired.is_(False))
+                                      .order_by(Venue.id)))
+        places = list(session.scalars(select(VenueToLocate)
+                                      .where(VenueToLocate.placed_venue_id.is_(None))
+                                      .order_by(VenueToLocate.id)))
+    store = _store()
+    councils = store.councils.sort_values("id")
+    figures = [{"id": str(r["id"]), "name": str(r["name"]),
+                "share": r.get(store.share_column), "mean": r.get("mean_time_min")}
+               for _, r in councils.iterrows()]
+    outline = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": rounded_geojson(geom, 5), "properties": {"id": cid}}
+        for cid, geom in zip(store.layers.councils["id"], store.layers.councils.geometry,
+                             strict=True)]}
+    return {
+        "venues": venues,
+        "places": places,
+        "figures": figures,
+        "threshold": f"{store.threshold_min:g}",
+        "category_options": [(c.id, c.label(g.get("lang", "es"))) for c in categories()],
+        "problems": problems or [],
+        "form": form or {},
+        "map_data": {
+            "councils": outline,
+            "venues": [{"id": v.id, "name": v.name, "lon": v.lon, "lat": v.lat}
+                       for v in venues],
+            "home": list(store.home),
+        },
+    }
+
+
+@bp.get("/planificar")
+@planner_required
+def plan() -> str:
+    return render_template("workspace/plan.html", **_plan_context())
+
+
+def _done(record_id: str, status: int = 200) -> Response:
+    seconds = refresh(current_app._get_current_object(), current_workspace().db)
+    if wants_json():
+        with current_workspace().db.session() as session:
+            venue = session.get(Venue, record_id)
+            body = {"venue": snapshot(venue) if venue else None,
+                    "refresh_seconds": round(seconds, 3)}
+        response = jsonify(body)
+        response.status_code = status
+        return response
+    return redirect(url_for("workspace.plan", _anchor=f"venue-{record_id}"))
+
+
+def _edit(action: Callable[[Any], Venue]) -> Any:
+    """Run one edit in one transaction; problems -> 400, stale version -> 409."""
+    try:
+        with current_workspace().db.session() as session:
+            venue = action(session)
+            record_id = venue.id
+    except edits.EditRejected as exc:
+        texts = _problem_texts(exc.problems)
+        if wants_json():
+            return jsonify({"error": "invalid_input", "problems": texts}), 400
+        return render_template("workspace/plan.html",
+                               **_plan_context(texts, _data())), 400
+    except edits.EditConflict as exc:
+        if wants_json():
+            return jsonify({"error": "conflict", "detail": t("workspace.conflict"),
+                            "current": exc.current, "submitted": exc.submitted}), 409
+        return render_template("workspace/conflict.html", conflict=exc), 409
+    except edits.RecordNotFound:
+        abort(404)
+    return _done(record_id, 201 if request.endpoint == "workspace.add_venue" else 200)
+
+
+@bp.post("/planificar/espacios")
+@planner_required
+def add_venue() -> Any:
+    data = _data()
+    return _edit(lambda s: edits.add_venue(s, current_user, data))
+
+
+@bp.post("/planificar/espacios/<venue_id>")
+@planner_required
+def edit_venue(venue_id: str) -> Any:
+    data = _data()
+    return _edit(lambda s: edits.edit_venue(s, current_user, venue_id, data.get("version"),
+                                            data))
+
+
+@bp.post("/planificar/espacios/<venue_id>/retirar")
+@planner_required
+def retire_venue(venue_id: str) -> Any:
+    data = _data()
+    return _edit(lambda s: edits.retire_venue(s, current_user, venue_id,
+                                              data.get("version")))
+
+
+@bp.post("/planificar/por-ubicar/<place_id>/ubicar")
+@planner_required
+def place_venue(place_id: str) -> Any:
+    data = _data()
+    coords = {k: data.get(k) for k in ("lon", "lat", "capacity")}
+    return _edit(lambda s: edits.place_venue(s, current_user, place_id, data.get("version"),
+                                             coords))
+
+
+@bp.get("/planificar/espacios/<venue_id>/historial")
+@planner_required
+def history(venue_id: str) -> str:
+    with current_workspace().db.session() as session:
+        venue = session.get(Venue, venue_id)
+        if venue is None:
+            abort(404)
+        changes = history_of(session, "venue", venue_id)
+        names = user_names(session)
+    return render_template("workspace/history.html", venue=venue, changes=changes,
+                           names=names)
+
+
+@bp.post("/planificar/cambios/<int:change_id>/revertir")
+@admin_required
+def revert(change_id: int) -> Any:
+    def action(session: Any) -> Venue:
+        change = edits.revert(session, current_user, change_id)
+        return session.get(Venue, change.record_id)
+
+    return _edit(action)
