@@ -49,3 +49,47 @@ def database_url_for(backend: str, folder: Path) -> Iterator[str]:
         yield sqlite_url(folder)
     else:
         yield from postgres_database()
+
+
+# --- apps with the workspace on ---------------------------------------------------------------
+
+PASSWORD = "a-long-test-password"
+TO_LOCATE_CSV = (
+    "id,name,category,address,sector,status,source_urls\n"
+    "PU-01,Biblioteca por ubicar,library,Calle Falsa 1,Demo,open,https://example.org/a\n"
+    "PU-02,Museo por ubicar,museum,,Demo,open,\n"
+)
+
+
+def workspace_app(data_dir: Path, cache_dir: Path, database_url: str, **extra: object):
+    """The web app with the workspace on (its own database), users ``ana`` (planner) and
+    ``root`` (admin) made through the accounts code."""
+    from webmap.app import create_app
+    from webmap.workspace.auth import add_user
+
+    app = create_app({"DATA_DIR": data_dir, "CACHE_DIR": cache_dir, "TESTING": True,
+                      "WORKSPACE": True, "DATABASE_URL": database_url,
+                      "SECRET_KEY": "test-only-secret", **extra})
+    with app.extensions["culturamap_workspace"].db.session() as session:
+        add_user(session, "ana", PASSWORD, "planner")
+        add_user(session, "root", PASSWORD, "admin")
+    return app
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def sign_in(client, name: str = "ana", password: str = PASSWORD):
+    token = csrf_token(client.get("/entrar").get_data(as_text=True))
+    return client.post("/entrar", data={"name": name, "password": password,
+                                        "csrf_token": token})
+
+
+def page_token(client) -> str:
+    """The CSRF token of a signed-in planner's page."""
+    return csrf_token(client.get("/planificar").get_data(as_text=True))

@@ -1,0 +1,320 @@
+"""The planner workspace through HTTP, on SQLite and on PostgreSQL: sign-in, edits, history,
+conflicts, and the security rules (sign-in, CSRF, escaping, literal SQL, throttling)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from geo import METRIC_CRS, WEB_CRS
+from tests.support.layers import copy_fixture_data
+from tests.support.web import app_for
+from tests.support.workspace import (
+    PASSWORD,
+    TO_LOCATE_CSV,
+    page_token,
+    sign_in,
+    workspace_app,
+)
+from webmap.workspace.models import Change, User, Venue
+
+NASTY = '<script>alert("x")</script>'
+SQLISH = "Robert'); DROP TABLE venues;-- \" % _ \\"
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    data = copy_fixture_data(tmp_path / "data")
+    (data / "venues" / "por_ubicar.csv").write_text(TO_LOCATE_CSV, "utf-8")
+    return data
+
+
+@pytest.fixture
+def app(data_dir, session_cache, database_url):
+    app = workspace_app(data_dir, session_cache, database_url)
+    yield app
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+@pytest.fixture
+def planner(app):
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def _db(app):
+    return app.extensions["culturamap_workspace"].db
+
+
+def _venue(**changes):
+    values = {"name": "Biblioteca nueva", "category": "library", "address": "Calle 1",
+              "source": "visita a terreno 2026", "lon": -71.322, "lat": -29.978}
+    values.update(changes)
+    return values
+
+
+def _post_json(client, path, body, token):
+    return client.post(path, json=body, headers={"X-CSRFToken": token})
+
+
+# --- sign-in and the public ------------------------------------------------------------------
+
+
+def test_public_pages_stay_open_and_planning_needs_sign_in(app):
+    client = app.test_client()
+    for path in ("/", "/cerca", "/acerca", "/api/councils", "/ogc/collections/venues/items"):
+        assert client.get(path).status_code == 200, path
+    page = client.get("/planificar")
+    assert page.status_code == 302 and page.location.startswith("/entrar")
+    # a valid CSRF token but nobody signed in: the edit is refused, nothing is written
+    token = page_token_anonymous(client)
+    form = client.post("/planificar/espacios", data={**_venue(), "csrf_token": token})
+    assert form.status_code == 302 and form.location.startswith("/entrar")
+    api = _post_json(client, "/planificar/espacios", _venue(), token)
+    assert api.status_code == 401 and api.json["error"] == "unauthorized"
+    with _db(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(Venue)
+                              .where(Venue.id.like("CM-%"))) == 0
+
+
+def page_token_anonymous(client) -> str:
+    from tests.support.workspace import csrf_token
+
+    return csrf_token(client.get("/entrar").get_data(as_text=True))
+
+
+def test_sign_in_sets_safe_cookies_and_refuses_wrong_passwords(app):
+    client = app.test_client()
+    wrong = sign_in(client, password="not-the-password")
+    assert wrong.status_code == 401
+    assert "incorrectos" in wrong.get_data(as_text=True)
+    unknown = sign_in(client, name="nobody")
+    assert unknown.status_code == 401
+    ok = sign_in(client)
+    assert ok.status_code == 302 and ok.location == "/planificar"
+    cookie = next(c for c in ok.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert client.get("/planificar").status_code == 200
+
+
+def test_secure_cookies_setting_marks_the_session_cookie_secure(data_dir, session_cache,
+                                                                database_url):
+    app = workspace_app(data_dir, session_cache, database_url, SECURE_COOKIES="true")
+    response = sign_in(app.test_client())
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "; Secure" in cookie
+    _db(app).dispose()
+
+
+def test_a_redirect_after_sign_in_stays_on_this_site(app):
+    client = app.test_client()
+    token = page_token_anonymous(client)
+    response = client.post("/entrar?next=//evil.example/x",
+                           data={"name": "ana", "password": PASSWORD, "csrf_token": token})
+    assert response.location == "/planificar"
+
+
+def test_twenty_wrong_passwords_are_throttled_at_the_eleventh(app):
+    """10 per minute per address and user name: attempts 1-10 are answered, 11-20 are
+    refused with 429, and so is the right password after them."""
+    client = app.test_client()
+    statuses = [sign_in(client, password=f"wrong-{i}").status_code for i in range(20)]
+    assert statuses == [401] * 10 + [429] * 10
+    assert sign_in(client).status_code == 429
+    # another user name from the same address is not locked out by ana's attempts
+    assert sign_in(client, name="root").status_code == 302
+
+
+# --- CSRF ------------------------------------------------------------------------------------
+
+
+def test_missing_or_wrong_csrf_token_is_refused_with_400(app, planner):
+    for token in (None, "not-a-token"):
+        data = _venue() | ({"csrf_token": token} if token else {})
+        assert planner.post("/planificar/espacios", data=data).status_code == 400
+        headers = {"X-CSRFToken": token} if token else {}
+        api = planner.post("/planificar/espacios", json=_venue(), headers=headers)
+        assert api.status_code == 400 and api.json["error"] == "csrf"
+    assert planner.post("/salir").status_code == 400  # signing out is a change too
+    with _db(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(Change)
+                              .where(Change.action != "seed")) == 0
+
+
+# --- edits, history, figures -----------------------------------------------------------------
+
+
+def test_add_venue_writes_history_and_changes_the_figures_like_a_file_would(
+        app, planner, data_dir, session_cache, tmp_path):
+    token = page_token(planner)
+    before = {c["id"]: c for c in planner.get("/api/councils").json["councils"]}
+    worst = next(c for c in before.values() if c["gap_rank"] == 1)  # the worst gap
+    import geopandas as gpd
+
+    councils = gpd.read_file(data_dir / "boundaries" / "councils.geojson")
+    inside = (councils[councils["id"] == worst["id"]].to_crs(METRIC_CRS)
+              .representative_point().to_crs(WEB_CRS).iloc[0])
+    added = _post_json(planner, "/planificar/espacios",
+                       _venue(lon=round(inside.x, 6), lat=round(inside.y, 6)), token)
+    assert added.status_code == 201
+    venue_id = added.json["venue"]["id"]
+    assert venue_id == "CM-001" and added.json["venue"]["version"] == 1
+
+    after = {c["id"]: c for c in planner.get("/api/councils").json["councils"]}
+    assert after[worst["id"]]["mean_time_min"] < worst["mean_time_min"]
+    items = planner.get("/ogc/collections/venues/items?limit=1000").json["features"]
+    assert venue_id in {f["id"] for f in items}
+    # oracle: the same venue written into the venues FILE, analysed without the workspace
+    files = copy_fixture_data(tmp_path / "files")
+    path = files / "venues" / "venues.geojson"
+    fc = json.loads(path.read_text("utf-8"))
+    props = {k: v for k, v in _venue().items() if k not in ("lon", "lat")}
+    fc["features"].append({"type": "Feature", "properties": {"id": venue_id, **props},
+                           "geometry": {"type": "Point", "coordinates": [
+                               round(inside.x, 6), round(inside.y, 6)]}})
+    path.write_text(json.dumps(fc), "utf-8")
+    expected = app_for(files, session_cache).test_client().get("/api/councils").json
+    assert planner.get("/api/councils").json == expected
+
+    with _db(app).session() as session:
+        change = session.scalars(select(Change).where(Change.record_id == venue_id)).one()
+        assert change.action == "add" and change.before is None
+        assert change.after["name"] == "Biblioteca nueva"
+        assert session.get(User, change.user_id).name == "ana"
+
+
+def test_edit_move_retire_and_history(app, planner):
+    token = page_token(planner)
+    edited = _post_json(planner, "/planificar/espacios/V-001",
+                        _venue(version=1, name="Biblioteca renombrada", capacity="40"), token)
+    assert edited.status_code == 200 and edited.json["venue"]["version"] == 2
+    moved = _post_json(planner, "/planificar/espacios/V-001",
+                       {**edited.json["venue"], "version": 2, "lon": -71.3225}, token)
+    assert moved.status_code == 200
+    retired = planner.post("/planificar/espacios/V-001/retirar",
+                           data={"version": 3, "csrf_token": token})
+    assert retired.status_code == 302
+    ids = {f["id"] for f in
+           planner.get("/ogc/collections/venues/items?limit=1000").json["features"]}
+    assert "V-001" not in ids and "V-002" in ids
+    page = planner.get("/planificar/espacios/V-001/historial").get_data(as_text=True)
+    assert "retirado" in page and "Biblioteca renombrada" in page
+    with _db(app).session() as session:
+        actions = [c.action for c in session.scalars(
+            select(Change).where(Change.record_id == "V-001").order_by(Change.id))]
+        assert actions == ["seed", "edit", "move", "retire"]
+        venue = session.get(Venue, "V-001")
+        assert venue.retired and venue.capacity == 40 and venue.lon == -71.3225
+    # a retired venue can no longer be edited
+    again = _post_json(planner, "/planificar/espacios/V-001", _venue(version=4), token)
+    assert again.status_code == 404
+
+
+def test_stale_edit_gets_409_with_both_versions_and_loses_nothing(app, planner):
+    token = page_token(planner)
+    first = _post_json(planner, "/planificar/espacios/V-002",
+                       _venue(version=1, name="Primera"), token)
+    assert first.status_code == 200
+    second = _post_json(planner, "/planificar/espacios/V-002",
+                        _venue(version=1, name="Segunda"), token)
+    assert second.status_code == 409
+    assert second.json["current"]["name"] == "Primera"
+    assert second.json["current"]["version"] == 2
+    assert second.json["submitted"]["name"] == "Segunda"
+    form = planner.post("/planificar/espacios/V-002",
+                        data={**_venue(version=1, name="Tercera"), "csrf_token": token})
+    assert form.status_code == 409
+    html = form.get_data(as_text=True)
+    assert "Primera" in html and "Tercera" in html
+    with _db(app).session() as session:
+        assert session.get(Venue, "V-002").name == "Primera"
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"lon": -72.5}, "fuera del área de Coquimbo"),
+    ({"lon": -29.978, "lat": -71.322}, "latitud y longitud parecen invertidas"),
+    ({"category": "biblioteca"}, "categoría desconocida «biblioteca» (¿quiso decir «library»?)"),
+    ({"name": "  "}, "la columna «name» está vacía"),
+    ({"lon": "abc"}, "«lon» = &#39;abc&#39; no es un número"),
+    ({"capacity": "-3"}, "«capacity» debe ser un número entero positivo o cero"),
+])
+def test_invalid_venues_are_refused_with_the_file_loader_messages(app, planner, changes,
+                                                                  message):
+    token = page_token(planner)
+    response = planner.post("/planificar/espacios",
+                            data={**_venue(**changes), "csrf_token": token})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    with _db(app).session() as session:
+        assert session.scalar(select(func.count()).select_from(Change)
+                              .where(Change.action != "seed")) == 0
+
+
+def test_coordinates_on_the_edge_of_the_area_are_accepted(app, planner):
+    """COQUIMBO_BOUNDS is inclusive: a venue exactly on the western edge is inside."""
+    token = page_token(planner)
+    response = _post_json(planner, "/planificar/espacios", _venue(lon=-71.75, lat=-30.0),
+                          token)
+    assert response.status_code == 201
+
+
+def test_place_a_venue_to_locate(app, planner):
+    token = page_token(planner)
+    assert "Biblioteca por ubicar" in planner.get("/acerca").get_data(as_text=True)
+    placed = _post_json(planner, "/planificar/por-ubicar/PU-01/ubicar",
+                        {"version": 1, "lon": -71.33, "lat": -29.97}, token)
+    assert placed.status_code == 200
+    venue = placed.json["venue"]
+    assert venue["id"] == "PU-01" and venue["address"] == "Calle Falsa 1"
+    assert venue["source"] == "https://example.org/a" and venue["category"] == "library"
+    ids = {f["id"] for f in
+           planner.get("/ogc/collections/venues/items?limit=1000").json["features"]}
+    assert "PU-01" in ids
+    plan = planner.get("/planificar").get_data(as_text=True)
+    assert 'id="place-PU-01"' not in plan and 'id="place-PU-02"' in plan
+    again = _post_json(planner, "/planificar/por-ubicar/PU-01/ubicar",
+                       {"version": 1, "lon": -71.33, "lat": -29.97}, token)
+    assert again.status_code == 409
+
+
+def test_admin_reverts_a_change_planner_cannot(app, planner):
+    token = page_token(planner)
+    _post_json(planner, "/planificar/espacios/V-003", _venue(version=1, name="Mal nombre"),
+               token)
+    with _db(app).session() as session:
+        change_id = session.scalars(select(Change.id).where(
+            Change.record_id == "V-003", Change.action == "edit")).one()
+    refused = planner.post(f"/planificar/cambios/{change_id}/revertir",
+                           data={"csrf_token": token})
+    assert refused.status_code == 403
+    admin = app.test_client()
+    sign_in(admin, "root")
+    reverted = _post_json(admin, f"/planificar/cambios/{change_id}/revertir", {},
+                          page_token(admin))
+    assert reverted.status_code == 200
+    assert reverted.json["venue"]["name"] == "Biblioteca Demo 3"
+    with _db(app).session() as session:
+        last = session.scalars(select(Change).where(Change.record_id == "V-003")
+                               .order_by(Change.id.desc())).first()
+        assert last.action == "revert" and last.reverts_id == change_id
+        assert last.before["name"] == "Mal nombre"
+
+
+def test_script_in_a_name_is_shown_as_text_and_sql_is_stored_literally(app, planner):
+    token = page_token(planner)
+    nasty = _post_json(planner, "/planificar/espacios", _venue(name=NASTY), token)
+    sqlish = _post_json(planner, "/planificar/espacios",
+                        _venue(name=SQLISH, address=SQLISH, lon=-71.33), token)
+    assert nasty.status_code == sqlish.status_code == 201
+    for path in ("/planificar", f"/planificar/espacios/{nasty.json['venue']['id']}/historial"):
+        html = planner.get(path).get_data(as_text=True)
+        assert NASTY not in html and "<script>alert" not in html
+        assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html or \
+            "\\u003cscript\\u003e" in html
+    with _db(app).session() as session:
+        stored = session.get(Venue, sqlish.json["venue"]["id"])
+        assert stored.name == SQLISH and stored.address == SQLISH
+        assert session.scalar(select(func.count()).select_from(Venue)) == 43 + 2
