@@ -4,7 +4,7 @@
   "use strict";
   var data = JSON.parse(document.getElementById("workspace-data").textContent);
   var map = L.map("workspace-map");
-  var outlines = L.geoJSON(data.councils, {style: {weight: 1, color: "#555", fillOpacity: 0.05}})
+  var outlines = L.geoJSON(data.councils, {interactive: false, style: {weight: 1, color: "#555", fillOpacity: 0.05}})
     .addTo(map);
   var home = data.home;
   if (home && home[0] !== home[2]) {
