@@ -57,3 +57,29 @@ def test_secret_key_file_is_private_and_stable(tmp_path, monkeypatch):
     assert len(first) == 64 and secret_key(settings) == first
     monkeypatch.setenv(SECRET_ENV, "from-the-environment")
     assert secret_key(settings) == "from-the-environment"
+
+
+def test_workspace_texts_exist_in_both_languages():
+    """Every key the workspace pages use is in Spanish and English, with the same
+    placeholders (the shared test covers the other templates)."""
+    import json
+    import re
+    from pathlib import Path
+
+    from webmap.i18n import catalogue
+
+    root = Path(__file__).resolve().parents[1] / "webmap"
+    es = json.loads((root / "translations" / "workspace.es.json").read_text("utf-8"))
+    en = json.loads((root / "translations" / "workspace.en.json").read_text("utf-8"))
+    assert set(es) == set(en)
+    for key in es:
+        assert set(re.findall(r"\{\w+\}", es[key])) == set(re.findall(r"\{\w+\}", en[key])), key
+    used = set()
+    for template in (root / "templates" / "workspace").glob("*.html"):
+        used |= set(re.findall(r't\(\s*"([a-z_.]+[a-z_])"', template.read_text("utf-8")))
+    used |= {f"workspace.action.{a}" for a in
+             ("seed", "add", "edit", "move", "retire", "place", "revert")}
+    used |= {f"workspace.role.{r}" for r in ("planner", "admin")}
+    assert len(used) > 30
+    for lang in ("es", "en"):
+        assert used <= set(catalogue(lang)), used - set(catalogue(lang))

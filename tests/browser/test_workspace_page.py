@@ -9,7 +9,7 @@ import pytest
 from geo import METRIC_CRS, WEB_CRS
 from tests.support.layers import copy_fixture_data
 from tests.support.web import serve
-from tests.support.workspace import PASSWORD, sqlite_url, workspace_app
+from tests.support.workspace import PASSWORD, TO_LOCATE_CSV, sqlite_url, workspace_app
 
 pytestmark = pytest.mark.browser
 
@@ -63,4 +63,52 @@ def test_sign_in_add_a_venue_by_clicking_and_see_the_council_figures_change(
         page.evaluate("window.scrollTo(0, 0)")
         watched.shot("workspace_after_add")
         watched.assert_clean()
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+def _sign_in(page, base: str) -> None:
+    page.goto(base + "/entrar")
+    page.fill("#name", "ana")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
+    page.wait_for_selector("body[data-map-ready='1']", state="attached")
+
+
+def test_place_a_venue_to_locate_and_see_a_conflict(make_page, tmp_path, session_cache):
+    data = copy_fixture_data(tmp_path / "data")
+    (data / "venues" / "por_ubicar.csv").write_text(TO_LOCATE_CSV, "utf-8")
+    app = workspace_app(data, session_cache, sqlite_url(tmp_path))
+    with serve(app) as base:
+        first, second = make_page(base), make_page(base)
+        for watched in (first, second):
+            _sign_in(watched.page, base)
+        page = first.page
+        page.click("#place-PU-01 button.pick")
+        assert "Biblioteca por ubicar" in page.inner_text("#map-target")
+        page.locator("#workspace-map").scroll_into_view_if_needed()
+        x, y = page.evaluate(CLICK_JS, [-29.978, -71.322])
+        page.mouse.click(x, y)
+        assert page.input_value("#place-form-PU-01 input[name=lon]") != ""
+        with page.expect_navigation():
+            page.click("#place-form-PU-01 button[type=submit]")
+        assert page.locator("#place-PU-01").count() == 0
+        assert page.locator("#venue-PU-01 .venue-name").inner_text() == "Biblioteca por ubicar"
+
+        # two planners on V-002: the first saves, the second's older form gets the conflict
+        other = second.page
+        other.click("#venue-V-002 summary")
+        other.fill("#edit-form-V-002 input[name=name]", "Nombre de la segunda")
+        page.click("#venue-V-002 summary")
+        page.fill("#edit-form-V-002 input[name=name]", "Nombre de la primera")
+        with page.expect_navigation():
+            page.click("#edit-form-V-002 button[type=submit]")
+        with other.expect_navigation():
+            other.click("#edit-form-V-002 button[type=submit]")
+        assert other.locator("#conflict").is_visible()
+        assert "Nombre de la primera" in other.inner_text("#conflict-current")
+        assert "Nombre de la segunda" in other.inner_text("#conflict-yours")
+        second.shot("workspace_conflict")
+        first.assert_clean()
+        second.assert_clean()
     app.extensions["culturamap_workspace"].db.dispose()

@@ -55,6 +55,11 @@ def _safe_next(target: str | None) -> str:
     return url_for("workspace.plan")
 
 
+@bp.app_context_processor
+def _nav() -> dict[str, Any]:
+    return {"has_workspace": True}
+
+
 @bp.route("/entrar", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, key_func=_login_key, methods=["POST"])
 def login() -> Any:

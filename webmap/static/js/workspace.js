@@ -12,9 +12,18 @@
   } else {
     map.fitBounds(outlines.getBounds());
   }
+  // Dragging a venue writes its new place into its edit form (saved with "Save changes").
   data.venues.forEach(function (v) {
-    L.circleMarker([v.lat, v.lon], {radius: 4, color: "#0072B2"}).bindTooltip(v.name)
+    var marker = L.marker([v.lat, v.lon], {draggable: true, title: v.name, keyboard: false})
       .addTo(map);
+    marker.on("dragend", function () {
+      var form = document.getElementById("edit-form-" + v.id);
+      var where = marker.getLatLng();
+      form.querySelector("[data-coord=lon]").value = where.lng.toFixed(6);
+      form.querySelector("[data-coord=lat]").value = where.lat.toFixed(6);
+      form.closest("details").open = true;
+      form.scrollIntoView({behavior: "smooth", block: "center"});
+    });
   });
   var target = document.getElementById("map-target");
   var formId = "add-form";
