@@ -318,3 +318,19 @@ def test_script_in_a_name_is_shown_as_text_and_sql_is_stored_literally(app, plan
         stored = session.get(Venue, sqlish.json["venue"]["id"])
         assert stored.name == SQLISH and stored.address == SQLISH
         assert session.scalar(select(func.count()).select_from(Venue)) == 43 + 2
+
+
+def test_retiring_a_workshop_venue_is_refused_and_nothing_changes(app, planner):
+    """Workshop T-1 is held at V-011: retiring V-011 would leave the workshop pointing
+    nowhere (the file loader's cross-check refuses that), so the retirement is rolled back."""
+    token = page_token(planner)
+    response = planner.post("/planificar/espacios/V-011/retirar",
+                            data={"version": 1, "csrf_token": token})
+    assert response.status_code == 400
+    assert "«venue_id» = «V-011» no existe en la capa de espacios culturales" in \
+        response.get_data(as_text=True)
+    with _db(app).session() as session:
+        assert not session.get(Venue, "V-011").retired
+        assert session.get(Venue, "V-011").version == 1
+        assert session.scalar(select(func.count()).select_from(Change)
+                              .where(Change.action != "seed")) == 0

@@ -28,12 +28,14 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
 from webmap.workspace import edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
+from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import history_of, snapshot, user_names
 from webmap.workspace.models import Venue, VenueToLocate
 from webmap.workspace.refresh import refresh
@@ -181,12 +183,24 @@ def _done(record_id: str, status: int = 200) -> Response:
     return redirect(url_for("workspace.plan", _anchor=f"venue-{record_id}"))
 
 
+def _check_inventory(session: Any) -> None:
+    """The whole inventory after the change must still load (e.g. no workshop may point at a
+    retired venue); otherwise the change is refused and rolled back, so that the map can
+    always be rebuilt from the database."""
+    store = _store()
+    try:
+        inventory_layers(store.layers, session, store.settings.data_dir)
+    except LayerError as exc:
+        raise edits.EditRejected(exc.problems) from None
+
+
 def _edit(action: Callable[[Any], Venue]) -> Any:
     """Run one edit in one transaction; problems -> 400, stale version -> 409."""
     try:
         with current_workspace().db.session() as session:
             venue = action(session)
             record_id = venue.id
+            _check_inventory(session)
     except edits.EditRejected as exc:
         texts = _problem_texts(exc.problems)
         if wants_json():
