@@ -334,3 +334,68 @@ def test_retiring_a_workshop_venue_is_refused_and_nothing_changes(app, planner):
         assert session.get(Venue, "V-011").version == 1
         assert session.scalar(select(func.count()).select_from(Change)
                               .where(Change.action != "seed")) == 0
+
+
+# --- workshops and proposals -----------------------------------------------------------------
+
+
+def _workshop(**changes):
+    values = {"title": "Taller de murales", "date": "2026-05-09", "venue_id": "V-012",
+              "councils": ["JV-01", "JV-02"], "source": "acta municipal",
+              "attendance": "25", "minutes": "Se acordó pintar la sede."}
+    values.update(changes)
+    return values
+
+
+def test_record_a_workshop_at_a_venue_with_a_proposal(app, planner):
+    token = page_token(planner)
+    added = _post_json(planner, "/planificar/talleres", _workshop(), token)
+    assert added.status_code == 201, added.json
+    workshop = added.json["workshop"]
+    assert workshop["id"] == "TM-001" and workshop["councils"] == "JV-01;JV-02"
+    assert workshop["date"] == "2026-05-09" and workshop["attendance"] == 25
+    with _db(app).session() as session:
+        venue = session.get(Venue, "V-012")
+        assert (workshop["lon"], workshop["lat"]) == (venue.lon, venue.lat)  # the venue's place
+    served = {f["id"]: f for f in
+              planner.get("/ogc/collections/workshops/items?limit=1000").json["features"]}
+    assert served["TM-001"]["properties"]["councils"] == "JV-01;JV-02"
+    assert served["TM-001"]["properties"]["date"] == "2026-05-09"
+
+    form = planner.post("/planificar/talleres/TM-001/propuestas",
+                        data={"text": "Biblioteca móvil los sábados", "councils": ["JV-01"],
+                              "csrf_token": token})
+    assert form.status_code == 302
+    page = planner.get("/planificar").get_data(as_text=True)
+    assert "Biblioteca móvil los sábados" in page and "1 propuesta(s)" in page
+    bad = _post_json(planner, "/planificar/talleres/TM-001/propuestas",
+                     {"text": "x", "councils": ["JV-99"]}, token)
+    assert bad.status_code == 400 and "desconocidas: JV-99" in bad.json["problems"][0]
+    empty = _post_json(planner, "/planificar/talleres/TM-001/propuestas",
+                       {"text": " ", "councils": ["JV-01"]}, token)
+    assert empty.status_code == 400
+    history = planner.get("/planificar/talleres/TM-001/historial").get_data(as_text=True)
+    assert "Taller de murales" in history and "agregado" in history
+
+
+def test_a_workshop_at_a_clicked_point_and_its_checks(app, planner):
+    token = page_token(planner)
+    point = _post_json(planner, "/planificar/talleres",
+                       _workshop(venue_id="", lon=-71.322, lat=-29.978), token)
+    assert point.status_code == 201 and point.json["workshop"]["venue_id"] is None
+    for changes, message in (
+        ({"councils": ["JV-01", "JV-99"]},
+         "«councils» nombra juntas de vecinos que no existen: JV-99"),
+        ({"date": "09/05/2026"}, "«date» = '09/05/2026' no es una fecha válida"),
+        ({"venue_id": "", "lon": "", "lat": ""}, "falta el lugar"),
+        ({"councils": []}, "la columna «councils» está vacía"),
+    ):
+        response = _post_json(planner, "/planificar/talleres", _workshop(**changes), token)
+        assert response.status_code == 400, changes
+        assert any(message in p for p in response.json["problems"]), response.json
+    stale = _post_json(planner, "/planificar/talleres/TM-001",
+                       _workshop(version=1, title="Primera"), token)
+    assert stale.status_code == 200
+    second = _post_json(planner, "/planificar/talleres/TM-001",
+                        _workshop(version=1, title="Segunda"), token)
+    assert second.status_code == 409 and second.json["current"]["title"] == "Primera"

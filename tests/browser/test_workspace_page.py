@@ -112,3 +112,35 @@ def test_place_a_venue_to_locate_and_see_a_conflict(make_page, tmp_path, session
         first.assert_clean()
         second.assert_clean()
     app.extensions["culturamap_workspace"].db.dispose()
+
+
+def test_record_a_workshop_with_a_proposal(make_page, tmp_path, session_cache):
+    data = copy_fixture_data(tmp_path / "data")
+    app = workspace_app(data, session_cache, sqlite_url(tmp_path))
+    with serve(app) as base:
+        watched = make_page(base)
+        page = watched.page
+        _sign_in(page, base)
+        page.click("#add-workshop summary")
+        page.fill("#workshop-form input[name=title]", "Taller <i>de</i> teatro")
+        page.fill("#workshop-form input[name=date]", "2026-06-13")
+        page.select_option("#workshop-form select[name=venue_id]", "V-012")
+        page.check("#workshop-form input[name=councils][value='JV-03']")
+        page.check("#workshop-form input[name=councils][value='JV-04']")
+        page.fill("#workshop-form input[name=attendance]", "31")
+        page.fill("#workshop-form input[name=source]", "acta")
+        with page.expect_navigation():
+            page.click("#workshop-form button[type=submit]")
+        item = page.locator("#workshop-TM-001")
+        assert item.locator(".workshop-title").inner_text() == "Taller <i>de</i> teatro"
+        item.locator("summary").click()
+        form = item.locator("#proposal-form-TM-001")
+        form.locator("textarea[name=text]").fill("Un elenco juvenil en la sede")
+        form.locator("input[name=councils][value='JV-04']").uncheck()
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+        page.locator("#workshop-TM-001 summary").click()
+        proposal = page.locator("#workshop-TM-001 li.proposal")
+        assert proposal.inner_text() == "Un elenco juvenil en la sede (JV-03)"
+        watched.assert_clean()
+    app.extensions["culturamap_workspace"].db.dispose()

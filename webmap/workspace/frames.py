@@ -80,6 +80,10 @@ def workshops_frame(session: Session) -> gpd.GeoDataFrame:
     records = [_with_extras({"id": w.id, "title": w.title, "date": w.date.isoformat(),
                              "venue_id": w.venue_id, "councils": w.councils,
                              "source": w.source}, w.extra, keys) for w in workshops]
+    for name in ("attendance", "minutes"):  # typed in the workspace; served when recorded
+        if any(getattr(w, name) is not None for w in workshops):
+            for record, workshop in zip(records, workshops, strict=True):
+                record[name] = getattr(workshop, name)
     return _frame(WORKSHOPS, records, [(w.lon, w.lat) for w in workshops])
 
 

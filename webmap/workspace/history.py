@@ -15,16 +15,19 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webmap.workspace.models import Change, User, Venue, VenueToLocate, Workshop
+from webmap.workspace.models import Change, Proposal, User, Venue, VenueToLocate, Workshop
 
 VENUE_FIELDS = ("name", "category", "address", "source", "lon", "lat", "capacity", "extra",
                 "retired")
 TO_LOCATE_FIELDS = ("name", "category", "extra", "placed_venue_id")
-WORKSHOP_FIELDS = ("title", "date", "venue_id", "councils", "source", "lon", "lat", "extra",
-                   "retired")
+WORKSHOP_FIELDS = ("title", "date", "venue_id", "councils", "source", "lon", "lat",
+                   "attendance", "minutes", "extra", "retired")
+PROPOSAL_FIELDS = ("workshop_id", "text", "councils", "retired")
 FIELDS: dict[str, tuple[str, ...]] = {
-    "venue": VENUE_FIELDS, "to_locate": TO_LOCATE_FIELDS, "workshop": WORKSHOP_FIELDS}
-KIND_OF = {Venue: "venue", VenueToLocate: "to_locate", Workshop: "workshop"}
+    "venue": VENUE_FIELDS, "to_locate": TO_LOCATE_FIELDS, "workshop": WORKSHOP_FIELDS,
+    "proposal": PROPOSAL_FIELDS}
+KIND_OF = {Venue: "venue", VenueToLocate: "to_locate", Workshop: "workshop",
+           Proposal: "proposal"}
 
 
 def json_safe(value: Any) -> Any:
@@ -43,10 +46,10 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def snapshot(record: Venue | VenueToLocate | Workshop) -> dict[str, Any]:
+def snapshot(record: Venue | VenueToLocate | Workshop | Proposal) -> dict[str, Any]:
     """The record's values (plus id and version) as JSON-ready data."""
     kind = KIND_OF[type(record)]
-    data = {"id": record.id, "version": record.version}
+    data: dict[str, Any] = {"id": record.id, "version": record.version}
     data.update({f: json_safe(getattr(record, f)) for f in FIELDS[kind]})
     return data
 

@@ -100,6 +100,23 @@ class Workshop(Base):
     lon: Mapped[float]
     lat: Mapped[float]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    attendance: Mapped[int | None]
+    minutes: Mapped[str | None] = mapped_column(Text)  # short minutes of the session
+    retired: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Proposal(Base):
+    """A proposal that came out of a workshop, for one or more councils."""
+
+    __tablename__ = "proposals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    councils: Mapped[str] = mapped_column(Text)  # council ids separated by ";"
     retired: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(nullable=False)
 
@@ -115,7 +132,7 @@ class Change(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # venue, to_locate, workshop
+    kind: Mapped[str] = mapped_column(String(20))  # venue, to_locate, workshop, proposal
     record_id: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(20))  # seed, add, edit, retire, place, revert
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -32,12 +32,12 @@ from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
-from webmap.workspace import edits
+from webmap.workspace import edits, workshop_edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
-from webmap.workspace.history import history_of, snapshot, user_names
-from webmap.workspace.models import Venue, VenueToLocate
+from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
+from webmap.workspace.models import Venue, VenueToLocate, Workshop
 from webmap.workspace.refresh import refresh
 from webmap.workspace.web import LOGIN_LIMIT, current_workspace, limiter, wants_json
 
@@ -112,7 +112,8 @@ def _data() -> dict[str, Any]:
     if request.is_json:
         body = request.get_json(silent=True)
         return body if isinstance(body, dict) else {}
-    return request.form.to_dict()
+    # repeated fields (the councils of a workshop or a proposal) keep all their values
+    return {k: (v if k == "councils" else v[0]) for k, v in request.form.lists()}
 
 
 def _problem_texts(problems: list) -> list[str]:
@@ -138,6 +139,9 @@ def _plan_context(problems: list[str] | None = None, form: dict[str, Any] | None
         places = list(session.scalars(select(VenueToLocate)
                                       .where(VenueToLocate.placed_venue_id.is_(None))
                                       .order_by(VenueToLocate.id)))
+        workshops = list(session.scalars(select(Workshop).where(Workshop.retired.is_(False))
+                                         .order_by(Workshop.date.desc(), Workshop.id)))
+        proposals = workshop_edits.proposals_by_workshop(session)
     store = _store()
     councils = store.councils.sort_values("id")
     figures = [{"id": str(r["id"]), "name": str(r["name"]),
@@ -150,6 +154,9 @@ def _plan_context(problems: list[str] | None = None, form: dict[str, Any] | None
     return {
         "venues": venues,
         "places": places,
+        "workshops": workshops,
+        "proposals": proposals,
+        "council_options": [(f["id"], f["name"]) for f in figures],
         "figures": figures,
         "threshold": f"{store.threshold_min:g}",
         "category_options": [(c.id, c.label(g.get("lang", "es"))) for c in categories()],
@@ -170,17 +177,20 @@ def plan() -> str:
     return render_template("workspace/plan.html", **_plan_context())
 
 
-def _done(record_id: str, status: int = 200) -> Response:
+def _done(record: Any, status: int = 200) -> Response:
+    """Rebuild the served map, then answer: the saved record (JSON) or back to the page."""
     seconds = refresh(current_app._get_current_object(), current_workspace().db)
+    kind = KIND_OF[type(record)]
     if wants_json():
-        with current_workspace().db.session() as session:
-            venue = session.get(Venue, record_id)
-            body = {"venue": snapshot(venue) if venue else None,
-                    "refresh_seconds": round(seconds, 3)}
-        response = jsonify(body)
+        response = jsonify({kind: record_data(record), "refresh_seconds": round(seconds, 3)})
         response.status_code = status
         return response
-    return redirect(url_for("workspace.plan", _anchor=f"venue-{record_id}"))
+    anchor = f"workshop-{record.workshop_id}" if kind == "proposal" else f"{kind}-{record.id}"
+    return redirect(url_for("workspace.plan", _anchor=anchor))
+
+
+def record_data(record: Any) -> dict[str, Any]:
+    return snapshot(record)
 
 
 def _check_inventory(session: Any) -> None:
@@ -194,12 +204,11 @@ def _check_inventory(session: Any) -> None:
         raise edits.EditRejected(exc.problems) from None
 
 
-def _edit(action: Callable[[Any], Venue]) -> Any:
+def _edit(action: Callable[[Any], Any]) -> Any:
     """Run one edit in one transaction; problems -> 400, stale version -> 409."""
     try:
         with current_workspace().db.session() as session:
-            venue = action(session)
-            record_id = venue.id
+            record = action(session)
             _check_inventory(session)
     except edits.EditRejected as exc:
         texts = _problem_texts(exc.problems)
@@ -214,7 +223,9 @@ def _edit(action: Callable[[Any], Venue]) -> Any:
         return render_template("workspace/conflict.html", conflict=exc), 409
     except edits.RecordNotFound:
         abort(404)
-    return _done(record_id, 201 if request.endpoint == "workspace.add_venue" else 200)
+    created = request.endpoint in ("workspace.add_venue", "workspace.add_workshop",
+                                   "workspace.add_proposal")
+    return _done(record, 201 if created else 200)
 
 
 @bp.post("/planificar/espacios")
@@ -270,3 +281,55 @@ def revert(change_id: int) -> Any:
         return session.get(Venue, change.record_id)
 
     return _edit(action)
+
+
+# --- workshops and proposals -------------------------------------------------------------
+
+
+def _known_councils() -> set[str]:
+    return set(map(str, _store().layers.councils["id"]))
+
+
+@bp.post("/planificar/talleres")
+@planner_required
+def add_workshop() -> Any:
+    data = _data()
+    return _edit(lambda s: workshop_edits.add_workshop(s, current_user, data))
+
+
+@bp.post("/planificar/talleres/<workshop_id>")
+@planner_required
+def edit_workshop(workshop_id: str) -> Any:
+    data = _data()
+    return _edit(lambda s: workshop_edits.edit_workshop(s, current_user, workshop_id,
+                                                        data.get("version"), data))
+
+
+@bp.post("/planificar/talleres/<workshop_id>/retirar")
+@planner_required
+def retire_workshop(workshop_id: str) -> Any:
+    data = _data()
+    return _edit(lambda s: workshop_edits.retire_workshop(s, current_user, workshop_id,
+                                                          data.get("version")))
+
+
+@bp.post("/planificar/talleres/<workshop_id>/propuestas")
+@planner_required
+def add_proposal(workshop_id: str) -> Any:
+    data = _data()
+    known = _known_councils()
+    return _edit(lambda s: workshop_edits.add_proposal(s, current_user, workshop_id, data,
+                                                       known))
+
+
+@bp.get("/planificar/talleres/<workshop_id>/historial")
+@planner_required
+def workshop_history(workshop_id: str) -> str:
+    with current_workspace().db.session() as session:
+        workshop = session.get(Workshop, workshop_id)
+        if workshop is None:
+            abort(404)
+        changes = history_of(session, "workshop", workshop_id)
+        names = user_names(session)
+    return render_template("workspace/history.html", venue=workshop, changes=changes,
+                           names=names, title=workshop.title, revertible=False)

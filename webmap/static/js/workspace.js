@@ -31,7 +31,7 @@
   document.querySelectorAll("button.pick").forEach(function (button) {
     button.addEventListener("click", function () {
       formId = button.getAttribute("data-form");
-      target.textContent = button.closest("li").querySelector("strong, .venue-name").textContent;
+      target.textContent = button.getAttribute("data-label");
       target.setAttribute("data-target", formId);
       document.getElementById("workspace-map").scrollIntoView({behavior: "smooth"});
     });
