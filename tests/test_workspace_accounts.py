@@ -78,7 +78,7 @@ def test_workspace_texts_exist_in_both_languages():
     for template in (root / "templates" / "workspace").glob("*.html"):
         used |= set(re.findall(r't\(\s*"([a-z_.]+[a-z_])"', template.read_text("utf-8")))
     used |= {f"workspace.action.{a}" for a in
-             ("seed", "add", "edit", "move", "retire", "place", "revert")}
+             ("seed", "add", "edit", "move", "retire", "place", "revert", "import")}
     used |= {f"workspace.role.{r}" for r in ("planner", "admin")}
     assert len(used) > 30
     for lang in ("es", "en"):

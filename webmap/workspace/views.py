@@ -32,7 +32,7 @@ from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
-from webmap.workspace import edits, workshop_edits
+from webmap.workspace import edits, imports, workshop_edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
@@ -333,3 +333,70 @@ def workshop_history(workshop_id: str) -> str:
         names = user_names(session)
     return render_template("workspace/history.html", venue=workshop, changes=changes,
                            names=names, title=workshop.title, revertible=False)
+
+
+# --- import ----------------------------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+def _upload() -> tuple[str, bytes]:
+    """The uploaded file, or the one carried by the preview's confirm form (base64)."""
+    import base64
+    import binascii
+
+    if request.content_length and request.content_length > MAX_IMPORT_BYTES * 2:
+        abort(413)
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        content = upload.read(MAX_IMPORT_BYTES + 1)
+        if len(content) > MAX_IMPORT_BYTES:
+            abort(413)
+        return upload.filename, content
+    try:
+        return request.form.get("filename", ""), base64.b64decode(
+            request.form.get("content", ""), validate=True)
+    except (binascii.Error, ValueError):
+        abort(400)
+
+
+@bp.route("/planificar/importar", methods=["GET", "POST"])
+@planner_required
+def import_venues() -> Any:
+    """GET: the upload form. POST step=preview: every row and its problems, nothing
+    written. POST step=apply: checked again, then everything or nothing."""
+    import base64
+
+    if request.method == "GET":
+        return render_template("workspace/import.html", preview=None)
+    filename, content = _upload()
+    ws = current_workspace()
+    with ws.db.session() as session:
+        result = imports.preview(session, filename, content)
+    texts = _problem_texts_where(result.problems)
+    carried = base64.b64encode(content).decode("ascii")
+    if request.form.get("step") != "apply" or not result.ok:
+        status = 200 if result.ok or request.form.get("step") != "apply" else 400
+        return render_template("workspace/import.html", preview=result, problems=texts,
+                               content=carried), status
+    try:
+        with ws.db.session() as session:
+            count = imports.apply(session, current_user, result.frame)
+            _check_inventory(session)
+    except edits.EditRejected as exc:
+        return render_template("workspace/import.html", preview=result, content=carried,
+                               problems=_problem_texts_where(exc.problems)), 400
+    refresh(current_app._get_current_object(), ws.db)
+    return render_template("workspace/import.html", preview=None, imported=count)
+
+
+def _problem_texts_where(problems: list) -> list[str]:
+    """Problems with their place (file, row, id), in the page's language."""
+    lang = g.get("lang", "es")
+    out = []
+    for p in problems:
+        text = p.problem_en if lang == "en" else p.problem_es
+        hint = p.hint_en if lang == "en" else p.hint_es
+        where = f"{p.path.name if p.path else ''} {p.where}".strip()
+        out.append(f"{where}: {text}" + (f". {hint}" if hint else ""))
+    return out
