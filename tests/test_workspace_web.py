@@ -399,3 +399,35 @@ def test_a_workshop_at_a_clicked_point_and_its_checks(app, planner):
     second = _post_json(planner, "/planificar/talleres/TM-001",
                         _workshop(version=1, title="Segunda"), token)
     assert second.status_code == 409 and second.json["current"]["title"] == "Primera"
+
+
+# --- juntas de vecinos -----------------------------------------------------------------------
+
+CONTACT = "presidenta: +56 9 1234 5678"
+
+
+def test_register_a_junta_whose_new_sede_hosts_workshops_and_whose_contact_stays_private(
+        app, planner):
+    token = page_token(planner)
+    added = _post_json(planner, "/planificar/juntas", {
+        "name": "Junta de Vecinos Los Pinos", "council_id": "JV-05", "contact": CONTACT,
+        "sede_name": "Sede Los Pinos", "lon": -71.322, "lat": -29.978}, token)
+    assert added.status_code == 201, added.json
+    sede_id = added.json["junta"]["sede_venue_id"]
+    assert sede_id == "CM-001"
+    with _db(app).session() as session:
+        sede = session.get(Venue, sede_id)
+        assert (sede.name, sede.category) == ("Sede Los Pinos", "community_hall")
+    # the sede is a workshop host on the public map; the contact appears nowhere public
+    venues = {f["id"]: f for f in
+              planner.get("/ogc/collections/venues/items?limit=1000").json["features"]}
+    assert venues[sede_id]["properties"]["category"] == "community_hall"
+    public = app.test_client()
+    for path in ("/", "/acerca", "/cerca", "/ogc/collections/venues/items?limit=1000",
+                 "/api/councils", "/planificar"):
+        assert "1234 5678" not in public.get(path).get_data(as_text=True), path
+    assert CONTACT in planner.get("/planificar").get_data(as_text=True)
+    unknown = _post_json(planner, "/planificar/juntas",
+                         {"name": "X", "council_id": "JV-99"}, token)
+    assert unknown.status_code == 400
+    assert "unidad vecinal desconocida «JV-99»" in unknown.json["problems"][0]

@@ -15,7 +15,15 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webmap.workspace.models import Change, Proposal, User, Venue, VenueToLocate, Workshop
+from webmap.workspace.models import (
+    Change,
+    Junta,
+    Proposal,
+    User,
+    Venue,
+    VenueToLocate,
+    Workshop,
+)
 
 VENUE_FIELDS = ("name", "category", "address", "source", "lon", "lat", "capacity", "extra",
                 "retired")
@@ -23,11 +31,12 @@ TO_LOCATE_FIELDS = ("name", "category", "extra", "placed_venue_id")
 WORKSHOP_FIELDS = ("title", "date", "venue_id", "councils", "source", "lon", "lat",
                    "attendance", "minutes", "extra", "retired")
 PROPOSAL_FIELDS = ("workshop_id", "text", "councils", "retired")
+JUNTA_FIELDS = ("name", "council_id", "sede_venue_id", "contact", "retired")
 FIELDS: dict[str, tuple[str, ...]] = {
     "venue": VENUE_FIELDS, "to_locate": TO_LOCATE_FIELDS, "workshop": WORKSHOP_FIELDS,
-    "proposal": PROPOSAL_FIELDS}
+    "proposal": PROPOSAL_FIELDS, "junta": JUNTA_FIELDS}
 KIND_OF = {Venue: "venue", VenueToLocate: "to_locate", Workshop: "workshop",
-           Proposal: "proposal"}
+           Proposal: "proposal", Junta: "junta"}
 
 
 def json_safe(value: Any) -> Any:
@@ -46,7 +55,7 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def snapshot(record: Venue | VenueToLocate | Workshop | Proposal) -> dict[str, Any]:
+def snapshot(record: Venue | VenueToLocate | Workshop | Proposal | Junta) -> dict[str, Any]:
     """The record's values (plus id and version) as JSON-ready data."""
     kind = KIND_OF[type(record)]
     data: dict[str, Any] = {"id": record.id, "version": record.version}

@@ -123,6 +123,23 @@ class Proposal(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class Junta(Base):
+    """A junta de vecinos the programme works with. Its ``contact`` is private: shown to
+    signed-in planners only, never in the map, the API or the downloads."""
+
+    __tablename__ = "juntas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    council_id: Mapped[str] = mapped_column(String(40))  # its neighbourhood unit
+    sede_venue_id: Mapped[str | None] = mapped_column(ForeignKey("venues.id"))
+    contact: Mapped[str | None] = mapped_column(Text)
+    retired: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
 class Change(Base):
     """One change of one record: who, when, the record before and after (JSON; None =
     did not exist). Seeding from the files writes the first row of every record."""
@@ -132,7 +149,7 @@ class Change(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # venue, to_locate, workshop, proposal
+    kind: Mapped[str] = mapped_column(String(20))  # venue, to_locate, workshop, proposal, junta
     record_id: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(20))  # seed, add, edit, retire, place, revert
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -32,7 +32,7 @@ from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
-from webmap.workspace import edits, imports, workshop_edits
+from webmap.workspace import edits, imports, juntas, workshop_edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
@@ -142,6 +142,7 @@ def _plan_context(problems: list[str] | None = None, form: dict[str, Any] | None
         workshops = list(session.scalars(select(Workshop).where(Workshop.retired.is_(False))
                                          .order_by(Workshop.date.desc(), Workshop.id)))
         proposals = workshop_edits.proposals_by_workshop(session)
+        partner_list = juntas.juntas(session)
     store = _store()
     councils = store.councils.sort_values("id")
     figures = [{"id": str(r["id"]), "name": str(r["name"]),
@@ -155,6 +156,8 @@ def _plan_context(problems: list[str] | None = None, form: dict[str, Any] | None
         "venues": venues,
         "places": places,
         "workshops": workshops,
+        "juntas": partner_list,
+        "venue_names": {v.id: v.name for v in venues},
         "proposals": proposals,
         "council_options": [(f["id"], f["name"]) for f in figures],
         "figures": figures,
@@ -224,7 +227,7 @@ def _edit(action: Callable[[Any], Any]) -> Any:
     except edits.RecordNotFound:
         abort(404)
     created = request.endpoint in ("workspace.add_venue", "workspace.add_workshop",
-                                   "workspace.add_proposal")
+                                   "workspace.add_proposal", "workspace.add_junta")
     return _done(record, 201 if created else 200)
 
 
@@ -333,6 +336,14 @@ def workshop_history(workshop_id: str) -> str:
         names = user_names(session)
     return render_template("workspace/history.html", venue=workshop, changes=changes,
                            names=names, title=workshop.title, revertible=False)
+
+
+@bp.post("/planificar/juntas")
+@planner_required
+def add_junta() -> Any:
+    data = _data()
+    known = _known_councils()
+    return _edit(lambda s: juntas.add_junta(s, current_user, data, known))
 
 
 # --- import ----------------------------------------------------------------------------------
