@@ -182,10 +182,11 @@ def plan() -> str:
 
 def _done(record: Any, status: int = 200) -> Response:
     """Rebuild the served map, then answer: the saved record (JSON) or back to the page."""
-    seconds = refresh(current_app._get_current_object(), current_workspace().db)
+    refreshed = refresh(current_app._get_current_object(), current_workspace().db)
     kind = KIND_OF[type(record)]
     if wants_json():
-        response = jsonify({kind: record_data(record), "refresh_seconds": round(seconds, 3)})
+        response = jsonify({kind: record_data(record),
+                            "refresh_seconds": round(refreshed.figures_s, 3)})
         response.status_code = status
         return response
     anchor = f"workshop-{record.workshop_id}" if kind == "proposal" else f"{kind}-{record.id}"
