@@ -436,3 +436,28 @@ def test_register_a_junta_whose_new_sede_hosts_workshops_and_whose_contact_stays
                          {"name": "X", "council_id": "JV-99"}, token)
     assert unknown.status_code == 400
     assert "unidad vecinal desconocida «JV-99»" in unknown.json["problems"][0]
+
+
+def test_admin_reverts_a_workshop_edit(app, planner):
+    token = page_token(planner)
+    assert _post_json(planner, "/planificar/talleres", _workshop(), token).status_code == 201
+    edited = _post_json(planner, "/planificar/talleres/TM-001",
+                        _workshop(version=1, title="Título equivocado", date="2026-05-10",
+                                  councils=["JV-03"]), token)
+    assert edited.status_code == 200
+    with _db(app).session() as session:
+        change_id = session.scalars(select(Change.id).where(
+            Change.record_id == "TM-001", Change.action == "edit")).one()
+    admin = app.test_client()
+    sign_in(admin, "root")
+    page = admin.get("/planificar/talleres/TM-001/historial").get_data(as_text=True)
+    assert f"/planificar/cambios/{change_id}/revertir" in page
+    reverted = _post_json(admin, f"/planificar/cambios/{change_id}/revertir", {},
+                          page_token(admin))
+    assert reverted.status_code == 200
+    workshop = reverted.json["workshop"]
+    assert (workshop["title"], workshop["date"], workshop["councils"]) == \
+        ("Taller de murales", "2026-05-09", "JV-01;JV-02")
+    served = {f["id"]: f for f in
+              admin.get("/ogc/collections/workshops/items?limit=1000").json["features"]}
+    assert served["TM-001"]["properties"]["title"] == "Taller de murales"

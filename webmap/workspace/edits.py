@@ -10,6 +10,7 @@ here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -28,7 +29,7 @@ from geo.schema import VENUES
 from geo.validation import validate_frame
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import record_change, snapshot
-from webmap.workspace.models import Change, User, Venue, VenueToLocate
+from webmap.workspace.models import Change, User, Venue, VenueToLocate, Workshop
 
 NEW_ID_PREFIX = "CM-"  # venues added in the workspace: CM-001, CM-002...
 TEXT_FIELDS = ("name", "category", "address", "source")
@@ -227,32 +228,42 @@ def place_venue(session: Session, user: User, place_id: str, version: Any,
     return venue
 
 
-def revert(session: Session, admin: User, change_id: int) -> Change:
-    """Put a venue back as it was before ``change_id`` (admin only; a new history row).
+REVERTIBLE = {
+    "venue": (Venue, ("name", "category", "address", "source", "lon", "lat", "capacity",
+                      "retired")),
+    "workshop": (Workshop, ("title", "date", "venue_id", "councils", "source", "lon", "lat",
+                            "attendance", "minutes", "retired")),
+}
 
-    Reverting an addition or a placement retires the venue (and a placed venue's place
-    goes back to the list to locate)."""
+
+def revert(session: Session, admin: User, change_id: int) -> Change:
+    """Put a venue or a workshop back as it was before ``change_id`` (admin only; a new
+    history row). Reverting an addition or a placement retires the record (and a placed
+    venue's place goes back to the list to locate)."""
     change = session.get(Change, change_id)
-    if change is None or change.kind != "venue" or change.action == "seed":
+    if change is None or change.kind not in REVERTIBLE or change.action == "seed":
         raise RecordNotFound(f"no hay un cambio reversible n.º {change_id} / no revertible "
                              f"change #{change_id}")
-    venue = session.get(Venue, change.record_id)
-    if venue is None:  # pragma: no cover - venues are never deleted
+    model, names = REVERTIBLE[change.kind]
+    record = session.get(model, change.record_id)
+    if record is None:  # pragma: no cover - records are never deleted
         raise RecordNotFound(change.record_id)
-    before = snapshot(venue)
+    before = snapshot(record)
     target = change.before
     if target is None:
-        venue.retired = True
+        record.retired = True
     else:
-        for name in ("name", "category", "address", "source", "lon", "lat", "capacity",
-                     "retired"):
-            setattr(venue, name, target[name])
+        for name in names:
+            value = target[name]
+            if name == "date" and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            setattr(record, name, value)
     session.flush()
-    revert_row = record_change(session, admin, "venue", venue.id, "revert", before,
-                               snapshot(venue), reverts=change)
-    if change.action == "place":
+    revert_row = record_change(session, admin, change.kind, record.id, "revert", before,
+                               snapshot(record), reverts=change)
+    if change.kind == "venue" and change.action == "place":
         place = session.scalar(select(VenueToLocate)
-                               .where(VenueToLocate.placed_venue_id == venue.id))
+                               .where(VenueToLocate.placed_venue_id == record.id))
         if place is not None:
             place_before = snapshot(place)
             place.placed_venue_id = None

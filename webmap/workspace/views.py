@@ -280,9 +280,10 @@ def history(venue_id: str) -> str:
 @bp.post("/planificar/cambios/<int:change_id>/revertir")
 @admin_required
 def revert(change_id: int) -> Any:
-    def action(session: Any) -> Venue:
+    def action(session: Any) -> Any:
         change = edits.revert(session, current_user, change_id)
-        return session.get(Venue, change.record_id)
+        model = edits.REVERTIBLE[change.kind][0]
+        return session.get(model, change.record_id)
 
     return _edit(action)
 
@@ -336,7 +337,7 @@ def workshop_history(workshop_id: str) -> str:
         changes = history_of(session, "workshop", workshop_id)
         names = user_names(session)
     return render_template("workspace/history.html", venue=workshop, changes=changes,
-                           names=names, title=workshop.title, revertible=False)
+                           names=names, title=workshop.title)
 
 
 @bp.post("/planificar/juntas")
