@@ -128,6 +128,13 @@ def test_twenty_wrong_passwords_are_throttled_at_the_eleventh(app):
     assert sign_in(client, name="root").status_code == 302
 
 
+def test_trying_many_user_names_from_one_address_is_throttled_at_the_31st(app):
+    """Guessing across names (30 per minute per address): 30 answered, then 429."""
+    client = app.test_client()
+    statuses = [sign_in(client, name=f"user{i}").status_code for i in range(32)]
+    assert statuses == [401] * 30 + [429] * 2
+
+
 # --- CSRF ------------------------------------------------------------------------------------
 
 

@@ -39,9 +39,19 @@ from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
 from webmap.workspace.models import Venue, VenueToLocate, Workshop
 from webmap.workspace.refresh import refresh
-from webmap.workspace.web import LOGIN_LIMIT, current_workspace, limiter, wants_json
+from webmap.workspace.web import (
+    LOGIN_LIMIT,
+    LOGIN_LIMIT_ADDRESS,
+    current_workspace,
+    limiter,
+    wants_json,
+)
 
 bp = Blueprint("workspace", __name__)
+
+
+def _address_key() -> str:
+    return f"{current_workspace().scope}|{request.remote_addr}"
 
 
 def _login_key() -> str:
@@ -64,6 +74,7 @@ def _nav() -> dict[str, Any]:
 
 @bp.route("/entrar", methods=["GET", "POST"])
 @limiter.limit(LOGIN_LIMIT, key_func=_login_key, methods=["POST"])
+@limiter.limit(LOGIN_LIMIT_ADDRESS, key_func=_address_key, methods=["POST"])
 def login() -> Any:
     form = LoginForm()
     failed = False

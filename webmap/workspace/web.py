@@ -31,6 +31,7 @@ EXTENSION_KEY = "culturamap_workspace"
 SECRET_ENV = "CULTURAMAP_SECRET_KEY"
 SECRET_FILE = ".secret_key"  # in the data folder, mode 600, never committed (.gitignore)
 LOGIN_LIMIT = "10 per minute"  # per address and user name
+LOGIN_LIMIT_ADDRESS = "30 per minute"  # per address, whatever the names tried
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, storage_uri="memory://", default_limits=[])
