@@ -468,3 +468,37 @@ def test_admin_reverts_a_workshop_edit(app, planner):
     served = {f["id"]: f for f in
               admin.get("/ogc/collections/workshops/items?limit=1000").json["features"]}
     assert served["TM-001"]["properties"]["title"] == "Taller de murales"
+
+
+def test_admins_manage_accounts_planners_cannot(app, planner):
+    token = page_token(planner)
+    assert planner.get("/planificar/cuentas").status_code == 403
+    assert planner.post("/planificar/cuentas", data={
+        "action": "add", "name": "intruso", "role": "admin", "password": PASSWORD,
+        "csrf_token": token}).status_code == 403
+    admin = app.test_client()
+    sign_in(admin, "root")
+    admin_token = page_token(admin)
+    created = admin.post("/planificar/cuentas", data={
+        "action": "add", "name": "leo", "role": "planner", "password": PASSWORD,
+        "csrf_token": admin_token})
+    assert created.status_code == 302
+    short = admin.post("/planificar/cuentas", data={
+        "action": "add", "name": "eva", "role": "planner", "password": "x" * 9,
+        "csrf_token": admin_token})
+    assert short.status_code == 400 and "10 caracteres" in short.get_data(as_text=True)
+    assert sign_in(app.test_client(), "leo").status_code == 302
+    with _db(app).session() as session:
+        leo = session.scalars(select(User).where(User.name == "leo")).one()
+        ana = session.scalars(select(User).where(User.name == "ana")).one()
+        root = session.scalars(select(User).where(User.name == "root")).one()
+    admin.post("/planificar/cuentas", data={"action": "disable", "user_id": leo.id,
+                                            "csrf_token": admin_token})
+    assert sign_in(app.test_client(), "leo").status_code == 401
+    # a disabled account's open session ends too
+    admin.post("/planificar/cuentas", data={"action": "disable", "user_id": ana.id,
+                                            "csrf_token": admin_token})
+    assert planner.get("/planificar").status_code == 302
+    own = admin.post("/planificar/cuentas", data={"action": "disable", "user_id": root.id,
+                                                  "csrf_token": admin_token})
+    assert own.status_code == 400

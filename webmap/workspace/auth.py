@@ -63,3 +63,19 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     if _hasher.check_needs_rehash(stored):
         user.password_hash = hash_password(password)
     return user
+
+
+def set_active(session: Session, acting: User, user_id: int, active: bool) -> User:
+    """Disable or enable an account (an admin cannot disable their own)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"no existe la cuenta n.º {user_id} / no account #{user_id}")
+    if user.id == acting.id and not active:
+        raise AccountError("no puede desactivar su propia cuenta / you cannot disable your "
+                           "own account")
+    user.active = active
+    return user
+
+
+def users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.name)))

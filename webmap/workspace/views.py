@@ -32,12 +32,12 @@ from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
-from webmap.workspace import edits, imports, juntas, workshop_edits
+from webmap.workspace import auth, edits, imports, juntas, workshop_edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
-from webmap.workspace.models import Venue, VenueToLocate, Workshop
+from webmap.workspace.models import ROLES, Venue, VenueToLocate, Workshop
 from webmap.workspace.refresh import refresh
 from webmap.workspace.web import (
     LOGIN_LIMIT,
@@ -357,6 +357,41 @@ def add_junta() -> Any:
     data = _data()
     known = _known_councils()
     return _edit(lambda s: juntas.add_junta(s, current_user, data, known))
+
+
+# --- accounts (admin) ---------------------------------------------------------------------
+
+
+@bp.route("/planificar/cuentas", methods=["GET", "POST"])
+@admin_required
+def accounts() -> Any:
+    """Admins list, create, disable and enable accounts (the first admin comes from the
+    command line: culturamap users add)."""
+    problem = None
+    status = 200
+    if request.method == "POST":
+        data = request.form
+        try:
+            with current_workspace().db.session() as session:
+                if data.get("action") == "add":
+                    auth.add_user(session, data.get("name", ""), data.get("password", ""),
+                                  data.get("role", ""))
+                elif data.get("action") in ("disable", "enable"):
+                    user_id = data.get("user_id", "")
+                    if not user_id.isdigit():
+                        abort(400)
+                    auth.set_active(session, current_user, int(user_id),
+                                    data.get("action") == "enable")
+                else:
+                    abort(400)
+        except auth.AccountError as exc:
+            problem, status = str(exc), 400
+        else:
+            return redirect(url_for("workspace.accounts"))
+    with current_workspace().db.session() as session:
+        people = auth.users(session)
+    return render_template("workspace/accounts.html", people=people, problem=problem,
+                           roles=ROLES), status
 
 
 # --- import ----------------------------------------------------------------------------------
