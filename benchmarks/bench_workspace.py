@@ -59,7 +59,9 @@ def median_of(fn, repeat: int) -> tuple[float, float]:
 
 def run(repeat: int) -> None:
     settings = load_settings()
-    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M} nproc={len(os.sched_getaffinity(0))}")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"{datetime.datetime.now():%Y-%m-%d %H:%M} nproc={len(os.sched_getaffinity(0))} "
+          f"load average {load} (the machine is shared: figures vary with it)")
     print(f"culturamap workspace benchmark — shipped data {settings.data_dir} (real, urban "
           f"Coquimbo), temporary SQLite database")
     with tempfile.TemporaryDirectory() as tmp:
