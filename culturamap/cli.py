@@ -15,6 +15,7 @@ from geo import cli_access, cli_export, cli_layers
 from geo.errors import CulturamapError
 from webmap import cli as cli_serve
 from webmap import cli_reports
+from webmap.workspace import cli as cli_users
 
 SUBCOMMANDS = (
     cli_layers,  # validate, layers
@@ -22,6 +23,7 @@ SUBCOMMANDS = (
     cli_export,  # export
     cli_serve,  # serve
     cli_reports,  # report
+    cli_users,  # users (planner workspace accounts)
 )
 
 
