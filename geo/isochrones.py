@@ -95,6 +95,13 @@ def check_bands(minutes: Iterable[float | str]) -> tuple[float, ...]:
     return bands
 
 
+def default_bands(thresholds_min: Iterable[float]) -> tuple[float, ...]:
+    """The bands drawn when none are asked for: the settings' share thresholds that fit
+    the limits (at most ``MAX_BANDS``), else :data:`DEFAULT_BANDS`."""
+    fit = sorted({float(t) for t in thresholds_min if MIN_MINUTES <= float(t) <= MAX_MINUTES})
+    return tuple(fit[:MAX_BANDS]) or DEFAULT_BANDS
+
+
 def group_column_name(column: str, value: object) -> str:
     """Flat property name of a group count: residents_gse_abc1, residents_q1."""
     return f"{GROUP_PREFIX.get(column, column + '_')}{str(value).strip().lower()}"

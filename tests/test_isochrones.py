@@ -172,3 +172,120 @@ def test_a_band_shorter_than_the_walk_onto_the_street_is_empty(fixture_index):
     assert iso.polygons[0].is_empty and iso.residents[0]["residents"] == 0
     assert not iso.polygons[1].is_empty
     assert json.dumps(iso.frame().to_json())  # serialisable with the empty band
+
+
+# --- the web API -------------------------------------------------------------------------
+
+LAT, LON = -29.978, -71.322  # inside the synthetic Parte Alta, near its streets
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from tests.support.web import app_for
+
+    app = app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
+    return app.test_client()
+
+
+def error_of(response, status: int) -> str:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["detail"] and body["detail"] != f"error.{body['error']}"  # translated
+    return body["error"]
+
+
+def test_api_isochrone_from_a_point(client, fixture_index):
+    _layers, _net, _travel, index = fixture_index
+    response = client.get(f"/api/isochrone?lat={LAT}&lon={LON}&minutes=15,5,10")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    body = response.get_json()
+    assert body["type"] == "FeatureCollection" and body["bands"] == "nested"
+    assert body["minutes"] == [5, 10, 15]
+    assert [f["properties"]["minutes"] for f in body["features"]] == [15, 10, 5]
+    expected = index.from_lonlat(LON, LAT, [5, 10, 15])
+    got = [f["properties"]["residents"] for f in body["features"]][::-1]
+    assert got == [r["residents"] for r in expected.residents]
+    assert body["origin"]["snap_m"] == pytest.approx(expected.snap_m, abs=0.06)
+    for feature in body["features"]:  # served in EPSG:4326 (lon, lat), near the point
+        minx, miny, maxx, maxy = shapely.geometry.shape(feature["geometry"]).bounds
+        assert -71.5 < minx < LON < maxx < -71.1 and -30.1 < miny < LAT < maxy < -29.8
+
+
+def test_api_isochrone_from_a_venue(client, fixture_index):
+    layers = fixture_index[0]
+    venue = layers.venues.iloc[3]
+    body = client.get(f"/api/isochrone?venue={venue['id']}&minutes=10").get_json()
+    assert body["origin"]["venue_id"] == venue["id"]
+    assert body["origin"]["lon"] == pytest.approx(venue.geometry.x, abs=1e-6)
+    assert len(body["features"]) == 1 and body["features"][0]["properties"]["minutes"] == 10
+    assert error_of(client.get("/api/isochrone?venue=V-999"), 404) == "unknown_venue"
+
+
+@pytest.mark.parametrize("minutes", ["1", "60", "1,2,3,4,5,6", "60,1", "7.5"])
+def test_api_isochrone_band_limits_accepted(client, minutes):
+    response = client.get(f"/api/isochrone?lat={LAT}&lon={LON}&minutes={minutes}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(response.get_json()["features"]) == len(minutes.split(","))
+
+
+@pytest.mark.parametrize("query, status, code", [
+    ("minutes=0.99", 400, "invalid_minutes"),
+    ("minutes=0", 400, "invalid_minutes"),
+    ("minutes=60.01", 400, "invalid_minutes"),
+    ("minutes=-5", 400, "invalid_minutes"),
+    ("minutes=diez", 400, "invalid_minutes"),
+    ("minutes=nan", 400, "invalid_minutes"),
+    ("minutes=1,2,3,4,5,6,7", 400, "too_many_bands"),
+    ("lat=abc", 400, "invalid_lat"),
+    ("lat=95", 400, "invalid_lat"),
+    ("lon=xyz", 400, "invalid_lon"),
+])
+def test_api_isochrone_refuses_each_bad_parameter(client, query, status, code):
+    args = {"lat": str(LAT), "lon": str(LON), "minutes": "5,10"}
+    key, value = query.split("=")
+    args[key] = value
+    url = "/api/isochrone?" + "&".join(f"{k}={v}" for k, v in args.items())
+    assert error_of(client.get(url), status) == code
+
+
+def test_api_isochrone_refuses_missing_or_double_origins(client):
+    assert error_of(client.get("/api/isochrone"), 400) == "isochrone_origin"
+    assert error_of(client.get("/api/isochrone?venue=V-001&lat=-29.97&lon=-71.32"),
+                    400) == "isochrone_origin"
+    assert error_of(client.get(f"/api/isochrone?lat={LAT}"), 400) == "missing_lon"
+    assert error_of(client.get("/api/isochrone?lat=-33.45&lon=-70.66"), 400) == "outside_area"
+
+
+def test_api_isochrone_off_the_network_is_422(client, fixture_index):
+    _layers, _net, travel, _index = fixture_index
+    from geo.network import to_metric
+
+    store = client.application.extensions["culturamap"]
+    minx, miny, maxx, maxy = store.extent
+    for lon, lat in [(minx + 1e-4, miny + 1e-4), (maxx - 1e-4, maxy - 1e-4),
+                     (minx + 1e-4, maxy - 1e-4), (maxx - 1e-4, miny + 1e-4)]:
+        if travel.snap(to_metric([lon], [lat])).snap_m[0] > MAX_SNAP_M + 10:
+            break
+    else:
+        pytest.skip("every corner of the served extent is near a street")
+    response = client.get(f"/api/isochrone?lat={lat}&lon={lon}")
+    assert error_of(response, 422) == "off_network"
+    assert "m" in response.get_json()["detail"]
+
+
+def test_ogc_collection_of_every_cultural_venue(client, fixture_index):
+    layers = fixture_index[0]
+    store = client.application.extensions["culturamap"]
+    counted = layers.venues[layers.venues["category"].isin(store.counted_categories)]
+    ids = {c["id"] for c in client.get("/collections").get_json()["collections"]}
+    assert "isochrones" in ids
+    items = client.get("/collections/isochrones/items?limit=1000").get_json()
+    bands = store.settings.thresholds_min
+    assert items["numberMatched"] == len(counted) * len(bands)
+    assert {f["properties"]["venue_id"] for f in items["features"]} == set(counted["id"])
+    first = counted["id"].iloc[0]
+    one = client.get(f"/ogc/collections/isochrones/items/{first}-10").get_json()
+    assert one["properties"]["minutes"] == 10 and one["properties"]["venue_id"] == first
+    direct = client.get(f"/api/isochrone?venue={first}&minutes=10").get_json()
+    assert one["properties"]["residents"] == direct["features"][0]["properties"]["residents"]

@@ -83,6 +83,9 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
     app.register_blueprint(api_features.bp, url_prefix="/ogc", name="ogc")  # /ogc/collections...
     app.register_blueprint(api_features.landing_bp)  # /ogc
     app.register_blueprint(api_access.bp)
+    from webmap import api_isochrones
+
+    app.register_blueprint(api_isochrones.bp)  # /api/isochrone, /api/.../equity
     _register_reports(app)
     log.info("culturamap ready: data from %s", study.settings.data_dir)
     return app

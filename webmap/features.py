@@ -116,6 +116,8 @@ def sites_collection(sites: gpd.GeoDataFrame) -> Collection:
 
 
 def build_collections(store: MapStore) -> dict[str, Collection]:
+    from webmap.api_isochrones import isochrone_collection  # imports Collection from here
+
     layers = store.layers
     venues = layers.venues
     workshops = layers.workshops.copy()
@@ -134,4 +136,5 @@ def build_collections(store: MapStore) -> dict[str, Collection]:
             layers.population
         )),
         "sites": sites_collection(store.sites),
+        "isochrones": isochrone_collection(store),
     }
