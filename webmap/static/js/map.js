@@ -89,7 +89,8 @@
         c.el("dl", {}, [
           row(c.tr("js.address"), p.address || c.tr("js.no_data")),
           row(c.tr("js.source"), p.source || c.tr("js.no_data"))
-        ])
+        ]),
+        window.culturamapIsochrones ? window.culturamapIsochrones.venueLink(p) : null
       ]);
     }, {maxWidth: 280});
   }
@@ -190,6 +191,7 @@
     }
     map.on("overlayadd", function (e) { toggleLegend(e, true); });
     map.on("overlayremove", function (e) { toggleLegend(e, false); });
+    if (window.culturamapIsochrones) { window.culturamapIsochrones.init(map); }
     window.culturamap.map = map;
     window.culturamap.layers = layers;
     window.culturamap.control = control;
