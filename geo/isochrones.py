@@ -46,7 +46,8 @@ from geo.travel import MATCH_TOLERANCE_MIN, TravelModel
 REACH_M = 50.0
 BUFFER_QUAD_SEGS = 2  # round ends with 8 segments per circle: ample at 50 m
 # The reached pieces are merged into chains and simplified by this much before widening:
-# invisible at a 100 m wide band, and it halves the buffer's cost on the real network.
+# invisible at a 100 m wide band, and it cuts the buffer's cost by a third on the real
+# network.
 SIMPLIFY_M = 2.0
 DEFAULT_BANDS: tuple[float, ...] = (5.0, 10.0, 15.0, 20.0)
 MIN_MINUTES, MAX_MINUTES = 1.0, 60.0  # an hour's walk is the most a walking area means
@@ -164,17 +165,18 @@ class IsochroneIndex:
         budgets = [b * self.metres_per_min for b in bands]
         node_dist = self.network.distances_from(origin.ends, origin.end_offsets,
                                                 limit=budgets[-1])[0]
-        polygons = tuple(self._area(node_dist, origin, xy[0], budget) for budget in budgets)
+        polygons = tuple(self.areas(node_dist, origin, xy[0], budgets))
         block_min = self.network.to_targets(node_dist, self.demand, origin)[0]
         block_min = block_min / self.metres_per_min
         residents = tuple(self._residents(block_min, b) for b in bands)
         return Isochrone(bands, xy[0], snap_m, polygons, residents)
 
     def reached_pieces(self, node_dist: np.ndarray, origin: EdgeSnap,
-                       budget_m: float) -> np.ndarray:
+                       budget_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Segments (k, 2, 2) of the network walkable within ``budget_m`` (EPSG:32719):
         from each reached end as far as the remaining budget goes, and along the origin's
-        own segment in both directions from the foot of its snap."""
+        own segment in both directions from the foot of its snap. Also returns the street
+        segment of each piece and the mask of segments reached whole."""
         net = self.network
         w = net.edge_len
         du, dv = node_dist[net.edge_u], node_dist[net.edge_v]
@@ -199,23 +201,39 @@ class IsochroneIndex:
         edge = np.concatenate(edges)
         t0, t1 = np.concatenate(starts)[:, None], np.concatenate(ends)[:, None]
         a, ab = self._a[edge], self._b[edge] - self._a[edge]
-        return np.stack([a + t0 * ab, a + t1 * ab], axis=1)
+        return np.stack([a + t0 * ab, a + t1 * ab], axis=1), edge, whole
 
-    def _area(self, node_dist: np.ndarray, origin: EdgeSnap, xy: np.ndarray,
-              budget_m: float) -> shapely.Geometry:
-        """The widened reached pieces of one band, as one (multi)polygon."""
+    def areas(self, node_dist: np.ndarray, origin: EdgeSnap, xy: np.ndarray,
+              budgets_m: Sequence[float]) -> list[shapely.Geometry]:
+        """The widened reached pieces of each band (ascending budgets), nested.
+
+        Built band on band: a band is the previous one plus the widened pieces of the
+        segments the previous band had not reached whole (the others are already in it),
+        which halves the buffering and union work of four independent bands.
+        """
         snap_m = float(origin.snap_m[0])
-        if snap_m > budget_m:  # the street itself is farther than the band
-            return shapely.Polygon()
-        pieces = self.reached_pieces(node_dist, origin, budget_m)
-        lines = list(shapely.linestrings(pieces))
-        if snap_m > 0:  # the walk from the point onto the street
-            lines.append(shapely.LineString([xy, origin.xy[0]]))
-        # one buffer per merged chain, then one union: GEOS unions many small polygons far
-        # faster (cascaded) than it buffers one big overlapping MultiLineString
-        chains = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
-        chains = shapely.simplify(chains, SIMPLIFY_M)
-        return shapely.union_all(shapely.buffer(chains, REACH_M, quad_segs=BUFFER_QUAD_SEGS))
+        out: list[shapely.Geometry] = []
+        previous: shapely.Geometry | None = None
+        done = np.zeros(len(self.network.edge_u), dtype=bool)  # reached whole before
+        for budget in budgets_m:
+            if snap_m > budget:  # the street itself is farther than the band
+                out.append(shapely.Polygon())
+                continue
+            pieces, edge, whole = self.reached_pieces(node_dist, origin, budget)
+            lines = list(shapely.linestrings(pieces[~done[edge]]))
+            if snap_m > 0:  # the walk from the point onto the street
+                lines.append(shapely.LineString([xy, origin.xy[0]]))
+            # one buffer per merged chain, then one union: GEOS unions many small polygons
+            # far faster (cascaded) than it buffers one big overlapping MultiLineString
+            chains = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
+            chains = shapely.simplify(chains, SIMPLIFY_M)
+            parts = list(shapely.buffer(chains, REACH_M, quad_segs=BUFFER_QUAD_SEGS))
+            if previous is not None:
+                parts.append(previous)
+            previous = shapely.union_all(parts)
+            out.append(previous)
+            done = whole
+        return out
 
     def _residents(self, block_min: np.ndarray, band: float) -> dict[str, float]:
         inside = block_min <= band + MATCH_TOLERANCE_MIN
