@@ -1,5 +1,6 @@
-"""Walking-time areas over HTTP: /api/isochrone from a point or a venue (GeoJSON), and the
-isochrones of every cultural venue as an OGC API – Features collection.
+"""Walking-time areas and equity over HTTP: /api/isochrone from a point or a venue
+(GeoJSON), the isochrones of every cultural venue as an OGC API – Features collection, and
+the equity figures by social group (/api/area/equity, /api/councils/<id>/equity).
 
 The view only validates and asks the prepared :class:`geo.isochrones.IsochroneIndex`
 (one Dijkstra and one buffer per band per request); the index is built on first use and
@@ -19,6 +20,7 @@ from flask import Blueprint, Response, current_app, request
 
 from geo import METRIC_CRS
 from geo.access import points_xy
+from geo.equity import EquityResult, analyse_equity, load_zones
 from geo.isochrones import (
     MAX_BANDS,
     MAX_MINUTES,
@@ -55,6 +57,19 @@ def isochrone_index(store: MapStore) -> IsochroneIndex:
                 index = IsochroneIndex(store.travel, store.layers)
                 store.cache["isochrone_index"] = index
     return index
+
+
+def equity_of(store: MapStore) -> EquityResult:
+    """The store's equity figures (geo.equity), computed on first ask (~0.2 s), then kept."""
+    result = store.cache.get("equity")
+    if result is None:
+        with _lock:
+            result = store.cache.get("equity")
+            if result is None:
+                zones = load_zones(store.layers, store.settings.data_dir)
+                result = analyse_equity(store.result, store.layers, zones)
+                store.cache["equity"] = result
+    return result
 
 
 def band_features(iso: Isochrone, id_prefix: str | None = None,
@@ -189,3 +204,23 @@ def isochrone() -> Response:
     }
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return Response(text, mimetype=GEOJSON)
+
+
+def _equity_json(body: dict[str, Any]) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return Response(text, mimetype="application/json")
+
+
+@bp.get("/area/equity")
+def area_equity() -> Response:
+    """The whole area's figures by socio-economic and age group, with the headline."""
+    return _equity_json(equity_of(_store()).area)
+
+
+@bp.get("/councils/<council_id>/equity")
+def council_equity(council_id: str) -> Response:
+    result = equity_of(_store())
+    figures = result.councils.get(council_id)
+    if figures is None:
+        raise not_found("unknown_council", id=council_id)
+    return _equity_json({**figures, "method": result.area["method"]})
