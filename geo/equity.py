@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -34,20 +33,11 @@ import pandas as pd
 from geo import METRIC_CRS
 from geo.access import AccessParams, AccessResult, share_column, summarise
 from geo.errors import CulturamapError
-from geo.layers import Layers, layer_path, load_layer
-from geo.schema import POPULATION, LayerSpec
+from geo.layers import Layers
 
 GSE_ORDER: tuple[str, ...] = ("ABC1", "C1", "C2", "C3", "D", "E")  # most -> least advantaged
 QUINTILES: tuple[str, ...] = ("Q1", "Q2", "Q3", "Q4", "Q5")  # Q1 = lowest income
 AGE_GROUPS: tuple[str, ...] = ("age_0_14", "age_15_64", "age_65_plus")
-ZONES_FILE = "population/zones_2017.geojson"  # inside the data folder; optional
-ZONES = LayerSpec(
-    name="zones",
-    default_path=layer_path(POPULATION).parent / "zones_2017.geojson",
-    columns={"id": "str", "population_2017": "int", "age_0_14": "int", "age_15_64": "int",
-             "age_65_plus": "int", "source": "str"},
-    geometry_types=("Polygon", "MultiPolygon"),
-)
 AGE_METHOD = (
     "Census 2024 blocks carry no ages: each block inherits the age shares (0-14, 15-64, 65+) "
     "of the census 2017 zone containing its demand point, and its 2024 residents are split "
@@ -116,17 +106,11 @@ def concentration_index(h: np.ndarray, rank_by: np.ndarray,
 # --- the per-block table -------------------------------------------------------------------
 
 
-def load_zones(layers: Layers, data_dir: Path | str | None) -> gpd.GeoDataFrame | None:
-    """The 2017 census zones with age groups: ``layers.zones`` when the layers carry them,
-    else ``population/zones_2017.geojson`` of the data folder read through the project's
-    layer reader (``geo.layers.load_layer``: same checks and errors); None when absent."""
+def load_zones(layers: Layers) -> gpd.GeoDataFrame | None:
+    """The 2017 census zones with age groups (``layers.zones``, an optional layer read by
+    ``geo.layers`` with the same checks as every layer); None when there are none."""
     zones = getattr(layers, "zones", None)
-    if zones is not None:
-        return zones
-    if data_dir is None:
-        return None
-    path = Path(data_dir) / ZONES_FILE
-    return load_layer(ZONES, path) if path.is_file() else None
+    return zones if zones is not None and len(zones) > 0 else None
 
 
 def zone_age_shares(points: gpd.GeoSeries, zones: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -276,10 +260,9 @@ def method(params: AccessParams) -> dict[str, Any]:
     }
 
 
-def analyse_equity(access: AccessResult, layers: Layers,
-                   zones: gpd.GeoDataFrame | None = None) -> EquityResult:
+def analyse_equity(access: AccessResult, layers: Layers) -> EquityResult:
     """Equity figures of the area and of each council (see module docstring)."""
-    table = block_table(access, layers, zones)
+    table = block_table(access, layers, load_zones(layers))
     params = access.params
     area = {"id": access.area.get("id"), "name": access.area.get("name"),
             **place_equity(table, params), "method": method(params)}

@@ -210,13 +210,16 @@ def test_api_council_equity(equity_data):
     assert response.status_code == 404 and response.get_json()["error"] == "unknown_council"
 
 
-def test_api_equity_without_groups_or_zones(tmp_path):
-    """The plain fixture has neither socio-economic columns nor zones: empty breakdowns."""
+def test_api_equity_without_socio_economic_columns(tmp_path):
+    """The plain fixture has no socio-economic columns (but has 2017 zones): empty GSE and
+    quintile breakdowns, age groups still there."""
     from tests.support.data import FIXTURE_DATA_DIR
     from tests.support.web import app_for
 
     client = app_for(FIXTURE_DATA_DIR, tmp_path / "cache").test_client()
     body = client.get("/api/area/equity").get_json()
-    assert body["by_gse"] == {} and body["by_quintile"] == {} and body["by_age"] == {}
+    assert body["by_gse"] == {} and body["by_quintile"] == {}
     assert body["residents_without_gse"] == body["residents"]
+    ages = sum(body["by_age"][a]["residents"] for a in AGE_GROUPS)
+    assert ages == pytest.approx(body["residents"] - body["residents_without_zone"])
     assert body["headline"]["share_gap_q5_minus_q1"] is None

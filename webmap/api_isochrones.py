@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, request
 
 from geo import METRIC_CRS
 from geo.access import points_xy
-from geo.equity import EquityResult, analyse_equity, load_zones
+from geo.equity import EquityResult, analyse_equity
 from geo.isochrones import (
     MAX_BANDS,
     MAX_MINUTES,
@@ -66,8 +66,7 @@ def equity_of(store: MapStore) -> EquityResult:
         with _lock:
             result = store.cache.get("equity")
             if result is None:
-                zones = load_zones(store.layers, store.settings.data_dir)
-                result = analyse_equity(store.result, store.layers, zones)
+                result = analyse_equity(store.result, store.layers)
                 store.cache["equity"] = result
     return result
 
