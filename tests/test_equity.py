@@ -151,13 +151,11 @@ def test_a_place_without_residents_or_groups_gives_empty_breakdowns():
 # --- the web API on the fixture, with groups and zones added to a copy -------------------
 
 
-@pytest.fixture(scope="module")
-def equity_data(tmp_path_factory):
+def write_equity_data(root) -> object:
     """A copy of the fixture data whose blocks carry gse/quintil/nse_score (by position)
     and with two 2017 zones splitting the area west/east at the median longitude."""
-    from tests.support.web import app_for, copy_data
+    from tests.support.web import copy_data
 
-    root = tmp_path_factory.mktemp("equity")
     data = copy_data(root)
     path = data / "population" / "blocks.geojson"
     fc = json.loads(path.read_text("utf-8"))
@@ -174,8 +172,17 @@ def equity_data(tmp_path_factory):
         geometry=[box(minx - 0.01, miny - 0.01, mid, maxy + 0.01),
                   box(mid, miny - 0.01, maxx + 0.01, maxy + 0.01)], crs="EPSG:4326")
     zones.to_file(data / "population" / "zones_2017.geojson", driver="GeoJSON")
-    app = app_for(data, root / "cache")
-    return app.test_client(), blocks
+    return data
+
+
+@pytest.fixture(scope="module")
+def equity_data(tmp_path_factory):
+    from tests.support.web import app_for
+
+    root = tmp_path_factory.mktemp("equity")
+    data = write_equity_data(root)
+    blocks = gpd.read_file(data / "population" / "blocks.geojson")
+    return app_for(data, root / "cache").test_client(), blocks
 
 
 def test_api_area_equity(equity_data):
@@ -223,3 +230,14 @@ def test_api_equity_without_socio_economic_columns(tmp_path):
     ages = sum(body["by_age"][a]["residents"] for a in AGE_GROUPS)
     assert ages == pytest.approx(body["residents"] - body["residents_without_zone"])
     assert body["headline"]["share_gap_q5_minus_q1"] is None
+
+
+def test_council_popup_data_carry_the_equity_figures(equity_data):
+    client, _blocks = equity_data
+    page = client.get("/").get_data(as_text=True)
+    council = client.get("/api/councils").get_json()["councils"][0]
+    body = client.get(f"/api/councils/{council['id']}/equity").get_json()
+    head = body["headline"]
+    expected = {"share_q1": head["share_q1"], "share_q5": head["share_q5"],
+                "ci": head["concentration_index_time_nse"]}
+    assert '"equity": ' + json.dumps(expected, sort_keys=True) in page

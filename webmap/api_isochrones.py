@@ -71,6 +71,19 @@ def equity_of(store: MapStore) -> EquityResult:
     return result
 
 
+def popup_equity(store: MapStore, council_id: str) -> dict[str, Any] | None:
+    """The few equity figures a council's popup shows: share within the threshold of
+    income quintiles 1 and 5 and the concentration index (None without census groups)."""
+    figures = equity_of(store).councils.get(council_id)
+    if figures is None:
+        return None
+    head = figures["headline"]
+    if head["share_q1"] is None and head["share_q5"] is None:
+        return None
+    return {"share_q1": head["share_q1"], "share_q5": head["share_q5"],
+            "ci": head["concentration_index_time_nse"]}
+
+
 def band_features(iso: Isochrone, id_prefix: str | None = None,
                   extra: dict[str, Any] | None = None) -> list[tuple[dict[str, Any], Any]]:
     """(GeoJSON feature, EPSG:4326 geometry) per band, largest first (the drawing order);

@@ -15,6 +15,7 @@ import folium
 from folium.plugins import MarkerCluster
 from folium.utilities import JsCode
 
+from webmap.api_isochrones import popup_equity
 from webmap.classify import DENSITY_PALETTE, GAP_PALETTE, NO_DATA_COLOUR, Classes, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
 from webmap.i18n import translate
@@ -82,6 +83,7 @@ def council_features(store: MapStore) -> tuple[list[dict[str, Any]], Classes]:
         props["colour"] = classes.colour_of(row)
         props.pop("area_km2", None)
         props.pop("p90_time_min", None)
+        props["equity"] = popup_equity(store, str(cid))  # issue 11: quintiles 1/5, CI
         features.append(
             {"type": "Feature", "id": str(cid), "properties": props,
              "geometry": rounded_geojson(geom)}

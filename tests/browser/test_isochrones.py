@@ -74,3 +74,32 @@ def test_venue_popup_link_draws_its_walking_areas(make_page, base_url):
     assert page.locator(".isochrone-origin").inner_text() == venue["properties"]["name"]
     assert "residents" in page.locator(".isochrone-legend").inner_text()
     w.assert_clean()
+
+
+def test_council_popup_shows_the_equity_figures(make_page, tmp_path):
+    """On data with income quintiles, a council's popup gives quintile 1 / 5 and the CI."""
+    from tests.support.web import app_for, serve
+    from tests.test_equity import write_equity_data
+
+    data = write_equity_data(tmp_path)
+    with serve(app_for(data, tmp_path / "cache")) as base:
+        council = get_json(f"{base}/api/councils")["councils"][0]
+        head = get_json(f"{base}/api/councils/{council['id']}/equity")["headline"]
+        w = make_page(base)
+        w.goto("/")
+        page = w.page
+        for label in ("Espacios culturales", "Talleres micro-barriales"):
+            page.locator(".leaflet-control-layers-overlays label",
+                         has_text=label).locator("input").uncheck()
+        zoom_to(page, council["lat"], council["lon"], 15)
+        click_at(page, council["lat"], council["lon"])
+        figures = page.locator(".leaflet-popup-content .equity-figures")
+        figures.wait_for()
+        text = figures.inner_text()
+        assert "quintil 1 / quintil 5" in text
+        q1, q5 = (f"{round(v * 100)} %" for v in (head["share_q1"], head["share_q5"]))
+        assert f"{q1} / {q5}" in text
+        ci = head["concentration_index_time_nse"]
+        assert f"{ci:+.2f}".replace(".", ",").replace("-", "−") in text.replace("-", "−")
+        w.shot("map_council_equity")
+        w.assert_clean()
