@@ -273,6 +273,45 @@ def analyse_equity(access: AccessResult, layers: Layers) -> EquityResult:
     return EquityResult(area=area, councils=councils)
 
 
+def _slug(label: str) -> str:
+    return label.strip().lower()
+
+
+def council_table(result: EquityResult, councils: gpd.GeoDataFrame,
+                  params: AccessParams) -> gpd.GeoDataFrame:
+    """The downloadable equity layer: one row per council (its polygon, EPSG:4326) with a
+    FIXED set of flat columns (every quintile, GSE class and age group, empty where a
+    council has none), so that files of different councils and data sets line up."""
+    share_col = share_column(params.threshold_min)
+    rows = []
+    for cid in councils["id"].astype(str):
+        figures = result.councils.get(cid) or {}
+        head = figures.get("headline") or {}
+        row: dict[str, Any] = {"id": cid, "name": figures.get("name"),
+                               "residents": figures.get("residents"),
+                               share_col: figures.get(share_col),
+                               "mean_time_min": figures.get("mean_time_min"),
+                               "p90_time_min": figures.get("p90_time_min"),
+                               "sfca_score": figures.get("sfca_score")}
+        groups = [("by_quintile", q, _slug(q)) for q in QUINTILES]
+        groups += [("by_gse", g, "gse_" + _slug(g)) for g in GSE_ORDER]
+        groups += [("by_age", a, a) for a in AGE_GROUPS]
+        for kind, key, name in groups:
+            group = (figures.get(kind) or {}).get(key) or {}
+            row[f"residents_{name}"] = group.get("residents")
+            row[f"share_{name}"] = group.get(share_col)
+            row[f"mean_time_{name}"] = group.get("mean_time_min")
+        row.update({k: head.get(k) for k in ("share_gap_q5_minus_q1", "gse_most_advantaged",
+                                              "gse_least_advantaged", "share_gap_gse",
+                                              "concentration_index_time_nse")})
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    for column in table.columns:  # numbers stay numbers even where every value is empty
+        if column not in ("id", "name", "gse_most_advantaged", "gse_least_advantaged"):
+            table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    return gpd.GeoDataFrame(table, geometry=councils.geometry.to_numpy(), crs=councils.crs)
+
+
 def _plain(v: Any) -> Any:
     """numpy scalars to plain Python (JSON); NaN and inf to None."""
     if isinstance(v, np.generic):

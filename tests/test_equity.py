@@ -241,3 +241,20 @@ def test_council_popup_data_carry_the_equity_figures(equity_data):
     expected = {"share_q1": head["share_q1"], "share_q5": head["share_q5"],
                 "ci": head["concentration_index_time_nse"]}
     assert '"equity": ' + json.dumps(expected, sort_keys=True) in page
+
+
+def test_equity_download_has_a_fixed_column_set(equity_data):
+    client, blocks = equity_data
+    response = client.get("/descargas/equity-councils.csv")
+    assert response.status_code == 200
+    import io
+
+    table = pd.read_csv(io.StringIO(response.get_data(as_text=True)))
+    for column in ("residents_q1", "share_q5", "share_gse_abc1", "mean_time_age_65_plus",
+                   "share_gap_q5_minus_q1", "concentration_index_time_nse"):
+        assert column in table.columns
+    first = table.iloc[0]
+    api = client.get(f"/api/councils/{first['id']}/equity").get_json()
+    assert first["share_q1"] == pytest.approx(api["by_quintile"]["Q1"]["share_within_15min"])
+    assert first["residents_q1"] == api["by_quintile"]["Q1"]["residents"]
+    assert np.isnan(first["residents_q4"]) or "Q4" in api["by_quintile"]

@@ -20,7 +20,7 @@ from flask import Blueprint, Response, current_app, request
 
 from geo import METRIC_CRS
 from geo.access import points_xy
-from geo.equity import EquityResult, analyse_equity
+from geo.equity import EquityResult
 from geo.isochrones import (
     MAX_BANDS,
     MAX_MINUTES,
@@ -60,15 +60,8 @@ def isochrone_index(store: MapStore) -> IsochroneIndex:
 
 
 def equity_of(store: MapStore) -> EquityResult:
-    """The store's equity figures (geo.equity), computed on first ask (~0.2 s), then kept."""
-    result = store.cache.get("equity")
-    if result is None:
-        with _lock:
-            result = store.cache.get("equity")
-            if result is None:
-                result = analyse_equity(store.result, store.layers)
-                store.cache["equity"] = result
-    return result
+    """The study's equity figures (geo.equity), computed on first ask (~0.2 s), then kept."""
+    return store.study.equity
 
 
 def popup_equity(store: MapStore, council_id: str) -> dict[str, Any] | None:
