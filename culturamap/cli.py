@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from geo import cli_access, cli_export, cli_layers
+from geo import cli_access, cli_export, cli_layers, cli_scenarios
 from geo.errors import CulturamapError
 from webmap import cli as cli_serve
 from webmap import cli_reports
@@ -22,6 +22,7 @@ SUBCOMMANDS = (
     cli_export,  # export
     cli_serve,  # serve
     cli_reports,  # report
+    cli_scenarios,  # scenario run|list|compare (issue 11)
 )
 
 
