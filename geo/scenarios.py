@@ -272,12 +272,19 @@ def _plain(value: Any) -> Any:
 
 def save_result(result: ScenarioResult, folder: Path | str) -> Path:
     """``<folder>/<slug>.json``: the scenario and its summary, with the changed blocks as
-    GeoJSON inside; written to a temporary file and renamed (never half a file)."""
+    GeoJSON inside, and ``<slug>-blocks.geojson`` beside it (the same blocks, to open in
+    QGIS). Each is written to a temporary file and renamed (never half a file)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{result.scenario.slug}.json"
-    body = {**result.summary, "changed_blocks": json.loads(result.blocks.to_json(na="null"))}
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".scenario-", suffix=".json")
+    blocks = json.loads(result.blocks.to_json(na="null"))
+    _write_atomic(folder / f"{result.scenario.slug}-blocks.geojson", blocks)
+    _write_atomic(path, {**result.summary, "changed_blocks": blocks})
+    return path
+
+
+def _write_atomic(path: Path, body: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scenario-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(body, fh, ensure_ascii=False, indent=1)
@@ -286,13 +293,12 @@ def save_result(result: ScenarioResult, folder: Path | str) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return path
 
 
 def list_saved(folder: Path | str) -> list[dict[str, Any]]:
     """The saved scenarios of a folder: name, file, venues added/closed, headline change."""
     out = []
-    for path in sorted(Path(folder).glob("*.json")):
+    for path in sorted(Path(folder).glob("*.json")):  # not the -blocks.geojson beside them
         body = load_saved(path)
         share_col = share_column(body["threshold_min"])
         out.append({"name": body["name"], "file": path.name, "added": len(body["add"]),

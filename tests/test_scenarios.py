@@ -163,6 +163,11 @@ def test_cli_runs_saves_lists_and_compares(tmp_path, capsys, session_cache):
     assert cli_main(["scenario", "run", str(second), *common]) == 0
     body = json.loads((saved / "cierre.json").read_text("utf-8"))
     assert body["close"] == ["V-001"] and body["changed_blocks"]["type"] == "FeatureCollection"
+    import geopandas as gpd
+
+    blocks = gpd.read_file(saved / "cierre-blocks.geojson")  # the map of changed blocks
+    assert len(blocks) == len(body["changed_blocks"]["features"]) > 0
+    assert (blocks["time_change"].fillna(1) > 0).all() and blocks.crs.to_epsg() == 4326
     assert cli_main(["scenario", "list", "--dir", str(saved)]) == 0
     listing = capsys.readouterr().out
     assert "Nueva biblioteca\tnueva-biblioteca.json\t1\t0" in listing
