@@ -258,3 +258,31 @@ def test_equity_download_has_a_fixed_column_set(equity_data):
     assert first["share_q1"] == pytest.approx(api["by_quintile"]["Q1"]["share_within_15min"])
     assert first["residents_q1"] == api["by_quintile"]["Q1"]["residents"]
     assert np.isnan(first["residents_q4"]) or "Q4" in api["by_quintile"]
+
+
+def test_council_report_has_the_equity_chart(equity_data, tmp_path):
+    """The report's bars carry the same shares as the API; the PDF renders with them."""
+    import re
+
+    client, _blocks = equity_data
+    council = client.get("/api/councils").get_json()["councils"][0]
+    api = client.get(f"/api/councils/{council['id']}/equity").get_json()
+    html = client.get(f"/reportes/{council['id']}.html?lang=es").get_data(as_text=True)
+    section = html.split('<section id="equity"', 1)[1].split("</section>", 1)[0]
+    bars = dict(re.findall(r'data-group="([^"]+)" data-value="([^"]+)"', section))
+    for q, figures in api["by_quintile"].items():
+        assert float(bars[q]) == pytest.approx(figures["share_within_15min"])
+    for age, figures in api["by_age"].items():
+        assert float(bars[age]) == pytest.approx(figures["share_within_15min"])
+    assert "Quintil 1" in section and "65 años o más" in section
+    gap = api["headline"]["share_gap_q5_minus_q1"]
+    assert f"{gap * 100:.1f}".replace(".", ",").replace("-", "") in section
+    from webmap.area import area_report_id
+
+    manifest = client.application.extensions["culturamap"].layers.manifest
+    area = client.get(f"/reportes/{area_report_id(manifest)}.html?lang=en")
+    assert area.status_code == 200
+    area_section = area.get_data(as_text=True).split('<section id="equity"', 1)[1]
+    assert "By income quintile" in area_section.split("</section>", 1)[0]
+    pdf = client.get(f"/reportes/{council['id']}.pdf?lang=es")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
