@@ -110,7 +110,7 @@ def part_http(study: Study, block_xy: np.ndarray, n: int) -> None:
     t0 = time.perf_counter()
     app = create_app(study=study)
     print(f"(c) HTTP /api/isochrone through the Flask app (app start on this study "
-          f"{time.perf_counter() - t0:.1f} s, incl. the OGC isochrone collection)")
+          f"{time.perf_counter() - t0:.1f} s; the OGC isochrone collection is built on first use)")
     client = app.test_client()
     pts = gpd.GeoSeries(gpd.points_from_xy(*block_xy[:n].T), crs=METRIC_CRS).to_crs(WEB_CRS)
     times, sizes = [], []

@@ -105,7 +105,7 @@ def band_features(iso: Isochrone, id_prefix: str | None = None,
     return out
 
 
-def isochrone_collection(store: MapStore) -> Collection:
+def build_isochrone_collection(store: MapStore) -> Collection:
     """The walking areas of every counted cultural venue as an OGC collection: features
     ``<venue id>-<minutes>`` (the settings' thresholds), venue by venue, largest first."""
     bands = default_bands(store.settings.thresholds_min)
@@ -128,6 +128,49 @@ def isochrone_collection(store: MapStore) -> Collection:
     return Collection(id="isochrones", features=features,
                       geometries=np.asarray(geoms, dtype=object),
                       positions={f["id"]: i for i, f in enumerate(features)})
+
+
+class LazyIsochrones:
+    """The isochrone collection, built on first use instead of at start: with every venue
+    counted (``categories=all``: 154 on the real data, ~0.1 s each) it would add seconds
+    to every start. Same interface as :class:`webmap.features.Collection`."""
+
+    id = "isochrones"
+
+    def __init__(self, store: MapStore) -> None:
+        self._store = store
+        self._built: Collection | None = None
+        self._lock = threading.Lock()
+
+    def _collection(self) -> Collection:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = build_isochrone_collection(self._store)
+        return self._built
+
+    @property
+    def features(self) -> list[dict[str, Any]]:
+        return self._collection().features
+
+    @property
+    def geometries(self) -> np.ndarray:
+        return self._collection().geometries
+
+    @property
+    def positions(self) -> dict[str, int]:
+        return self._collection().positions
+
+    @property
+    def bbox(self) -> list[float] | None:
+        return self._collection().bbox
+
+    def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
+        return self._collection().select(bbox)
+
+
+def isochrone_collection(store: MapStore) -> LazyIsochrones:
+    return LazyIsochrones(store)
 
 
 def _store() -> MapStore:
