@@ -11,10 +11,10 @@ import argparse
 import os
 import sys
 
-from geo import cli_access, cli_export, cli_layers, cli_scenarios
+from geo import cli_access, cli_export, cli_layers
 from geo.errors import CulturamapError
 from webmap import cli as cli_serve
-from webmap import cli_reports
+from webmap import cli_reports, cli_scenarios
 
 SUBCOMMANDS = (
     cli_layers,  # validate, layers

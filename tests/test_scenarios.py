@@ -178,3 +178,40 @@ def test_cli_runs_saves_lists_and_compares(tmp_path, capsys, session_cache):
     assert "Nueva biblioteca" in table.splitlines()[0] and "residents newly within" in table
     assert cli_main(["scenario", "compare", "cierre", "--dir", str(saved)]) == 1
     assert "two or more" in capsys.readouterr().err
+
+
+def test_cli_report_of_a_saved_scenario(tmp_path, capsys, session_cache):
+    """The PDF/HTML report shows the saved figures; its texts exist in both languages."""
+    scenario = tmp_path / "uno.json"
+    scenario.write_text(json.dumps({"name": "Nueva biblioteca", "add": [
+        {"id": "NEW-1", "name": "Biblioteca <b>nueva</b>", "category": "library",
+         "lon": -71.322, "lat": -29.978}]}), "utf-8")
+    saved = tmp_path / "guardados"
+    common = [*FIXTURE_ARGS, "--dir", str(saved)]
+    assert cli_main(["scenario", "run", str(scenario), *common, "--cache-dir",
+                     str(session_cache)]) == 0
+    body = json.loads((saved / "nueva-biblioteca.json").read_text("utf-8"))
+    html_path, pdf_path = tmp_path / "r.html", tmp_path / "r.pdf"
+    assert cli_main(["scenario", "report", "nueva-biblioteca", *common, "--out",
+                     str(html_path), "--lang", "en"]) == 0
+    html = html_path.read_text("utf-8")
+    newly = f"{body['area']['newly_within']:,}"
+    assert f"{newly} residents come within 15 min" in html
+    assert "Biblioteca &lt;b&gt;nueva&lt;/b&gt;" in html  # escaped, never markup
+    assert "data:image/png;base64," in html
+    assert cli_main(["scenario", "report", "nueva-biblioteca", *common, "--out",
+                     str(pdf_path)]) == 0
+    assert pdf_path.read_bytes().startswith(b"%PDF")
+    assert cli_main(["scenario", "report", "nueva-biblioteca", *common, "--out",
+                     str(tmp_path / "r.docx")]) == 1
+    assert ".pdf or .html" in capsys.readouterr().err
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "webmap" / "translations"
+    es = json.loads((folder / "scenario.es.json").read_text("utf-8"))
+    en = json.loads((folder / "scenario.en.json").read_text("utf-8"))
+    assert set(es) == set(en)
+    template = (folder.parent / "templates" / "scenario_report.html").read_text("utf-8")
+    import re
+
+    assert set(re.findall(r"t\('(scenario\.[a-z_]+)'", template)) <= set(es)

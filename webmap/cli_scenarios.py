@@ -1,9 +1,11 @@
-"""``culturamap scenario run|list|compare``: what-if scenarios from the shell (issue 11).
+"""``culturamap scenario run|list|compare|report``: what-if scenarios from the shell
+(issue 11).
 
 Until the planners' workspace exists, scenarios are files: ``run`` reads one (JSON or
 TOML, see ``geo.scenarios``), prints the before/after of the area and each council, and
 saves the result in a folder; ``list`` shows the saved ones; ``compare`` puts two or more
-side by side.
+side by side; ``report`` prints a saved one as PDF (or HTML). Lives in webmap because the
+report does (geo never imports webmap).
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     comp.add_argument("names", nargs="+", help="archivos o nombres (slug) guardados")
     comp.add_argument("--dir", type=Path, default=DEFAULT_DIR)
     comp.set_defaults(func=compare_command)
+    rep = sub.add_parser("report", help="reporte PDF de un escenario guardado / PDF report")
+    rep.add_argument("name", help="archivo o nombre (slug) guardado")
+    rep.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    rep.add_argument("--out", type=Path, required=True, help="archivo .pdf o .html")
+    rep.add_argument("--lang", choices=("es", "en"), default="es")
+    add_setting_flags(rep, "data_dir")
+    rep.set_defaults(func=report_command)
 
 
 def _pct(value: float | None) -> str:
@@ -103,13 +112,33 @@ def list_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _saved_path(name: str, folder: Path) -> Path:
+    path = Path(name)
+    if path.is_file():
+        return path
+    return folder / (name if name.endswith(".json") else f"{name}.json")
+
+
+def report_command(args: argparse.Namespace) -> int:
+    from webmap.scenario_report import render_scenario_html, render_scenario_pdf
+
+    saved = load_saved(_saved_path(args.name, args.dir))
+    layers = Study(settings_from_args(args)).layers
+    suffix = args.out.suffix.lower()
+    if suffix not in (".pdf", ".html"):
+        raise ScenarioError(f"{args.out}: the report is a .pdf or .html file")
+    content = (render_scenario_pdf(saved, layers, args.lang) if suffix == ".pdf"
+               else render_scenario_html(saved, layers, args.lang).encode("utf-8"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.out.with_name(f".{args.out.name}.tmp")
+    tmp.write_bytes(content)
+    tmp.replace(args.out)  # whole or not at all
+    print(f"{args.out}\t{len(content):,} bytes")
+    return 0
+
+
 def compare_command(args: argparse.Namespace) -> int:
-    saved = []
-    for name in args.names:
-        path = Path(name)
-        if not path.is_file():
-            path = args.dir / (name if name.endswith(".json") else f"{name}.json")
-        saved.append(load_saved(path))
+    saved = [load_saved(_saved_path(name, args.dir)) for name in args.names]
     if len(saved) < 2:
         raise ScenarioError("compare: name two or more saved scenarios")
     print(side_by_side(saved).to_string())
