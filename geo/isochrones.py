@@ -15,6 +15,10 @@ by :data:`REACH_M` and the pieces unioned per band.
   counts must agree with the access figures. Broken down by the census block's socio-
   economic group (``gse``, ``quintil``) when the population layer carries those columns.
 - The walk from the point to the street (its snap) is part of every time, as everywhere.
+- Segments are drawn straight between their end nodes, as the travel model snaps onto them
+  (on the derived block network of the real data 98.8 % of segments are straight lines of
+  their own length; the rest are the straight connectors, costed 1.5 x their length, whose
+  reached part is cut in proportion to the cost).
 
 Works on any :class:`geo.travel.NetworkTravelModel` (OSM or the derived block network);
 polygons are made in EPSG:32719 and served in EPSG:4326.
