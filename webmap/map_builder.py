@@ -18,6 +18,7 @@ from folium.utilities import JsCode
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.access import FOCUS_ID
+from geo.block_network import CONNECTOR as CONNECTOR_KIND
 from webmap.api_isochrones import popup_equity
 from webmap.classify import DENSITY_PALETTE, GAP_PALETTE, NO_DATA_COLOUR, Classes, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
@@ -204,16 +205,22 @@ def _add_tile_layer(fmap: folium.Map, store: MapStore, lang: str) -> None:
         ).add_to(fmap)
 
 
+STREET_STYLES: dict[str, dict[str, Any]] = {  # by ``kind`` of the travel model's lines
+    "primary": {"color": "#7a7a7a", "weight": 2.5, "opacity": 0.9},
+    # straight guesses of the derived network across land without blocks: their own style
+    CONNECTOR_KIND: {"color": "#8c6d1f", "weight": 1.6, "opacity": 0.9, "dashArray": "4 4"},
+}
+DEFAULT_STREET_STYLE = {"color": "#9e9e9e", "weight": 1.2, "opacity": 0.9}
+
+
 def _add_streets_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
-    """The street network from the OSM file: the offline base map, main roads stronger."""
+    """The travel model's walkable lines: the offline base map; main roads stronger and the
+    derived network's connectors dashed, so a planner sees where the model guesses."""
     streets = folium.GeoJson(
         store.cache["streets"],
         name=translate("layer.streets", lang),
-        style_function=lambda f: {
-            "color": "#9e9e9e" if f["properties"]["kind"] != "primary" else "#7a7a7a",
-            "weight": 2.5 if f["properties"]["kind"] == "primary" else 1.2,
-            "opacity": 0.9,
-        },
+        style_function=lambda f: STREET_STYLES.get(f["properties"]["kind"],
+                                                   DEFAULT_STREET_STYLE),
         interactive=False,
     )
     streets.add_to(fmap)

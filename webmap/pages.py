@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 
+from geo import METRIC_CRS
+from geo.block_network import CONNECTOR
 from geo.schema import categories, category_ids
 from webmap.area import area_name, translate_area
 from webmap.i18n import CATEGORY_PREFIX, catalogue
@@ -116,6 +118,18 @@ def focus_headline(store: MapStore, lang: str) -> str | None:
              threshold=format_setting(store.threshold_min, lang))
 
 
+def network_note(store: MapStore, lang: str) -> str | None:
+    """How many straight connectors the derived walking network guesses (None when the
+    model has none, e.g. an OpenStreetMap network)."""
+    lines = store.travel.lines()
+    connectors = lines[lines["kind"] == CONNECTOR]
+    if connectors.empty:
+        return None
+    km = connectors.to_crs(METRIC_CRS).length.sum() / 1000
+    return t("map.network_connectors", count=format_count(len(connectors), lang),
+             km=f"{km:.1f}".replace(".", "," if lang == "es" else "."))
+
+
 def sites_summary(store: MapStore) -> str:
     """One sentence under the sites legend: how many residents the sites bring in reach."""
     sites = store.sites
@@ -177,6 +191,7 @@ def index() -> Response:
             level=level,
             levels=level_links(g.lang, level),
             focus_headline=focus_headline(store, g.lang),
+            network_note=network_note(store, g.lang),
             area_share=None if share is None else round(float(share) * 100),
             sites_summary=sites_summary(store),
             **common,

@@ -194,6 +194,11 @@
 
   /* The census blocks are most of the page's weight and start hidden: fetch them the
    * first time the layer is switched on (Leaflet styles and binds them as they arrive). */
+  function blockStyle(feature) {  // as webmap.map_builder._fill_style(f, 0.3, 0.7)
+    return {fillColor: feature.properties.colour, color: "#555555", weight: 0.3,
+            fillOpacity: 0.7};
+  }
+
   function loadWhenShown(map, layer, url) {
     if (!layer || !url) { return; }
     var requested = false;
@@ -206,6 +211,8 @@
         return response.json();
       }).then(function (data) {
         layer.addData(data);
+        // folium's style lookup knows only the features embedded in the page (none here)
+        layer.setStyle(blockStyle);
         document.body.dataset.populationLoaded = "1";
       }).catch(function () {
         requested = false;  // let a later switch-on try again
