@@ -27,7 +27,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -40,6 +40,9 @@ from geo.equity import EquityResult, analyse_equity
 from geo.errors import CulturamapError
 from geo.schema import COQUIMBO_BOUNDS, category_ids
 from geo.travel import MATCH_TOLERANCE_MIN
+
+if TYPE_CHECKING:
+    from geo.study import Study
 
 SCENARIO_SUFFIXES = (".json", ".toml")
 CHANGE_TOLERANCE_MIN = 1e-6  # a block "changed" when its time moved by more than this
@@ -168,7 +171,7 @@ def scenario_venues(venues: gpd.GeoDataFrame, scenario: Scenario) -> gpd.GeoData
                             crs=venues.crs)
 
 
-def run_scenario(study: Any, scenario: Scenario) -> ScenarioResult:
+def run_scenario(study: Study, scenario: Scenario) -> ScenarioResult:
     """Re-run the study's access and equity figures with the scenario's venues and compare
     them with the study's own (a :class:`geo.study.Study`; its travel model is reused)."""
     layers = dataclasses.replace(study.layers,
