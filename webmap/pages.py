@@ -21,6 +21,7 @@ from webmap.language import t
 from webmap.map_builder import build_map, council_features, population_collection
 from webmap.report_format import format_setting
 from webmap.store import MIN_ZOOM, MapStore
+from webmap.territory_table import territory_rows
 
 bp = Blueprint("pages", __name__)
 _render_lock = threading.Lock()
@@ -192,6 +193,8 @@ def index() -> Response:
             levels=level_links(g.lang, level),
             focus_headline=focus_headline(store, g.lang),
             network_note=network_note(store, g.lang),
+            territory_rows=territory_rows(store, level, g.lang,
+                                          format_setting(store.threshold_min, g.lang)),
             area_share=None if share is None else round(float(share) * 100),
             sites_summary=sites_summary(store),
             **common,
