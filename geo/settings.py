@@ -17,7 +17,7 @@ import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,11 @@ class Settings:
     # Map tiles need internet: off by default, the street network is drawn instead.
     tile_url: str = ""
     tile_attribution: str = "© OpenStreetMap contributors"
+    # The planner workspace's database (webmap.workspace): empty = an SQLite file in the data
+    # folder; a postgresql:// URL uses PostgreSQL (+ PostGIS) instead.
+    database_url: str = field(default="", repr=False)  # may hold a password
+    # Session cookies only over HTTPS: turn on when the map is served behind HTTPS.
+    secure_cookies: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -167,6 +172,27 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def check_flag(value: Any) -> bool:
+    """true/false, or the words an environment variable holds (1/0, yes/no, on/off)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on", "si", "sí"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def check_database_url(value: Any) -> str:
+    """Empty (the SQLite file in the data folder), or an sqlite:/postgresql: URL."""
+    text = str(value).strip()
+    if text and not text.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
+        raise ValueError("must be empty (SQLite in the data folder) or a sqlite:// or "
+                         "postgresql:// URL")
+    return text
+
+
 def _directory(value: Any) -> Path:
     return Path(value)
 
@@ -192,6 +218,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "default_language": _one_of(LANGUAGES),
     "tile_url": str,
     "tile_attribution": str,
+    "database_url": check_database_url,
+    "secure_cookies": check_flag,
 }
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
 
