@@ -36,5 +36,7 @@ test: setup browser
 bench: setup browser
 	$(PY) benchmarks/bench_layers.py
 	$(PY) benchmarks/bench_access.py
+	$(PY) benchmarks/bench_isochrones.py
+	$(PY) benchmarks/bench_scenarios.py
 	$(PY) benchmarks/bench_web.py
 	$(PY) benchmarks/bench_reports.py

@@ -108,6 +108,9 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
     app.register_blueprint(api_features.bp, url_prefix="/ogc", name="ogc")  # /ogc/collections...
     app.register_blueprint(api_features.landing_bp)  # /ogc
     app.register_blueprint(api_access.bp)
+    from webmap import api_isochrones
+
+    app.register_blueprint(api_isochrones.bp)  # /api/isochrone, /api/.../equity
     _register_reports(app)
     if workspace is not None:
         workspace_web.init_app(app, workspace)

@@ -25,6 +25,7 @@ from geo.layers import Layers
 from geo.schema import category_ids, category_label
 from geo.study import Study
 from webmap.area import AREA_ID, area_name, area_report_id, translate_area
+from webmap.equity_chart import equity_chart
 from webmap.i18n import normalise_language, translate
 from webmap.inventory import inventory_statement, unreachable_text
 from webmap.report_format import (
@@ -488,6 +489,9 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
             residents=format_number(area.get("residents"), lang),
             venues=format_number(area.get("venues_total"), lang)),
         "links": links or ReportLinks(),
+        # issue 11: share within the threshold by income quintile and age (units and area)
+        "equity": (equity_chart(data.study.equity, council_id, params.threshold_min, lang)
+                   if level == "councils" else None),
     }
     return context
 
