@@ -429,9 +429,15 @@ def import_venues() -> Any:
     if request.method == "GET":
         return render_template("workspace/import.html", preview=None)
     filename, content = _upload()
+    layer = request.form.get("layer") or "venues"
+    if layer not in ("venues", "workshops"):
+        abort(400)
     ws = current_workspace()
     with ws.db.session() as session:
-        result = imports.preview(session, filename, content)
+        if layer == "workshops":
+            result = imports.preview_workshops(session, filename, content, _known_councils())
+        else:
+            result = imports.preview(session, filename, content)
     texts = _problem_texts_where(result.problems)
     carried = base64.b64encode(content).decode("ascii")
     if request.form.get("step") != "apply" or not result.ok:
@@ -440,13 +446,15 @@ def import_venues() -> Any:
                                content=carried), status
     try:
         with ws.db.session() as session:
-            count = imports.apply(session, current_user, result.frame)
+            apply = imports.apply_workshops if layer == "workshops" else imports.apply
+            count = apply(session, current_user, result.frame)
             _check_inventory(session)
     except edits.EditRejected as exc:
         return render_template("workspace/import.html", preview=result, content=carried,
                                problems=_problem_texts_where(exc.problems)), 400
     refresh(current_app._get_current_object(), ws.db)
-    return render_template("workspace/import.html", preview=None, imported=count)
+    return render_template("workspace/import.html", preview=None, imported=count,
+                           layer=layer)
 
 
 def _problem_texts_where(problems: list) -> list[str]:
