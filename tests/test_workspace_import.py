@@ -197,7 +197,8 @@ def test_workshop_preview_lists_every_row_problem_and_writes_nothing(app, planne
             "existen: JV-99") in html
     assert ("elemento/feature 3 (id TI-3): «venue_id» = «V-999» no existe en la capa de "
             "espacios culturales") in html
-    assert "elemento/feature 4 (id TI-4): " in html and "2026-13-45" in html
+    assert ("elemento/feature 4 (id TI-4): «date» = &#39;2026-13-45&#39; no es una fecha "
+            "válida") in html
     assert "elemento/feature 5 (id TI-5): fuera del área de Coquimbo" in html
     assert "elemento/feature 6 (id TI-6): «attendance» = &#39;muchos&#39; no es un número" in html
     assert "elemento/feature 1 " not in html  # the good row has no problem

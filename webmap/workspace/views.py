@@ -37,7 +37,7 @@ from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
-from webmap.workspace.models import ROLES, Venue, VenueToLocate, Workshop
+from webmap.workspace.models import ROLES, Junta, Proposal, Venue, VenueToLocate, Workshop
 from webmap.workspace.refresh import refresh
 from webmap.workspace.web import (
     LOGIN_LIMIT,
@@ -357,6 +357,57 @@ def add_junta() -> Any:
     data = _data()
     known = _known_councils()
     return _edit(lambda s: juntas.add_junta(s, current_user, data, known))
+
+
+@bp.post("/planificar/juntas/<int:junta_id>")
+@planner_required
+def edit_junta(junta_id: int) -> Any:
+    data = _data()
+    known = _known_councils()
+    return _edit(lambda s: juntas.edit_junta(s, current_user, junta_id, data.get("version"),
+                                             data, known))
+
+
+@bp.post("/planificar/juntas/<int:junta_id>/retirar")
+@planner_required
+def retire_junta(junta_id: int) -> Any:
+    data = _data()
+    return _edit(lambda s: juntas.retire_junta(s, current_user, junta_id,
+                                               data.get("version")))
+
+
+@bp.post("/planificar/propuestas/<int:proposal_id>")
+@planner_required
+def edit_proposal(proposal_id: int) -> Any:
+    data = _data()
+    known = _known_councils()
+    return _edit(lambda s: workshop_edits.edit_proposal(s, current_user, proposal_id,
+                                                        data.get("version"), data, known))
+
+
+@bp.post("/planificar/propuestas/<int:proposal_id>/retirar")
+@planner_required
+def retire_proposal(proposal_id: int) -> Any:
+    data = _data()
+    return _edit(lambda s: workshop_edits.retire_proposal(s, current_user, proposal_id,
+                                                          data.get("version")))
+
+
+@bp.get("/planificar/<any(juntas, propuestas):kind>/<int:record_id>/historial")
+@planner_required
+def record_history(kind: str, record_id: int) -> str:
+    """History of a junta or a proposal (not revertible from here: venues and workshops
+    are)."""
+    model, history_kind = (Junta, "junta") if kind == "juntas" else (Proposal, "proposal")
+    with current_workspace().db.session() as session:
+        record = session.get(model, record_id)
+        if record is None:
+            abort(404)
+        changes = history_of(session, history_kind, str(record_id))
+        names = user_names(session)
+        title = record.name if history_kind == "junta" else record.text[:80]
+    return render_template("workspace/history.html", venue=record, changes=changes,
+                           names=names, title=title, revertible=False)
 
 
 # --- accounts (admin) ---------------------------------------------------------------------
