@@ -164,7 +164,39 @@ def test_edit_and_retire_a_proposal_with_history(app, planner):
     html = history.get_data(as_text=True)
     assert history.status_code == 200 and html.count("<tr data-change=") == 3
     assert "Luminarias y bancas" in html
-    assert "/revertir" not in html  # juntas and proposals are not reverted from here
+    assert "/revertir" not in html  # only admins see the revert buttons
+
+
+def test_admin_reverts_a_junta_edit_and_a_proposal_retirement(app, planner):
+    token = page_token(planner)
+    junta = _junta(planner, token)
+    proposal = _proposal(planner, token)
+    assert _post(planner, f"/planificar/juntas/{junta['id']}", {
+        "version": 1, "name": "Nombre equivocado", "council_id": "JV-04"},
+        token).status_code == 200
+    assert _post(planner, f"/planificar/propuestas/{proposal['id']}/retirar",
+                 {"version": 1}, token).status_code == 200
+    with _db(app).session() as session:
+        edit_id, retire_id = (session.scalars(select(Change.id).where(
+            Change.kind == kind, Change.record_id == str(record), Change.action == action))
+            .one() for kind, record, action in (("junta", junta["id"], "edit"),
+                                                ("proposal", proposal["id"], "retire")))
+    assert _post(planner, f"/planificar/cambios/{edit_id}/revertir", {},
+                 token).status_code == 403
+    admin = app.test_client()
+    sign_in(admin, "root")
+    admin_token = page_token(admin)
+    page = admin.get(f"/planificar/juntas/{junta['id']}/historial").get_data(as_text=True)
+    assert f"/planificar/cambios/{edit_id}/revertir" in page
+    back = _post(admin, f"/planificar/cambios/{edit_id}/revertir", {}, admin_token)
+    assert back.status_code == 200, back.json
+    assert (back.json["junta"]["name"], back.json["junta"]["council_id"],
+            back.json["junta"]["contact"]) == ("Junta Las Rosas", "JV-02", CONTACT)
+    restored = _post(admin, f"/planificar/cambios/{retire_id}/revertir", {}, admin_token)
+    assert restored.status_code == 200 and restored.json["proposal"]["retired"] is False
+    assert "Luminarias en la plaza" in planner.get("/planificar").get_data(as_text=True)
+    assert [a for a, _, _ in _changes(app, "proposal", proposal["id"])] == \
+        ["add", "retire", "revert"]
 
 
 def test_edits_without_sign_in_are_refused_and_write_nothing(app, planner):

@@ -293,8 +293,7 @@ def history(venue_id: str) -> str:
 def revert(change_id: int) -> Any:
     def action(session: Any) -> Any:
         change = edits.revert(session, current_user, change_id)
-        model = edits.REVERTIBLE[change.kind][0]
-        return session.get(model, change.record_id)
+        return edits.record_of(session, change)
 
     return _edit(action)
 
@@ -396,8 +395,7 @@ def retire_proposal(proposal_id: int) -> Any:
 @bp.get("/planificar/<any(juntas, propuestas):kind>/<int:record_id>/historial")
 @planner_required
 def record_history(kind: str, record_id: int) -> str:
-    """History of a junta or a proposal (not revertible from here: venues and workshops
-    are)."""
+    """History of a junta or a proposal; an admin can revert a change from here."""
     model, history_kind = (Junta, "junta") if kind == "juntas" else (Proposal, "proposal")
     with current_workspace().db.session() as session:
         record = session.get(model, record_id)
@@ -407,7 +405,7 @@ def record_history(kind: str, record_id: int) -> str:
         names = user_names(session)
         title = record.name if history_kind == "junta" else record.text[:80]
     return render_template("workspace/history.html", venue=record, changes=changes,
-                           names=names, title=title, revertible=False)
+                           names=names, title=title)
 
 
 # --- accounts (admin) ---------------------------------------------------------------------
