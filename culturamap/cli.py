@@ -13,6 +13,7 @@ import sys
 
 from geo import cli_access, cli_export, cli_layers
 from geo.errors import CulturamapError
+from geo.network import NetworkError
 from webmap import cli as cli_serve
 from webmap import cli_reports
 
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except CulturamapError as exc:
         print(f"culturamap {args.command}: {exc}", file=sys.stderr)
+        if isinstance(exc, NetworkError):
+            print(cli_layers.network_hint(exc), file=sys.stderr)
         return 1
     except OSError as exc:  # e.g. --out under a file, a read-only or full disk
         if isinstance(exc, BrokenPipeError):

@@ -164,7 +164,15 @@ def _directory(value: Any) -> Path:
 def _data_directory(value: Any) -> Path:
     path = Path(value)
     if not path.is_dir():
-        raise ValueError("is not a directory")
+        raise ValueError(
+            "is not a directory; point it at the data folder (the one holding boundaries/, "
+            "venues/ and population/)"
+        )
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ValueError(
+            "cannot be read by this user (permission denied); give read access, "
+            f"e.g. chmod -R a+rX {path}"
+        )
     return path
 
 
@@ -248,5 +256,6 @@ def load_settings(
         try:
             values[name] = _CHECKS[name](value)
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{origin}: {name} {exc}, got {value!r}") from None
+            shown = str(value) if isinstance(value, Path) else value
+            raise ConfigError(f"{origin}: {name} {exc}, got {shown!r}") from None
     return Settings(**values)
