@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.access import AccessParams, AccessResult, NearestIndex, analyse
+from geo.errors import ConfigError
 from geo.layers import Layers, load_all
 from geo.schema import OFFERING, category_ids
 from geo.settings import Settings, load_settings
@@ -28,10 +29,13 @@ from geo.travel import TravelModel, load_travel_model
 # Every downloadable layer, in the order the download page lists them.
 LAYER_NAMES: tuple[str, ...] = (
     "councils",
+    "sectors",
     "venues",
     "workshops",
     "population",
+    "zones",
     "access-councils",
+    "access-sectors",
     "access-demand",
     "sites",
 )
@@ -84,7 +88,17 @@ class Study:
 
     @property
     def access(self) -> AccessResult:
-        return self._once("access", lambda: analyse(self.layers, self.params, self.travel))
+        return self._once("access", self._analyse)
+
+    def _analyse(self) -> AccessResult:
+        result = analyse(self.layers, self.params, self.travel)
+        if result.focus_unknown:  # a typo must not silently drop the focus area
+            known = ", ".join(self.layers.sectors["name"].astype(str)) or "(none)"
+            raise ConfigError(
+                f"focus_sectors names unknown municipal sectors {result.focus_unknown}; "
+                f"known sectors: {known}"
+            )
+        return result
 
     @property
     def nearest_index(self) -> NearestIndex:
@@ -129,6 +143,9 @@ class Study:
         """The downloadable layer called ``name`` (one of :data:`LAYER_NAMES`)."""
         builders: dict[str, Callable[[], gpd.GeoDataFrame]] = {
             "councils": lambda: self.layers.councils,
+            "sectors": lambda: self.layers.sectors,
+            "zones": lambda: self.layers.zones,
+            "access-sectors": lambda: self.access.sectors,
             "venues": lambda: self.layers.venues,
             "workshops": lambda: self.layers.workshops,
             "population": lambda: self.layers.population,
