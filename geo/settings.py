@@ -58,6 +58,9 @@ class Settings:
     # Map tiles need internet: off by default, the street network is drawn instead.
     tile_url: str = ""
     tile_attribution: str = "© OpenStreetMap contributors"
+    # The public address (https://mapa.example.cl) that absolute links in the APIs start
+    # with; empty: links are relative to the server root. Never taken from the Host header.
+    base_url: str = ""
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -186,6 +189,21 @@ def _data_directory(value: Any) -> Path:
     return path
 
 
+def check_base_url(value: Any) -> str:
+    """Empty, or an origin such as https://mapa.example.cl (no path, query or fragment)."""
+    from urllib.parse import urlsplit
+
+    text = str(value).strip().rstrip("/")
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path \
+            or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError("must be empty or an address like https://mapa.example.cl "
+                         "(http or https, a host, no path)")
+    return text
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "data_dir": _data_directory,
     "cache_dir": _directory,
@@ -200,6 +218,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "default_language": _one_of(LANGUAGES),
     "tile_url": str,
     "tile_attribution": str,
+    "base_url": check_base_url,
 }
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
 
