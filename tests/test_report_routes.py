@@ -135,8 +135,11 @@ def test_every_download_reads_back_in_every_format(client, layer, tmp_path):
         disposition = response.headers["Content-Disposition"]
         assert disposition.startswith("attachment")
         assert f"culturamap-{layer}.{fmt}" in disposition
-        if fmt == "csv":
-            rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
+        if fmt in ("csv", "excel"):
+            text, delimiter = response.data.decode("utf-8"), ","
+            if fmt == "excel":  # Excel (es-CL) flavour: BOM and ';' (tests/test_hardening_csv)
+                text, delimiter = response.data.decode("utf-8-sig"), ";"
+            rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
             assert rows and ("wkt" in rows[0] or {"lon", "lat"} <= set(rows[0]))
             ids = [r.get("id") or r.get("candidate_id") for r in rows]
         else:

@@ -240,5 +240,6 @@ def download(layer: str, fmt: str) -> Response:
                             lambda: layer_bytes(cache.study.layer(layer), fmt, layer))
     except ExportError:
         abort(500)
+    suffix = FORMATS[fmt] if FORMATS[fmt] == fmt else f"{fmt}.{FORMATS[fmt]}"  # .excel.csv
     return send_file(io.BytesIO(content), mimetype=MEDIA_TYPES[fmt], as_attachment=True,
-                     download_name=f"culturamap-{layer}.{FORMATS[fmt]}")
+                     download_name=f"culturamap-{layer}.{suffix}")
