@@ -118,6 +118,10 @@ def serve(args: argparse.Namespace) -> int:
     except (CulturamapError, OSError) as exc:
         print(f"culturamap serve: {start_problem(exc)}", file=sys.stderr)
         return EXIT_START
+    if "reports" in app.blueprints:  # every PDF report rendered ahead, in the background
+        from webmap.report_routes import start_prerender
+
+        start_prerender(app)
     # The served data (hundreds of thousands of small objects) never change after start:
     # keep them out of the cyclic garbage collector, whose full passes over them would
     # otherwise stall a request now and then by tens of milliseconds.

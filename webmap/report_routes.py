@@ -9,23 +9,24 @@ The analysis behind them is the web map's own study (same settings, same figures
 sites) and every rendered file is kept: the data do not change while serving. Unknown
 council or layer: 404; unknown format: 400.
 
-Concurrency (waitress serves with a few threads): each file has its own lock, so unrelated
-files build side by side and one file is built once however many ask for it; PDF renders
-(WeasyPrint, CPU-bound, seconds each) share a few slots (cores minus one). A request that
-cannot get its file's lock or a PDF slot within ``BUSY_WAIT_S`` gets 503 + Retry-After
-instead of holding a server thread, so the map and the JSON APIs stay responsive.
+PDFs never make a reader wait behind others (webmap.pdf_store): they are rendered ahead by
+one background thread (all of them when ``culturamap serve`` starts) and kept on disk; a
+PDF asked for before it is ready jumps the queue, and the request waits ``PDF_WAIT_S`` at
+most before getting a 202 page that refreshes itself and shows the progress. HEAD never
+renders. HTML pages and downloads are built once per file, each under its own lock.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -42,6 +43,7 @@ from geo.study import LAYER_NAMES
 from webmap.area import area_report_id, area_report_ids, translate_area
 from webmap.i18n import LANGUAGES, normalise_language, translate
 from webmap.inventory import inventory_statement
+from webmap.pdf_store import PdfStore, prepare_folder, report_version
 from webmap.reports import (
     ReportData,
     ReportLinks,
@@ -53,59 +55,32 @@ from webmap.reports import (
 reports_bp = Blueprint("reports", __name__)
 REPORT_FORMATS = ("html", "pdf")
 EXTENSION_KEY = "culturamap_reports"
-_lock = threading.Lock()
-BUSY_WAIT_S = 0.25  # longest wait for a file being built or a PDF slot, then 503
-RETRY_AFTER_S = 5  # a PDF renders in about a second: then it is kept and served at once
-
-
-def pdf_render_slots() -> int:
-    """Concurrent WeasyPrint renders: one per core but one (left to the map and APIs)."""
-    configured = current_app.config.get("REPORT_PDF_RENDERS")
-    if configured:
-        return max(1, int(configured))
-    return max(1, (os.cpu_count() or 1) - 1)
-
-
-class Busy(Exception):
-    """The file is being built by another request, or every PDF slot is taken."""
+PDF_STORE_KEY = "culturamap_pdf"
+_lock = threading.RLock()
+PDF_WAIT_S = 2.0  # longest wait for a PDF asked for (it jumps the queue), then the 202 page
+RETRY_AFTER_S = 3  # the 202 page reloads itself after this many seconds
 
 
 class _ReportCache:
-    """The shared ReportData and every file rendered from it."""
+    """The shared ReportData and every HTML page and download built from it."""
 
-    def __init__(self, data: ReportData, pdf_slots: int = 1) -> None:
+    def __init__(self, data: ReportData) -> None:
         self.data = data
         self.study = data.study
         self.files: dict[tuple[str, ...], Any] = {}
         self.lock = threading.Lock()  # guards key_locks only; held for microseconds
         self.key_locks: dict[tuple[str, ...], threading.Lock] = {}
-        self.pdf_slots = threading.BoundedSemaphore(pdf_slots)
 
-    def get(self, key: tuple[str, ...], build: Callable[[], Any],
-            wait: float | None = None, slots: threading.BoundedSemaphore | None = None) -> Any:
-        """The file under ``key``, built once; waits at most ``wait`` s (None: no limit)
-        for the key's lock and then for one of ``slots``, else raises Busy."""
+    def get(self, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
+        """The file under ``key``, built once (other keys build side by side)."""
         if key in self.files:
             return self.files[key]
         with self.lock:
             key_lock = self.key_locks.setdefault(key, threading.Lock())
-        timeout = -1 if wait is None else wait
-        if not key_lock.acquire(timeout=timeout):
-            raise Busy(key)
-        try:
-            if key in self.files:  # built while this request waited
-                return self.files[key]
-            if slots is not None and not slots.acquire(timeout=timeout):
-                raise Busy(key)
-            try:
-                value = build()
-            finally:
-                if slots is not None:
-                    slots.release()
-            self.files[key] = value
-            return value
-        finally:
-            key_lock.release()
+        with key_lock:
+            if key not in self.files:  # else built while this request waited
+                self.files[key] = build()
+            return self.files[key]
 
 
 def _build_data() -> ReportData:
@@ -118,9 +93,46 @@ def _cache() -> _ReportCache:
     if EXTENSION_KEY not in extensions:
         with _lock:
             if EXTENSION_KEY not in extensions:
-                extensions[EXTENSION_KEY] = _ReportCache(_build_data(),
-                                                         pdf_render_slots())
+                extensions[EXTENSION_KEY] = _ReportCache(_build_data())
     return extensions[EXTENSION_KEY]
+
+
+def report_keys(data: ReportData) -> list[tuple[str, str]]:
+    """Every PDF report, the whole area first, then each council; Spanish first."""
+    names = [area_report_id(data.layers.manifest), *data.council_ids]
+    return [(name, lang) for name in names for lang in LANGUAGES]
+
+
+def pdf_store(app: Flask | None = None) -> PdfStore:
+    """The app's PDF store (made on first use: the analysis must be ready before)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    if PDF_STORE_KEY not in app.extensions:
+        with _lock:
+            if PDF_STORE_KEY not in app.extensions:
+                with app.app_context():
+                    data = _cache().data
+                settings = data.study.settings
+                folder = prepare_folder(Path(settings.cache_dir) / "reports",
+                                        report_version(settings))
+
+                def render(key: tuple[str, str]) -> bytes:
+                    name, lang = key
+                    target = None if name in area_report_ids(data.layers.manifest) else name
+                    return render_pdf(render_html(data, target, lang))
+
+                app.extensions[PDF_STORE_KEY] = PdfStore(folder, report_keys(data), render)
+    return app.extensions[PDF_STORE_KEY]
+
+
+def start_prerender(app: Flask) -> PdfStore:
+    """Render every PDF report in the background now (``culturamap serve`` at start)."""
+    store = pdf_store(app)
+    store.prerender_all()
+    return store
+
+
+def _wait_s() -> float:
+    return float(current_app.config.get("REPORT_WAIT_S", PDF_WAIT_S))
 
 
 def _lang() -> str:
@@ -148,14 +160,15 @@ def report(name: str, fmt: str) -> Response:
     lang = _lang()
     target = None if name in area_names else name
     if fmt == "pdf":
-        try:
-            pdf = cache.get(("pdf", name, lang),
-                            lambda: render_pdf(render_html(cache.data, target, lang)),
-                            wait=BUSY_WAIT_S, slots=cache.pdf_slots)
-        except Busy:
-            return _busy(lang)
-        return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"culturamap-{name}.{lang}.pdf")
+        # HEAD asks for headers only: never render for it, but say whether the file is ready.
+        asking = request.method != "HEAD"
+        key = (area_report_id(cache.data.layers.manifest) if target is None else name, lang)
+        store = pdf_store()
+        path = store.get(key, wait=_wait_s() if asking else 0, ask=asking)
+        if path is None:
+            return _preparing(lang, store)
+        return send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"culturamap-{name}.{lang}.pdf", max_age=0)
     other = next(x for x in LANGUAGES if x != lang)
     links = ReportLinks(
         other_language=url_for(".report", name=name, fmt="html", lang=other),
@@ -169,22 +182,27 @@ def report(name: str, fmt: str) -> Response:
     return Response(html, mimetype="text/html")
 
 
-def _busy(lang: str) -> Response:
-    """503 + Retry-After: a short translated message (JSON for clients that ask for it)."""
-    detail = translate("report.busy", lang, seconds=RETRY_AFTER_S)
+def _preparing(lang: str, store: PdfStore) -> Response:
+    """202 Accepted: the report is being rendered; the page refreshes itself and shows how
+    many reports are ready (JSON for clients that ask for it). Not an error."""
+    ready, total = store.progress()
+    detail = translate("report.preparing", lang, seconds=RETRY_AFTER_S, ready=ready,
+                       total=total)
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if request.args.get("f") == "json" or best == "application/json":
-        response = jsonify({"error": "busy", "detail": detail})
+        response = jsonify({"status": "rendering", "detail": detail, "ready": ready,
+                            "total": total, "retry_after": RETRY_AFTER_S})
     else:
-        title = escape(translate("report.busy_title", lang))
+        title = escape(translate("report.preparing_title", lang))
         response = Response(
             f'<!doctype html><html lang="{escape(translate("report.html_lang", lang))}">'
             f'<meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER_S}">'
             f"<title>{title}</title>"
-            f"<h1>{title}</h1><p>{escape(detail)}</p></html>",
+            f"<h1>{title}</h1><p>{escape(detail)}</p>"
+            f'<progress max="{total}" value="{ready}">{ready}/{total}</progress></html>',
             mimetype="text/html",
         )
-    response.status_code = 503
+    response.status_code = 202
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     response.headers["Cache-Control"] = "no-store"
     return response
