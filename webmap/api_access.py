@@ -80,19 +80,19 @@ def nearest() -> Response:
     minx, miny, maxx, maxy = store.extent
     if not (minx <= lon <= maxx and miny <= lat <= maxy):
         raise bad_request("outside_area")
-    table = store.nearest_index.query(lon, lat, categories=categories, limit=limit)
+    rows = store.nearest_index.records(lon, lat, categories=categories, limit=limit)
     results = [
         {
-            "id": str(row.id),
-            "name": str(row.name),
-            "category": str(row.category),
-            "address": _clean(row.address),
-            "dist_m": round(float(row.dist_m), 1),
-            "time_min": round(float(row.time_min), 1),
-            "lon": round(float(row.lon), 6),
-            "lat": round(float(row.lat), 6),
+            "id": str(row["id"]),
+            "name": str(row["name"]),
+            "category": str(row["category"]),
+            "address": _clean(row["address"]),
+            "dist_m": round(row["dist_m"], 1),
+            "time_min": round(row["time_min"], 1),
+            "lon": round(row["lon"], 6),
+            "lat": round(row["lat"], 6),
         }
-        for row in table.itertuples(index=False)
+        for row in rows
     ]
     return _json(
         {

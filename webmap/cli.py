@@ -9,14 +9,24 @@ silent fallback (waitress would bind port 99999 as 34463, and wait forever with 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import gc
 import logging
+import os
+import signal
 import socket
 import sys
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 PORT_RANGE = (1, 65535)
 THREADS_RANGE = (1, 256)
+WORKERS_RANGE = (1, 32)
+WORKER_POLL_S = 0.5  # how often the supervising process looks at its workers
 EXIT_START = 2  # the server could not start
 
 
@@ -24,8 +34,8 @@ class StartError(Exception):
     """The server cannot start; ``str()`` is the one line to print."""
 
 
-def check_options(port: int, threads: int) -> None:
-    """Port and threads within what a TCP server and waitress can use."""
+def check_options(port: int, threads: int, workers: int = 1) -> None:
+    """Port, threads and processes within what a TCP server and waitress can use."""
     low, high = PORT_RANGE
     if not low <= port <= high:
         raise StartError(
@@ -37,6 +47,12 @@ def check_options(port: int, threads: int) -> None:
         raise StartError(
             f"--threads {threads}: debe ser un número entero de {low} a {high} (p. ej. "
             f"--threads 4) / must be a whole number from {low} to {high} (e.g. --threads 4)"
+        )
+    low, high = WORKERS_RANGE
+    if not low <= workers <= high:
+        raise StartError(
+            f"--workers {workers}: debe ser un número entero de {low} a {high} (p. ej. "
+            f"--workers 2) / must be a whole number from {low} to {high} (e.g. --workers 2)"
         )
 
 
@@ -101,14 +117,12 @@ def start_problem(exc: Exception) -> str:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from waitress.server import create_server
-
     from geo.errors import CulturamapError
     from webmap.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        check_options(args.port, args.threads)
+        check_options(args.port, args.threads, args.workers)
         check_port_free(args.host, args.port)
     except StartError as exc:
         print(f"culturamap serve: {exc}", file=sys.stderr)
@@ -118,23 +132,39 @@ def serve(args: argparse.Namespace) -> int:
     except (CulturamapError, OSError) as exc:
         print(f"culturamap serve: {start_problem(exc)}", file=sys.stderr)
         return EXIT_START
-    if "reports" in app.blueprints:  # every PDF report rendered ahead, in the background
-        from webmap.report_routes import start_prerender
-
-        start_prerender(app)
     # The served data (hundreds of thousands of small objects) never change after start:
     # keep them out of the cyclic garbage collector, whose full passes over them would
-    # otherwise stall a request now and then by tens of milliseconds.
+    # otherwise stall a request now and then by tens of milliseconds (and, with --workers,
+    # would touch every page the forked processes share).
     gc.collect()
     gc.freeze()
     try:  # the port may have been taken while the data loaded
-        server = create_server(app, host=args.host, port=args.port, threads=args.threads,
-                               ident="culturamap")
+        family = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((args.host, args.port), family=family, backlog=1024)
     except OSError as exc:
         print(f"culturamap serve: {bind_problem(args.host, args.port, exc)}", file=sys.stderr)
         return EXIT_START
-    print(f"culturamap: http://{args.host}:{args.port}/  (OGC API: /ogc, API: /api/nearest)",
-          flush=True)
+    print(f"culturamap: http://{args.host}:{args.port}/  (OGC API: /ogc, API: /api/nearest; "
+          f"{args.workers} proceso(s)/process(es) x {args.threads} hilos/threads)", flush=True)
+    if args.workers == 1:
+        if args.prerender:
+            _prerender(app)
+        return _run_waitress(app, sock, args.threads)
+    return _run_workers(app, sock, args)
+
+
+def _prerender(app: Flask) -> None:
+    """Every PDF report rendered ahead in the background (webmap.pdf_store)."""
+    if "reports" in app.blueprints:
+        from webmap.report_routes import start_prerender
+
+        start_prerender(app)
+
+
+def _run_waitress(app: Flask, sock: socket.socket, threads: int) -> int:
+    from waitress.server import create_server
+
+    server = create_server(app, sockets=[sock], threads=threads, ident="culturamap")
     server.print_listen("Serving on http://{}:{}")
     try:
         server.run()
@@ -143,6 +173,54 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         server.close()
     return 0
+
+
+def _run_workers(app: Flask, sock: socket.socket, args: argparse.Namespace) -> int:
+    """``--workers`` processes forked from this one after the data are loaded (they share
+    its memory) and accepting on the same socket, so requests use every core instead of
+    one interpreter lock. This process renders the PDF reports and supervises: if a worker
+    dies, the others are stopped and the exit status is 1."""
+    children: list[int] = []
+    for _ in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: serve until told to stop
+            code = 1
+            try:
+                signal.signal(signal.SIGTERM, signal.default_int_handler)
+                code = _run_waitress(app, sock, args.threads)
+            except KeyboardInterrupt:
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    sock.close()
+
+    def stop(signum: int, _frame: object) -> None:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.prerender:
+        _prerender(app)
+    status = 0
+    try:
+        while children:
+            # Only our workers are waited for (os.wait would also reap, and so break, the
+            # helper processes that libraries start and wait for themselves).
+            for pid in list(children):
+                done, code = os.waitpid(pid, os.WNOHANG)
+                if done == 0:
+                    continue
+                children.remove(pid)
+                if os.waitstatus_to_exitcode(code) != 0 and status == 0:
+                    status = 1
+                    stop(signal.SIGTERM, None)
+            time.sleep(WORKER_POLL_S)
+    finally:
+        stop(signal.SIGTERM, None)  # never leave a worker behind
+    return status
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -155,4 +233,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="dirección / address (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="puerto / port (8000)")
     parser.add_argument("--threads", type=int, default=4, help="hilos / worker threads (4)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="procesos / worker processes sharing the port (1)")
+    parser.add_argument("--no-prerender", dest="prerender", action="store_false",
+                        help="no generar los PDF al partir, solo al pedirlos / render PDF "
+                        "reports only when asked for, not all at start")
     parser.set_defaults(func=serve)

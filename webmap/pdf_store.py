@@ -135,7 +135,10 @@ class PdfStore:
         """The kept file of ``key``; if not ready, put it first in the queue (``ask``) and
         wait up to ``wait`` seconds for it. None: not ready (yet). Raises if it failed."""
         event = self.events[key]
-        if event.is_set() and key not in self.failed and not self.path(key).is_file():
+        on_disk = self.path(key).is_file()
+        if not event.is_set() and on_disk:
+            event.set()  # rendered by another process of the same server (--workers)
+        elif event.is_set() and key not in self.failed and not on_disk:
             event.clear()  # removed under us (another server cleaning its cache): again
         if ask and (not event.is_set() or key in self.failed):
             with self.lock:

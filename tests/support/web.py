@@ -93,7 +93,7 @@ def serve_process(cache_dir: Path, threads: int = 4) -> Iterator[str]:
     env = {**os.environ, "CULTURAMAP_DATA_DIR": str(FIXTURE_DATA_DIR),
            "CULTURAMAP_CACHE_DIR": str(cache_dir)}
     cmd = [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--threads", str(threads)]
+           "--threads", str(threads), "--no-prerender"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
