@@ -93,6 +93,9 @@ def write_layer(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str, layer: str = 
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.{FORMATS[fmt]}"):
+        # left by an export killed mid-write (kill -9, power cut): never a usable file
+        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{FORMATS[fmt]}",
                                     dir=path.parent)
     os.close(fd)

@@ -64,7 +64,8 @@ def report_version(settings: Settings) -> str:
 
 def write_atomic(path: Path, content: bytes) -> None:
     """``content`` at ``path`` whole or not at all (temporary file, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX, suffix=".pdf")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-",
+                               suffix=".pdf")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
@@ -92,8 +93,24 @@ def prepare_folder(reports_dir: Path, version: str) -> Path:
         if other.is_dir() and other.name != version:
             shutil.rmtree(other, ignore_errors=True)
     for stray in folder.glob(f"{TMP_PREFIX}*"):
-        stray.unlink(missing_ok=True)
+        if not _writer_alive(stray.name):
+            stray.unlink(missing_ok=True)
     return folder
+
+
+def _writer_alive(name: str) -> bool:
+    """Whether the process that is writing this temporary file still runs (another process
+    of the same server, --workers); a crashed writer's file is a leftover."""
+    pid_text = name[len(TMP_PREFIX):].split("-", 1)[0]
+    if not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class PdfStore:
