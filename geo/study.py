@@ -122,14 +122,16 @@ class Study:
         return self._once(("sites", k), lambda: suggest_sites(
             self.siting_access, self.layers, self.travel, k=k))
 
-    def council_sites(self, council_id: str) -> gpd.GeoDataFrame:
-        """Sites that bring the most of THIS council's uncovered residents within reach:
-        the same optimisation as the area's on the council's demand only, so that
-        ``newly_covered`` counts the council's own residents."""
+    def council_sites(self, council_id: str, level: str = "councils") -> gpd.GeoDataFrame:
+        """Sites that bring the most of THIS territory's uncovered residents within reach
+        (a council, or a sector with ``level="sectors"``): the same optimisation as the
+        area's on the territory's demand only, so ``newly_covered`` counts its own
+        residents."""
+        column = "sector_id" if level == "sectors" else "council_id"
 
         def build() -> gpd.GeoDataFrame:
             base = self.siting_access
-            demand = base.demand[base.demand["council_id"] == council_id]
+            demand = base.demand[base.demand[column] == council_id]
             if demand.empty:  # a council without residents has nobody to bring closer
                 empty = self.sites().iloc[0:0].copy()
                 empty.attrs = {"uncovered_residents": 0}
@@ -137,7 +139,7 @@ class Study:
             own = dataclasses.replace(base, demand=demand)
             return suggest_sites(own, self.layers, self.travel, k=self.settings.sites_k)
 
-        return self._once(("council_sites", council_id), build)
+        return self._once(("council_sites", level, council_id), build)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """The downloadable layer called ``name`` (one of :data:`LAYER_NAMES`)."""

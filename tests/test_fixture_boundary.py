@@ -14,6 +14,7 @@ TESTS = Path(__file__).resolve().parent
 ALLOWED = {
     TESTS / "support" / "data.py",
     TESTS / "test_real_data.py",  # invariants of the shipped data (issue 9, item 8)
+    TESTS / "browser" / "test_real_data_map.py",  # the real network over the real blocks
     Path(__file__).resolve(),
 }
 SHIPPED = re.compile(r"(?<![\w\"'])(?:DATA_DIR|NETWORK_OSM|SHIPPED_DATA)\b")

@@ -98,6 +98,23 @@ def test_script_src_lists_exactly_the_hashes_of_the_page_scripts(client, path):
         assert len(expected) >= 2  # folium's map code and the page's start-up call
 
 
+def test_the_policy_of_a_compressed_page_lists_its_script_hashes(client):
+    """Pages are sent gzip-compressed to browsers that accept it: the hashes must still be
+    those of the page's scripts, not of nothing found in compressed bytes."""
+    import gzip
+
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+    parser = InlineScripts()
+    parser.feed(gzip.decompress(response.data).decode("utf-8"))
+    expected = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in parser.bodies
+    }
+    listed = set(directives(response.headers["Content-Security-Policy"])["script-src"][1:])
+    assert expected and listed == expected
+
+
 # --- methods -----------------------------------------------------------------------------------
 
 

@@ -17,7 +17,8 @@ from webmap.app import create_app
 from webmap.pdf_store import TMP_PREFIX, report_version
 from webmap.report_routes import pdf_store, start_prerender
 
-COUNCILS = 20  # the fixture's councils; reports = (area + councils) x (es, en)
+COUNCILS, SECTORS = 20, 2  # the fixture's; reports = (area + councils + sectors) x (es, en)
+REPORTS = (1 + COUNCILS + SECTORS) * 2
 
 
 def make_app(cache, data=FIXTURE_DATA_DIR, wait=120.0):
@@ -72,7 +73,7 @@ def test_a_pdf_not_ready_gets_a_refreshing_202_page_with_progress(tmp_path, coun
         assert page.headers["Cache-Control"] == "no-store"
         text = page.get_data(as_text=True)
         assert '<meta http-equiv="refresh" content="3">' in text
-        total = (COUNCILS + 1) * 2
+        total = REPORTS
         assert f"(0 de {total} reportes listos)" in text
         assert f'<progress max="{total}" value="0">' in text
         as_json = client.get("/reportes/JV-01.pdf?lang=en", headers={"Accept": "application/json"})
@@ -108,7 +109,7 @@ def test_rendered_ahead_ten_readers_at_once_all_get_200_fast(tmp_path, counted):
     while store.progress()[0] < store.progress()[1]:
         assert time.monotonic() < deadline, store.progress()
         time.sleep(0.2)
-    total = (COUNCILS + 1) * 2
+    total = REPORTS
     assert store.progress() == (total, total)
     assert len(counted["calls"]) == total  # each report once
     urls = [f"/reportes/JV-{n:02d}.pdf?lang={'es' if n % 2 else 'en'}" for n in range(1, 11)]
@@ -126,6 +127,8 @@ def test_rendered_ahead_ten_readers_at_once_all_get_200_fast(tmp_path, counted):
     again = make_app(cache, wait=0.0)
     assert pdf_store(again).progress() == (total, total)
     assert again.test_client().get("/reportes/parte-alta.pdf?lang=en").status_code == 200
+    sector = again.test_client().get("/reportes/sector/parte-alta.pdf?lang=es")
+    assert sector.status_code == 200 and is_whole_pdf(sector.data)
     assert len(counted["calls"]) == total
 
 

@@ -32,8 +32,8 @@ def manifest() -> dict:
 
 
 @pytest.fixture(scope="module")
-def study(tmp_path_factory: pytest.TempPathFactory) -> Study:
-    return Study(Settings(data_dir=SHIPPED_DATA, cache_dir=tmp_path_factory.mktemp("cache")))
+def study(session_cache) -> Study:
+    return Study(Settings(data_dir=SHIPPED_DATA, cache_dir=session_cache))
 
 
 def test_the_loaders_accept_every_real_file(manifest):

@@ -2,6 +2,7 @@
 
 - ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment); the
   whole-area report also answers to the manifest's study-area id (e.g. ``coquimbo``)
+- ``/reportes/sector/<id>.<html|pdf>?lang=es|en``: a municipal sector's report
 - ``/descargas``: index of every report and download
 - ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
 
@@ -97,10 +98,22 @@ def _cache() -> _ReportCache:
     return extensions[EXTENSION_KEY]
 
 
+SECTOR_KEY = "sector-"  # PDF store names of sector reports: sector-<id>
+
+
+def report_targets(data: ReportData) -> dict[str, tuple[str | None, str]]:
+    """Every report the PDF store keeps: store name -> (target id, territory level); the
+    whole area first, then each unidad vecinal, then each municipal sector."""
+    targets: dict[str, tuple[str | None, str]] = {
+        area_report_id(data.layers.manifest): (None, "councils")}
+    targets.update({cid: (cid, "councils") for cid in data.council_ids})
+    targets.update({f"{SECTOR_KEY}{sid}": (sid, "sectors") for sid in data.sector_ids})
+    return targets
+
+
 def report_keys(data: ReportData) -> list[tuple[str, str]]:
-    """Every PDF report, the whole area first, then each council; Spanish first."""
-    names = [area_report_id(data.layers.manifest), *data.council_ids]
-    return [(name, lang) for name in names for lang in LANGUAGES]
+    """Every PDF report as (store name, language), in the order worth rendering."""
+    return [(name, lang) for name in report_targets(data) for lang in LANGUAGES]
 
 
 def pdf_store(app: Flask | None = None) -> PdfStore:
@@ -115,10 +128,12 @@ def pdf_store(app: Flask | None = None) -> PdfStore:
                 folder = prepare_folder(Path(settings.cache_dir) / "reports",
                                         report_version(settings))
 
+                targets = report_targets(data)
+
                 def render(key: tuple[str, str]) -> bytes:
                     name, lang = key
-                    target = None if name in area_report_ids(data.layers.manifest) else name
-                    return render_pdf(render_html(data, target, lang))
+                    target, level = targets[name]
+                    return render_pdf(render_html(data, target, lang, level=level))
 
                 app.extensions[PDF_STORE_KEY] = PdfStore(folder, report_keys(data), render)
     return app.extensions[PDF_STORE_KEY]
@@ -160,25 +175,56 @@ def report(name: str, fmt: str) -> Response:
     lang = _lang()
     target = None if name in area_names else name
     if fmt == "pdf":
-        # HEAD asks for headers only: never render for it, but say whether the file is ready.
-        asking = request.method != "HEAD"
         key = (area_report_id(cache.data.layers.manifest) if target is None else name, lang)
-        store = pdf_store()
-        path = store.get(key, wait=_wait_s() if asking else 0, ask=asking)
-        if path is None:
-            return _preparing(lang, store)
-        return send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"culturamap-{name}.{lang}.pdf", max_age=0)
+        return _pdf(key, f"culturamap-{name}.{lang}.pdf")
+    links = _links(".report", name, lang)
+    html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
+    return Response(html, mimetype="text/html")
+
+
+def _pdf(key: tuple[str, str], download_name: str) -> Response:
+    """The kept PDF of ``key``, or the 202 page while it is rendered. HEAD asks for headers
+    only: it never renders, but says whether the file is ready."""
+    asking = request.method != "HEAD"
+    store = pdf_store()
+    path = store.get(key, wait=_wait_s() if asking else 0, ask=asking)
+    if path is None:
+        return _preparing(key[1], store)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=download_name, max_age=0)
+
+
+def _links(endpoint: str, name: str, lang: str) -> ReportLinks:
+    """The links of a report page served by ``endpoint`` (report or sector_report)."""
     other = next(x for x in LANGUAGES if x != lang)
-    links = ReportLinks(
-        other_language=url_for(".report", name=name, fmt="html", lang=other),
-        pdf=url_for(".report", name=name, fmt="pdf", lang=lang),
+
+    def pattern(target: str) -> str:
+        return url_for(target, name="__ID__", fmt="html", lang=lang).replace("__ID__", "{id}")
+
+    return ReportLinks(
+        other_language=url_for(endpoint, name=name, fmt="html", lang=other),
+        pdf=url_for(endpoint, name=name, fmt="pdf", lang=lang),
         downloads=url_for(".downloads", lang=lang),
         map=_map_url(),
-        council_pattern=url_for(".report", name="__ID__", fmt="html", lang=lang)
-        .replace("__ID__", "{id}"),
+        council_pattern=pattern(".report"),
+        sector_pattern=pattern(".sector_report"),
     )
-    html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
+
+
+@reports_bp.get("/reportes/sector/<name>.<fmt>")
+def sector_report(name: str, fmt: str) -> Response:
+    """The report of one municipal sector (the second territory level)."""
+    cache = _cache()
+    if name not in cache.data.sector_ids:
+        abort(404)
+    if fmt not in REPORT_FORMATS:
+        abort(400)
+    lang = _lang()
+    if fmt == "pdf":
+        return _pdf((f"{SECTOR_KEY}{name}", lang), f"culturamap-sector-{name}.{lang}.pdf")
+    links = _links(".sector_report", name, lang)
+    html = cache.get(("html", "sector", name, lang),
+                     lambda: render_html(cache.data, name, lang, links, level="sectors"))
     return Response(html, mimetype="text/html")
 
 
@@ -221,6 +267,10 @@ def downloads() -> Response:
         reports = [{"id": area_report_id(manifest),
                     "name": translate_area("report.title.area", lang, manifest)}] + [
             {"id": cid, "name": f"{cid} · {names.get(cid, '')}"} for cid in data.council_ids]
+        sector_names = dict(zip(data.layers.sectors["id"], data.layers.sectors["name"],
+                                strict=True))
+        sector_reports = [{"id": sid, "name": str(sector_names[sid])}
+                          for sid in sorted(data.sector_ids, key=lambda s: sector_names[s])]
         layers = [{"id": layer, "label": translate(f"report.layer.{layer}", lang),
                    "rows": translate("report.downloads.rows", lang,
                                      rows=len(cache.study.layer(layer)))}
@@ -234,6 +284,9 @@ def downloads() -> Response:
             synthetic=bool(manifest.get("synthetic")),
             notice=manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
             reports=reports,
+            sector_reports=sector_reports,
+            sector_report_url=lambda sid, fmt: url_for(".sector_report", name=sid, fmt=fmt,
+                                                       lang=lang),
             layers=layers,
             inventory=inventory_statement(data.layers, lang),
             formats=tuple(FORMATS),
