@@ -75,8 +75,9 @@ def test_export_killed_mid_write_leaves_only_whole_files(tmp_path):
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    for path in out.glob("*.gpkg"):  # whatever has a real name is whole
-        assert len(gpd.read_file(path)) >= 0, path
+    named = [p for p in out.glob("*.gpkg") if not p.name.startswith(".")]
+    for path in named:  # whatever has a real name is whole
+        assert len(gpd.read_file(path)) > 0 or path.name == "workshops.gpkg", path
     rerun = subprocess.run(
         culturamap("export", "--layer", "all", "--format", "gpkg", "--out", str(out)),
         cwd=ROOT, env=env_for(tmp_path / "cache"), capture_output=True, text=True, timeout=300)
