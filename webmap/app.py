@@ -7,6 +7,7 @@ server (waitress, see webmap.cli) calls it once with the environment's settings.
 from __future__ import annotations
 
 import logging
+import mimetypes
 from typing import Any
 
 from flask import Flask, Response
@@ -21,6 +22,7 @@ from webmap.features import build_collections
 from webmap.store import MapStore, build_store
 
 log = logging.getLogger(__name__)
+mimetypes.add_type("application/manifest+json", ".webmanifest")  # the phone view's manifest
 
 
 def _council_points(store: MapStore, level: str = "councils") -> dict[str, tuple[float, float]]:

@@ -305,6 +305,7 @@ def _add_venue_layers(fmap: folium.Map, store: MapStore, lang: str) -> MarkerClu
     cluster = MarkerCluster(
         name=translate("layer.venues", lang),
         options={"maxClusterRadius": 40, "showCoverageOnHover": False},
+        icon_create_function="function (cluster) { return culturamap.clusterIcon(cluster); }",
     )
     cluster.default_js = list(CLUSTER_JS)
     cluster.default_css = list(CLUSTER_CSS)
