@@ -45,11 +45,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, threads: int, workers: int = 1) -> tuple[subprocess.Popen, float]:
+def start_server(port: int, threads: int) -> tuple[subprocess.Popen, float]:
     """`culturamap serve` on the shipped data with the repository's cache; (process, s)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CULTURAMAP_")}
     cmd = [sys.executable, "-m", "culturamap", "serve", "--host", "127.0.0.1",
-           "--port", str(port), "--threads", str(threads), "--workers", str(workers)]
+           "--port", str(port), "--threads", str(threads)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
@@ -225,7 +225,6 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="/api/nearest load (s)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
     parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
-    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("--skip-pdf", action="store_true",
                         help="no PDF figures (still waits for the reports rendered ahead)")
     args = parser.parse_args()
@@ -233,10 +232,10 @@ def main() -> int:
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M} nproc={len(os.sched_getaffinity(0))} "
           f"loadavg(1 min) at start {load:.1f}")
     print("load benchmark on the shipped data (real urban Coquimbo), culturamap serve "
-          f"(waitress, {args.workers} process(es) x {args.threads} threads), clients in 2 "
+          f"(waitress, {args.threads} threads), clients in 2 "
           "load processes on the same cores")
     port = free_port()
-    server, startup = start_server(port, args.threads, args.workers)
+    server, startup = start_server(port, args.threads)
     try:
         print(f"server answered /api/councils {startup:.1f} s after launch")
         if args.skip_pdf:  # still let the background renders finish: they compete for CPU

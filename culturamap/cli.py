@@ -16,7 +16,8 @@ from geo import cli_access, cli_export, cli_layers
 from geo.errors import CulturamapError
 from geo.network import NetworkError
 from webmap import cli as cli_serve
-from webmap import cli_reports
+from webmap import cli_reports, cli_scenarios
+from webmap.workspace import cli as cli_users
 
 DISK_FULL_HINT = (
     "  Qué hacer: el disco está lleno o el archivo supera el tamaño permitido; libere espacio "
@@ -32,6 +33,8 @@ SUBCOMMANDS = (
     cli_export,  # export
     cli_serve,  # serve
     cli_reports,  # report
+    cli_users,  # users (planner workspace accounts)
+    cli_scenarios,  # scenario run|list|compare|report (issue 11)
 )
 
 

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -71,77 +67,15 @@ def test_threads_below_one_is_one_line_and_exit_2(threads):
     ]
 
 
-@pytest.mark.parametrize(("port", "threads", "workers"),
-                         [(1, 1, 1), (65535, 256, 32), (8000, 4, 2)])
-def test_options_on_the_limits_are_accepted(port, threads, workers):
-    check_options(port, threads, workers)  # no StartError
+@pytest.mark.parametrize(("port", "threads"), [(1, 1), (65535, 256), (8000, 4)])
+def test_options_on_the_limits_are_accepted(port, threads):
+    check_options(port, threads)  # no StartError
 
 
-@pytest.mark.parametrize(("port", "threads", "workers"),
-                         [(8000, 257, 1), (65536, 4, 1), (0, 4, 1), (8000, 0, 1), (8000, 4, 0),
-                          (8000, 4, 33)])
-def test_options_past_the_limits_are_refused(port, threads, workers):
+@pytest.mark.parametrize(("port", "threads"), [(8000, 257), (65536, 4), (0, 4), (8000, 0)])
+def test_options_past_the_limits_are_refused(port, threads):
     with pytest.raises(StartError):
-        check_options(port, threads, workers)
-
-
-def test_workers_below_one_is_one_line_and_exit_2():
-    result = run_cli("serve", "--workers", "0")
-    assert result.returncode == 2
-    assert stderr_lines(result) == [
-        "culturamap serve: --workers 0: debe ser un número entero de 1 a 32 (p. ej. "
-        "--workers 2) / must be a whole number from 1 to 32 (e.g. --workers 2)"
-    ]
-
-
-def test_two_workers_serve_and_stop_together(tmp_path):
-    """--workers 2: both processes answer on one port; SIGTERM stops all, exit 0."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CULTURAMAP_")}
-    env.update(CULTURAMAP_DATA_DIR=str(FIXTURE_DATA_DIR),
-               CULTURAMAP_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.Popen([sys.executable, "-m", "culturamap", "serve", "--port", str(port),
-                             "--workers", "2", "--no-prerender"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/councils", timeout=5).read()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline
-                time.sleep(0.3)
-        workers = [int(p) for p in subprocess.run(
-            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()]
-        assert len(workers) == 2
-        url = base + "/api/nearest?lat=-29.978&lon=-71.322&limit=3"
-        for _ in range(6):
-            with urllib.request.urlopen(url, timeout=10) as response:
-                assert response.status == 200
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(timeout=30)
-    assert code == 0
-    time.sleep(0.5)
-    for pid in workers:
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(
-            f"/proc/{pid}/stat").read_text().split()[2]
-
-
-def test_port_in_use_is_one_line_and_exit_2():
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = run_cli("serve", "--port", str(port))
-    assert result.returncode == 2
-    assert stderr_lines(result) == [
-        f"culturamap serve: el puerto {port} de 127.0.0.1 ya está en uso (¿otro culturamap?): "
-        f"elija otro con --port {port + 1} (o PORT=... make run) / port {port} on 127.0.0.1 "
-        f"is already in use (another culturamap?): choose another with --port {port + 1}"
-    ]
+        check_options(port, threads)
 
 
 # --- data: broken network, folder instead of file, unreadable folder -----------------------

@@ -171,8 +171,8 @@ def test_ogc_links_never_come_from_the_host_header(client, path):
     assert "evil.example" not in response.get_data(as_text=True)
 
 
-def test_ogc_links_use_the_configured_base_url(tmp_path):
-    app = app_for(FIXTURE_DATA_DIR, tmp_path / "cache", BASE_URL="https://mapa.example.cl/")
+def test_ogc_links_use_the_configured_public_url(tmp_path):
+    app = app_for(FIXTURE_DATA_DIR, tmp_path / "cache", PUBLIC_URL="https://mapa.example.cl/")
     client = app.test_client()
     for path in OGC_PATHS:
         body = client.get(path, headers={"Host": "evil.example"}).get_json()

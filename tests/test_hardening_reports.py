@@ -154,7 +154,7 @@ def test_the_version_follows_data_and_settings(tmp_path):
     same = report_version(settings)
     assert report_version(settings) == same  # deterministic
     assert report_version(settings.with_changes(threshold_min=10)) != same
-    assert report_version(settings.with_changes(base_url="https://x.example")) == same
+    assert report_version(settings.with_changes(public_url="https://x.example")) == same
     blocks = data / "population" / "blocks.geojson"
     blocks.write_text(blocks.read_text("utf-8") + "\n", "utf-8")  # same data, other bytes
     assert report_version(settings) != same

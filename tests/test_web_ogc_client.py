@@ -32,7 +32,8 @@ def layers():
 @pytest.mark.parametrize("prefix", ["/ogc", "/"])
 def test_gdal_lists_the_collections(base, prefix):
     names = {name for name, _ in pyogrio.list_layers(f"OAPIF:{base}{prefix}")}
-    assert names == {"councils", "sectors", "venues", "workshops", "population", "sites"}
+    assert names == {"councils", "sectors", "venues", "workshops", "population", "sites",
+                     "isochrones"}
 
 
 @pytest.mark.parametrize("name", ["councils", "sectors", "venues", "workshops", "population"])

@@ -30,7 +30,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites")
+COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
+                  "isochrones")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:
@@ -57,11 +58,11 @@ def _link(href: str, rel: str, mtype: str, title: str = "") -> dict[str, str]:
 
 
 def _href(endpoint: str, **values: Any) -> str:
-    """A link to an endpoint: the configured ``base_url`` + path, else the path alone.
+    """A link to an endpoint: the configured ``public_url`` + path, else the path alone.
 
     WHY never the Host header: a forged Host would otherwise end up in every link that a
     shared cache or a client stores (cache poisoning, links to another site)."""
-    base = current_app.extensions["culturamap"].settings.base_url
+    base = current_app.extensions["culturamap"].settings.public_url
     return base + url_for(endpoint, **values)
 
 
@@ -103,7 +104,7 @@ def landing() -> Response:
 @landing_bp.get("/ogc/api")
 def api() -> Response:
     """The OpenAPI description (rel service-desc); /api is taken by the access API."""
-    root = current_app.extensions["culturamap"].settings.base_url + request.script_root
+    root = current_app.extensions["culturamap"].settings.public_url + request.script_root
     document = openapi_document(
         t("ogc.title"), t("ogc.description"), [root + "/ogc", root + "/"], COLLECTION_IDS,
         DEFAULT_LIMIT, MAX_LIMIT,

@@ -9,15 +9,11 @@ silent fallback (waitress would bind port 99999 as 34463, and wait forever with 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import gc
 import logging
-import os
-import signal
 import socket
 import sys
-import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,8 +21,6 @@ if TYPE_CHECKING:
 
 PORT_RANGE = (1, 65535)
 THREADS_RANGE = (1, 256)
-WORKERS_RANGE = (1, 32)
-WORKER_POLL_S = 0.5  # how often the supervising process looks at its workers
 EXIT_START = 2  # the server could not start
 
 
@@ -34,8 +28,8 @@ class StartError(Exception):
     """The server cannot start; ``str()`` is the one line to print."""
 
 
-def check_options(port: int, threads: int, workers: int = 1) -> None:
-    """Port, threads and processes within what a TCP server and waitress can use."""
+def check_options(port: int, threads: int) -> None:
+    """Port and threads within what a TCP server and waitress can use."""
     low, high = PORT_RANGE
     if not low <= port <= high:
         raise StartError(
@@ -47,12 +41,6 @@ def check_options(port: int, threads: int, workers: int = 1) -> None:
         raise StartError(
             f"--threads {threads}: debe ser un número entero de {low} a {high} (p. ej. "
             f"--threads 4) / must be a whole number from {low} to {high} (e.g. --threads 4)"
-        )
-    low, high = WORKERS_RANGE
-    if not low <= workers <= high:
-        raise StartError(
-            f"--workers {workers}: debe ser un número entero de {low} a {high} (p. ej. "
-            f"--workers 2) / must be a whole number from {low} to {high} (e.g. --workers 2)"
         )
 
 
@@ -122,20 +110,19 @@ def serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        check_options(args.port, args.threads, args.workers)
+        check_options(args.port, args.threads)
         check_port_free(args.host, args.port)
     except StartError as exc:
         print(f"culturamap serve: {exc}", file=sys.stderr)
         return EXIT_START
     try:
-        app = create_app()
+        app = create_app({"WORKSPACE": True})  # the database is made/seeded here
     except (CulturamapError, OSError) as exc:
         print(f"culturamap serve: {start_problem(exc)}", file=sys.stderr)
         return EXIT_START
     # The served data (hundreds of thousands of small objects) never change after start:
     # keep them out of the cyclic garbage collector, whose full passes over them would
-    # otherwise stall a request now and then by tens of milliseconds (and, with --workers,
-    # would touch every page the forked processes share).
+    # otherwise stall a request now and then by tens of milliseconds.
     gc.collect()
     gc.freeze()
     try:  # the port may have been taken while the data loaded
@@ -144,13 +131,11 @@ def serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"culturamap serve: {bind_problem(args.host, args.port, exc)}", file=sys.stderr)
         return EXIT_START
-    print(f"culturamap: http://{args.host}:{args.port}/  (OGC API: /ogc, API: /api/nearest; "
-          f"{args.workers} proceso(s)/process(es) x {args.threads} hilos/threads)", flush=True)
-    if args.workers == 1:
-        if args.prerender:
-            _prerender(app)
-        return _run_waitress(app, sock, args.threads)
-    return _run_workers(app, sock, args)
+    print(f"culturamap: http://{args.host}:{args.port}/  (OGC API: /ogc, API: /api/nearest)",
+          flush=True)
+    if args.prerender:
+        _prerender(app)
+    return _run_waitress(app, sock, args.threads)
 
 
 def _prerender(app: Flask) -> None:
@@ -175,54 +160,6 @@ def _run_waitress(app: Flask, sock: socket.socket, threads: int) -> int:
     return 0
 
 
-def _run_workers(app: Flask, sock: socket.socket, args: argparse.Namespace) -> int:
-    """``--workers`` processes forked from this one after the data are loaded (they share
-    its memory) and accepting on the same socket, so requests use every core instead of
-    one interpreter lock. This process renders the PDF reports and supervises: if a worker
-    dies, the others are stopped and the exit status is 1."""
-    children: list[int] = []
-    for _ in range(args.workers):
-        pid = os.fork()
-        if pid == 0:  # a worker: serve until told to stop
-            code = 1
-            try:
-                signal.signal(signal.SIGTERM, signal.default_int_handler)
-                code = _run_waitress(app, sock, args.threads)
-            except KeyboardInterrupt:
-                code = 0
-            finally:
-                os._exit(code)
-        children.append(pid)
-    sock.close()
-
-    def stop(signum: int, _frame: object) -> None:
-        for pid in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGTERM)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    if args.prerender:
-        _prerender(app)
-    status = 0
-    try:
-        while children:
-            # Only our workers are waited for (os.wait would also reap, and so break, the
-            # helper processes that libraries start and wait for themselves).
-            for pid in list(children):
-                done, code = os.waitpid(pid, os.WNOHANG)
-                if done == 0:
-                    continue
-                children.remove(pid)
-                if os.waitstatus_to_exitcode(code) != 0 and status == 0:
-                    status = 1
-                    stop(signal.SIGTERM, None)
-            time.sleep(WORKER_POLL_S)
-    finally:
-        stop(signal.SIGTERM, None)  # never leave a worker behind
-    return status
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
@@ -233,8 +170,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="dirección / address (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="puerto / port (8000)")
     parser.add_argument("--threads", type=int, default=4, help="hilos / worker threads (4)")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="procesos / worker processes sharing the port (1)")
     parser.add_argument("--no-prerender", dest="prerender", action="store_false",
                         help="no generar los PDF al partir, solo al pedirlos / render PDF "
                         "reports only when asked for, not all at start")

@@ -36,7 +36,8 @@ CODE_DIRS = ("geo", "webmap")  # the code whose changes change a report
 CODE_SUFFIXES = (".py", ".html", ".json", ".css")
 TMP_PREFIX = ".rendering-"
 # Settings that do not change what a report shows.
-NOT_IN_REPORTS = frozenset({"cache_dir", "base_url", "tile_url", "tile_attribution"})
+NOT_IN_REPORTS = frozenset({"cache_dir", "public_url", "tile_url", "tile_attribution",
+                            "database_url", "secure_cookies"})
 
 
 def _digest_files(h: hashlib._Hash, root: Path, files: Iterable[Path]) -> None:

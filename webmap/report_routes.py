@@ -3,6 +3,7 @@
 - ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment); the
   whole-area report also answers to the manifest's study-area id (e.g. ``coquimbo``)
 - ``/reportes/sector/<id>.<html|pdf>?lang=es|en``: a municipal sector's report
+- ``/reportes/kit/<id>.pdf?lang=es|en``: a unit's leader's kit (one A4 page, webmap.kit)
 - ``/descargas``: index of every report and download
 - ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
 
@@ -20,6 +21,7 @@ renders. HTML pages and downloads are built once per file, each under its own lo
 from __future__ import annotations
 
 import io
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -58,30 +60,63 @@ REPORT_FORMATS = ("html", "pdf")
 EXTENSION_KEY = "culturamap_reports"
 PDF_STORE_KEY = "culturamap_pdf"
 _lock = threading.RLock()
+BUSY_WAIT_S = 0.25  # kits: longest wait for a render slot, then 503
+BUSY_RETRY_AFTER_S = 5
 PDF_WAIT_S = 2.0  # longest wait for a PDF asked for (it jumps the queue), then the 202 page
 RETRY_AFTER_S = 3  # the 202 page reloads itself after this many seconds
 
 
-class _ReportCache:
-    """The shared ReportData and every HTML page and download built from it."""
+class Busy(Exception):
+    """The file is being built by another request, or every kit render slot is taken."""
 
-    def __init__(self, data: ReportData) -> None:
+
+class _ReportCache:
+    """The shared ReportData and every HTML page, download and kit built from it."""
+
+    def __init__(self, data: ReportData, pdf_slots: int = 1) -> None:
         self.data = data
         self.study = data.study
         self.files: dict[tuple[str, ...], Any] = {}
         self.lock = threading.Lock()  # guards key_locks only; held for microseconds
         self.key_locks: dict[tuple[str, ...], threading.Lock] = {}
+        # Kits are rendered on request (their QR follows the request's address): a few at
+        # a time, the rest get 503 + Retry-After instead of holding server threads.
+        self.pdf_slots = threading.BoundedSemaphore(pdf_slots)
 
-    def get(self, key: tuple[str, ...], build: Callable[[], Any]) -> Any:
-        """The file under ``key``, built once (other keys build side by side)."""
+    def get(self, key: tuple[str, ...], build: Callable[[], Any],
+            wait: float | None = None, slots: threading.BoundedSemaphore | None = None) -> Any:
+        """The file under ``key``, built once (other keys build side by side); waits at most
+        ``wait`` s (None: no limit) for the key's lock and then for one of ``slots``, else
+        raises Busy."""
         if key in self.files:
             return self.files[key]
         with self.lock:
             key_lock = self.key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            if key not in self.files:  # else built while this request waited
-                self.files[key] = build()
-            return self.files[key]
+        timeout = -1 if wait is None else wait
+        if not key_lock.acquire(timeout=timeout):
+            raise Busy(key)
+        try:
+            if key in self.files:  # built while this request waited
+                return self.files[key]
+            if slots is not None and not slots.acquire(timeout=timeout):
+                raise Busy(key)
+            try:
+                value = build()
+            finally:
+                if slots is not None:
+                    slots.release()
+            self.files[key] = value
+            return value
+        finally:
+            key_lock.release()
+
+
+def kit_render_slots() -> int:
+    """Concurrent kit renders: one per core but one (left to the map and APIs)."""
+    configured = current_app.config.get("REPORT_PDF_RENDERS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, (os.cpu_count() or 1) - 1)
 
 
 def _build_data() -> ReportData:
@@ -94,7 +129,7 @@ def _cache() -> _ReportCache:
     if EXTENSION_KEY not in extensions:
         with _lock:
             if EXTENSION_KEY not in extensions:
-                extensions[EXTENSION_KEY] = _ReportCache(_build_data())
+                extensions[EXTENSION_KEY] = _ReportCache(_build_data(), kit_render_slots())
     return extensions[EXTENSION_KEY]
 
 
@@ -228,6 +263,27 @@ def sector_report(name: str, fmt: str) -> Response:
     return Response(html, mimetype="text/html")
 
 
+def _busy(lang: str) -> Response:
+    """503 + Retry-After for a kit when every render slot is taken (JSON if asked for)."""
+    detail = translate("report.busy", lang, seconds=BUSY_RETRY_AFTER_S)
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if request.args.get("f") == "json" or best == "application/json":
+        response = jsonify({"error": "busy", "detail": detail})
+    else:
+        title = escape(translate("report.busy_title", lang))
+        response = Response(
+            f'<!doctype html><html lang="{escape(translate("report.html_lang", lang))}">'
+            f'<meta charset="utf-8"><meta http-equiv="refresh" content="{BUSY_RETRY_AFTER_S}">'
+            f"<title>{title}</title>"
+            f"<h1>{title}</h1><p>{escape(detail)}</p></html>",
+            mimetype="text/html",
+        )
+    response.status_code = 503
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _preparing(lang: str, store: PdfStore) -> Response:
     """202 Accepted: the report is being rendered; the page refreshes itself and shows how
     many reports are ready (JSON for clients that ask for it). Not an error."""
@@ -252,6 +308,45 @@ def _preparing(lang: str, store: PdfStore) -> Response:
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@reports_bp.get("/reportes/kit/<name>.pdf")
+def kit(name: str) -> Response:
+    """The leader's kit of one unit (webmap.kit): one A4 page whose QR code opens /cerca.
+
+    The QR's address is the ``public_url`` setting, else the address this request came to.
+    Only the first kind is kept: the request's host is the client's to choose, and keeping
+    one file per Host header would let anyone fill the memory."""
+    from webmap.kit import render_kit_pdf
+
+    cache = _cache()
+    if name not in cache.data.council_ids:
+        abort(404)
+    lang = _lang()
+    configured = cache.study.settings.public_url
+    base = configured or request.url_root
+
+    def build() -> bytes:
+        return render_kit_pdf(cache.data, name, lang, base)
+
+    if request.method == "HEAD" and not (configured and ("kit", name, lang) in cache.files):
+        # HEAD asks for headers only: a kit not kept yet is not rendered for it
+        return Response(status=202, headers={"Retry-After": "1", "Cache-Control": "no-store"})
+
+    try:
+        if configured:
+            pdf = cache.get(("kit", name, lang), build, wait=BUSY_WAIT_S, slots=cache.pdf_slots)
+        else:
+            if not cache.pdf_slots.acquire(timeout=BUSY_WAIT_S):
+                raise Busy(name)
+            try:
+                pdf = build()
+            finally:
+                cache.pdf_slots.release()
+    except Busy:
+        return _busy(lang)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"culturamap-kit-{name}.{lang}.pdf")
 
 
 @reports_bp.get("/descargas")
@@ -291,6 +386,8 @@ def downloads() -> Response:
             inventory=inventory_statement(data.layers, lang),
             formats=tuple(FORMATS),
             report_url=lambda rid, fmt: url_for(".report", name=rid, fmt=fmt, lang=lang),
+            kit_ids=set(data.council_ids),
+            kit_url=lambda cid: url_for(".kit", name=cid, lang=lang),
             download_url=lambda layer, fmt: url_for(".download", layer=layer, fmt=fmt),
             other_language=url_for(".downloads", lang=other),
             map_url=_map_url(),

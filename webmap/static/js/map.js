@@ -49,9 +49,23 @@
         row(c.tr("js.gap_rank"), rank),
         row(c.tr("js.venues_total"), c.num(p.venues_total))
       ]),
+      equityRows(p.equity),
       unreachable,
       list,
       report
+    ]);
+  }
+
+  /* Issue 11: who is within reach, poorest vs richest income quintile, and the
+   * concentration index of walking time over the socio-economic score. */
+  function equityRows(e) {
+    if (!e) { return null; }
+    function pct(v) { return v === null || v === undefined ? c.tr("js.no_data") : c.percent(v * 100); }
+    return c.el("dl", {className: "equity-figures"}, [
+      row(c.tr("js.equity_quintiles", {threshold: c.config.threshold}),
+          pct(e.share_q1) + " / " + pct(e.share_q5)),
+      row(c.tr("js.equity_ci"), e.ci === null || e.ci === undefined ? c.tr("js.no_data") :
+          (e.ci > 0 ? "+" : "") + c.num(e.ci, 2))
     ]);
   }
 
@@ -141,7 +155,8 @@
         c.el("dl", {}, [
           row(c.tr("js.address"), p.address || c.tr("js.no_data")),
           row(c.tr("js.source"), p.source || c.tr("js.no_data"))
-        ])
+        ]),
+        window.culturamapIsochrones ? window.culturamapIsochrones.venueLink(p) : null
       ]);
     }, {maxWidth: 280});
   }
@@ -335,6 +350,7 @@
     map.on("overlayremove", function (e) { toggleLegend(e, false); });
     loadWhenShown(map, layers.population, common().config.population_url);
     bindTable(map);
+    if (window.culturamapIsochrones) { window.culturamapIsochrones.init(map); }
     window.culturamap.map = map;
     window.culturamap.layers = layers;
     window.culturamap.control = control;

@@ -52,7 +52,8 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) { return; }
-  if (url.pathname.indexOf("/static/") === 0) {
+  if (PRECACHE.indexOf(url.pathname) >= 0 && url.pathname.indexOf("/static/") === 0) {
+    // only the phone view's own files: other pages' scripts (the planner's) stay fresh
     event.respondWith(cacheFirst(request));
   } else if (url.pathname === "/cerca" || url.pathname === "/nearby" ||
              url.pathname === "/api/nearest") {
