@@ -26,6 +26,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from geo.settings import Settings
 
@@ -48,9 +49,25 @@ def _digest_files(h: hashlib._Hash, root: Path, files: Iterable[Path]) -> None:
                 h.update(chunk)
 
 
-def report_version(settings: Settings) -> str:
-    """16 hex digits naming what the reports are made of: data, settings and code."""
+def layers_digest(layers: Any) -> str:
+    """The content of the layers the planner workspace edits (venues, workshops, places to
+    locate): their files no longer tell when they change, the database does."""
+    import pandas as pd
+
     h = hashlib.sha256()
+    for frame in (layers.venues, layers.workshops, layers.to_locate):
+        table = pd.DataFrame(frame).copy()
+        if "geometry" in table:
+            table["geometry"] = table["geometry"].map(
+                lambda g: None if g is None else g.wkb_hex)
+        h.update(table.astype(str).to_csv(index=False).encode())
+    return h.hexdigest()
+
+
+def report_version(settings: Settings, extra: str = "") -> str:
+    """16 hex digits naming what the reports are made of: data, settings and code
+    (``extra``: a digest of data that do not live in files, see :func:`layers_digest`)."""
+    h = hashlib.sha256(extra.encode())
     data = Path(settings.data_dir)
     _digest_files(h, data, (p for p in data.rglob("*") if p.is_file()))
     for f in dataclasses.fields(settings):
@@ -117,7 +134,11 @@ def _writer_alive(name: str) -> bool:
 class PdfStore:
     """Every report's PDF: kept files, a queue for the renderer thread, waiters' events."""
 
-    def __init__(self, folder: Path, keys: list[Key], render: Callable[[Key], bytes]) -> None:
+    def __init__(self, folder: Path, keys: list[Key], render: Callable[[Key], bytes],
+                 owner: object = None) -> None:
+        self.owner = owner  # what the reports are drawn from (a webmap.reports.ReportData)
+        self.closed = False  # set when newer data replace these reports
+        self.ahead = False  # rendering every report ahead (prerender_all was called)
         self.folder = folder
         self.keys = list(keys)  # every report, in the order they are worth rendering
         self.render = render
@@ -144,6 +165,7 @@ class PdfStore:
     def prerender_all(self) -> None:
         """Queue every report not kept yet and start the renderer (at server start)."""
         with self.lock:
+            self.ahead = True
             for key in self.keys:
                 if not self.events[key].is_set() and key not in self.pending:
                     self.pending.append(key)
@@ -172,6 +194,12 @@ class PdfStore:
             return self.path(key)
         return None
 
+    def close(self) -> None:
+        """Stop rendering (newer data have their own store); waiters are released."""
+        with self.lock:
+            self.closed = True
+            self.pending.clear()
+
     def _start(self) -> None:
         """Start the renderer if it is not running (caller holds the lock)."""
         if self.thread is None and self.pending:
@@ -182,7 +210,7 @@ class PdfStore:
     def _run(self) -> None:
         while True:
             with self.lock:
-                if not self.pending:
+                if not self.pending or self.closed:
                     self.thread = None
                     return
                 key = self.pending.popleft()

@@ -46,7 +46,7 @@ from geo.study import LAYER_NAMES
 from webmap.area import area_report_id, area_report_ids, translate_area
 from webmap.i18n import LANGUAGES, normalise_language, translate
 from webmap.inventory import inventory_statement
-from webmap.pdf_store import PdfStore, prepare_folder, report_version
+from webmap.pdf_store import PdfStore, layers_digest, prepare_folder, report_version
 from webmap.reports import (
     ReportData,
     ReportLinks,
@@ -152,26 +152,36 @@ def report_keys(data: ReportData) -> list[tuple[str, str]]:
 
 
 def pdf_store(app: Flask | None = None) -> PdfStore:
-    """The app's PDF store (made on first use: the analysis must be ready before)."""
+    """The app's PDF store, for the data served now: made on first use, and made again
+    when the planner workspace has swapped in new data (webmap.workspace.refresh drops the
+    report cache); a store that was rendering ahead hands that on to the new one."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    if PDF_STORE_KEY not in app.extensions:
-        with _lock:
-            if PDF_STORE_KEY not in app.extensions:
-                with app.app_context():
-                    data = _cache().data
-                settings = data.study.settings
-                folder = prepare_folder(Path(settings.cache_dir) / "reports",
-                                        report_version(settings))
+    with app.app_context():
+        data = _cache().data
+    store = app.extensions.get(PDF_STORE_KEY)
+    if store is not None and store.owner is data:
+        return store
+    with _lock:
+        store = app.extensions.get(PDF_STORE_KEY)
+        if store is not None and store.owner is data:
+            return store
+        settings = data.study.settings
+        folder = prepare_folder(Path(settings.cache_dir) / "reports",
+                                report_version(settings, layers_digest(data.layers)))
+        targets = report_targets(data)
 
-                targets = report_targets(data)
+        def render(key: tuple[str, str]) -> bytes:
+            name, lang = key
+            target, level = targets[name]
+            return render_pdf(render_html(data, target, lang, level=level))
 
-                def render(key: tuple[str, str]) -> bytes:
-                    name, lang = key
-                    target, level = targets[name]
-                    return render_pdf(render_html(data, target, lang, level=level))
-
-                app.extensions[PDF_STORE_KEY] = PdfStore(folder, report_keys(data), render)
-    return app.extensions[PDF_STORE_KEY]
+        fresh = PdfStore(folder, report_keys(data), render, owner=data)
+        if store is not None:
+            store.close()
+            if store.ahead:
+                fresh.prerender_all()
+        app.extensions[PDF_STORE_KEY] = fresh
+        return fresh
 
 
 def start_prerender(app: Flask) -> PdfStore:
