@@ -158,3 +158,37 @@ def test_the_version_follows_data_and_settings(tmp_path):
     blocks = data / "population" / "blocks.geojson"
     blocks.write_text(blocks.read_text("utf-8") + "\n", "utf-8")  # same data, other bytes
     assert report_version(settings) != same
+
+
+def test_an_edit_in_the_planner_workspace_renders_the_pdfs_again(tmp_path, counted):
+    """The database, not the files, holds the venues once the workspace runs: an added
+    venue must give new PDFs (new version), not the kept ones of the old data."""
+    import json as json_module
+
+    from tests.support.workspace import page_token, sign_in, sqlite_url, workspace_app
+
+    data = copy_fixture_data(tmp_path / "data")
+    app = workspace_app(data, tmp_path / "cache", sqlite_url(tmp_path))
+    app.config["REPORT_WAIT_S"] = 120
+    try:
+        client = app.test_client()
+        url = "/reportes/JV-01.pdf?lang=es"
+        first = client.get(url)
+        old = pdf_store(app)
+        assert first.status_code == 200 and len(counted["calls"]) == 1
+        assert client.get(url).data == first.data and len(counted["calls"]) == 1  # kept
+        assert sign_in(client).status_code == 302
+        venue = {"name": "Biblioteca nueva", "category": "library", "address": "Calle 1",
+                 "source": "visita a terreno 2026", "lon": -71.322, "lat": -29.978}
+        added = client.post("/planificar/espacios", data=json_module.dumps(venue),
+                            content_type="application/json",
+                            headers={"X-CSRFToken": page_token(client)})
+        assert added.status_code == 201
+        again = client.get(url)
+        assert again.status_code == 200 and is_whole_pdf(again.data)
+        assert len(counted["calls"]) == 2  # rendered again for the new data
+        new = pdf_store(app)
+        assert new is not old and old.closed
+        assert new.folder != old.folder and not old.folder.exists()
+    finally:
+        app.extensions["culturamap_workspace"].db.dispose()
