@@ -32,6 +32,7 @@ from geo.travel import MATCH_TOLERANCE_MIN, TravelModel
 
 MIN_K, MAX_K = SITES_K_RANGE
 MAX_CANDIDATE_SNAP_M = 500.0  # a candidate farther than this from any street is an error
+SNAP_TOLERANCE_M = 1e-6  # lon/lat <-> UTM round trips move a point by nanometres
 SOLVER_TIME_LIMIT_S = 60
 
 OUTPUT_COLUMNS = [
@@ -178,7 +179,7 @@ def suggest_sites(
         points_xy(cands),
         params.threshold_min,
     )
-    far = snap > MAX_CANDIDATE_SNAP_M
+    far = snap > MAX_CANDIDATE_SNAP_M + SNAP_TOLERANCE_M  # exactly 500 m is usable
     if far.any() and candidates is not None:  # a planner's site: say which one and why
         j = int(np.flatnonzero(far)[0])
         raise SitingError(
