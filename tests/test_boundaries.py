@@ -174,3 +174,77 @@ def test_council_report_lists_a_host_exactly_at_the_threshold(study):
     hosts = council_venues(ReportData(study), "JV-B", "es")["hosts"]
     assert [h["id"] for h in hosts] == ["H-NEAR", "H-IN"]
     assert hosts[1]["time_text"] == "15,0\u00a0min"
+
+
+# --- other limits: the candidates' snap distance, the area's bounds, counts of people -----
+
+
+@pytest.mark.parametrize(("off_street", "accepted"), [(499.0, True), (500.0, True),
+                                                      (501.0, False)])
+def test_a_planner_site_at_most_500_m_from_a_street_is_accepted(study, off_street, accepted):
+    """MAX_CANDIDATE_SNAP_M = 500: a site 500 m north of the street (x = 1,400) is usable."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo import METRIC_CRS
+    from geo.siting import SitingError
+
+    site = gpd.GeoDataFrame({"id": ["P-1"], "name": ["plaza"], "category": ["other"]},
+                            geometry=[Point(world.ORIGIN_X + 1400.0, world.ORIGIN_Y + off_street)],
+                            crs=METRIC_CRS)
+    if accepted:
+        got = suggest_sites(study.siting_access, study.layers, study.travel, k=1, candidates=site)
+        assert got["snap_m"].round(6).tolist() in ([off_street], [])
+    else:
+        with pytest.raises(SitingError, match="P-1 lies 501 m from the nearest street"):
+            suggest_sites(study.siting_access, study.layers, study.travel, k=1, candidates=site)
+
+
+@pytest.mark.parametrize(("residents", "ok"), [(0, True), (-1, False)])
+def test_zero_residents_is_a_count_and_minus_one_is_not(tmp_path, residents, ok):
+    from geo.layer_errors import LayerError
+    from geo.layers import load_layer
+    from geo.schema import POPULATION
+    from tests.support.layers import block, feature, square, write_geojson
+
+    path = write_geojson(tmp_path / "b.geojson", [feature(block(1, residents=residents),
+                                                          square())])
+    if ok:
+        assert load_layer(POPULATION, path)["residents"].tolist() == [0]
+    else:
+        with pytest.raises(LayerError, match="-1 is negative"):
+            load_layer(POPULATION, path)
+
+
+@pytest.mark.parametrize(("nudge", "ok"), [(0.0, True), (1e-6, False)])
+def test_a_venue_exactly_on_the_coquimbo_bounds_is_inside(tmp_path, nudge, ok):
+    """COQUIMBO_BOUNDS is inclusive: its corners are in, a micro-degree outside is not."""
+    from geo.layer_errors import LayerError
+    from geo.layers import load_layer
+    from geo.schema import COQUIMBO_BOUNDS, VENUES
+    from tests.support.layers import feature, point, venue, write_geojson
+
+    lon0, lat0, lon1, lat1 = COQUIMBO_BOUNDS
+    for n, (x, y) in enumerate([(lon0 - nudge, lat0), (lon1, lat1 + nudge)], start=1):
+        path = write_geojson(tmp_path / f"v{n}.geojson", [feature(venue(n), point(x, y))])
+        if ok:
+            assert len(load_layer(VENUES, path)) == 1
+        else:
+            with pytest.raises(LayerError):
+                load_layer(VENUES, path)
+
+
+def test_nearest_accepts_a_point_exactly_on_the_served_extent(tmp_path):
+    """/api/nearest refuses points outside the served box; its edge is inside."""
+    from webmap.app import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data",
+                      "CACHE_DIR": tmp_path / "cache"}, study=world.study(tmp_path))
+    minx, miny, maxx, maxy = app.extensions["culturamap"].extent
+    client = app.test_client()
+    for lon, lat in ((minx, miny), (maxx, maxy)):
+        assert client.get("/api/nearest", query_string={"lon": lon, "lat": lat}).status_code == 200
+    for lon, lat in ((minx - 1e-6, miny), (maxx, maxy + 1e-6)):
+        response = client.get("/api/nearest", query_string={"lon": lon, "lat": lat})
+        assert response.status_code == 400
+        assert response.get_json()["error"] == "outside_area"
