@@ -154,3 +154,51 @@ def test_last_page_ending_exactly_at_the_end_has_no_next(client, layers):
     assert "next" not in rels(short)
     before_last = get(client, f"/ogc/collections/population/items?limit=317&offset={n - 318}")
     assert query_of(rels(before_last)["next"])["offset"] == n - 1
+
+
+# --- the edges of each parameter, and what the error says ---------------------------------
+
+HERE = {"lat": -29.978, "lon": -71.322}
+
+
+def error(client, status: int, code: str, **query) -> str:
+    response = client.get("/api/nearest", query_string={"lang": "en", **query})
+    assert response.status_code == status, response.data
+    body = response.get_json()
+    assert body["error"] == code
+    return body["detail"]
+
+
+@pytest.mark.parametrize(("name", "edges", "beyond"), [
+    ("lat", (-90, 90), (-90.0001, 90.0001)),
+    ("lon", (-180, 180), (-180.0001, 180.0001)),
+])
+def test_coordinates_on_their_range_are_valid_and_just_beyond_are_not(client, name, edges,
+                                                                      beyond):
+    for value in edges:  # a valid latitude/longitude, only outside the mapped area
+        assert "outside" in error(client, 400, "outside_area", **{**HERE, name: value})
+    for value in beyond:
+        detail = error(client, 400, f"invalid_{name}", **{**HERE, name: value})
+        assert f"'{value}'" in detail
+
+
+def test_empty_parameters_are_missing_or_default(client):
+    assert "is missing" in error(client, 400, "missing_lat", lat="", lon=HERE["lon"])
+    assert "is missing" in error(client, 400, "missing_lon", lat=HERE["lat"], lon="  ")
+    assert "'north'" in error(client, 400, "invalid_lat", lat="north", lon=HERE["lon"])
+    body = client.get("/api/nearest", query_string={**HERE, "limit": ""}).get_json()
+    assert body["query"]["limit"] == 10 and len(body["results"]) == 10  # the default
+    body = client.get("/api/sites", query_string={"k": " "}).get_json()
+    assert body["k"] == 3  # the SITES_K default
+
+
+def test_errors_name_the_value_and_the_allowed_range(client):
+    assert "from 1 to 50 (got '51')" in error(client, 400, "invalid_nearest_limit", **HERE,
+                                              limit=51)
+    assert "from 1 to 50 (got 'ten')" in error(client, 400, "invalid_nearest_limit", **HERE,
+                                               limit="ten")
+    detail = error(client, 400, "invalid_category", **HERE, category="opera,library,zoo")
+    assert "opera, zoo" in detail
+    assert "library, cultural_centre, theatre, museum" in detail
+    sites = client.get("/api/sites?k=11&lang=en").get_json()
+    assert "from 1 to 10 (got '11')" in sites["detail"]
