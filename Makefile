@@ -37,3 +37,15 @@ bench: setup browser
 	$(PY) benchmarks/bench_access.py
 	$(PY) benchmarks/bench_web.py
 	$(PY) benchmarks/bench_reports.py
+
+## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
+## the access analysis, site suggestion and access API; not part of make test (~30 min on
+## 2 cores). Prints the score per module and every surviving mutant, kept in
+## benchmarks/results/mutation.txt.
+.PHONY: mutation mutate
+mutation: setup
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(PY) benchmarks/mutation_report.py
+
+mutate: mutation
