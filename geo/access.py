@@ -43,6 +43,7 @@ from geo.travel import MATCH_TOLERANCE_MIN, Placed, TravelModel
 
 AREA_ID = "parte_alta"
 AREA_NAME = "Parte Alta"
+LEVELS: tuple[str, ...] = ("councils", "sectors")  # neighbourhood units, municipal sectors
 PER_RESIDENTS = 10_000  # venues per 10,000 residents, and the 2SFCA score's unit
 P90 = 0.9
 
@@ -72,6 +73,7 @@ class AccessParams:
     thresholds_min: tuple[float, ...] = Settings.thresholds_min
     categories: tuple[str, ...] | None = Settings.categories
     sfca_catchment_min: float = Settings.sfca_catchment_min
+    focus_sectors: tuple[str, ...] = Settings.focus_sectors
 
     def __post_init__(self) -> None:
         checks = {  # field -> (how people call it, the settings' check)
@@ -95,6 +97,7 @@ class AccessParams:
             thresholds_min=settings.thresholds_min,
             categories=settings.categories,
             sfca_catchment_min=settings.sfca_catchment_min,
+            focus_sectors=settings.focus_sectors,
         )
 
     @property
@@ -119,6 +122,18 @@ class AccessResult:
     demand: gpd.GeoDataFrame
     councils: gpd.GeoDataFrame
     area: dict = field(default_factory=dict)
+    # the second territory level (municipal sectors), same columns as ``councils``
+    sectors: gpd.GeoDataFrame | None = None
+    # the focus area (Settings.focus_sectors): figures like ``area`` plus its sector ids;
+    # None when no focus is set or none of its names is a known sector
+    focus: dict | None = None
+    focus_unknown: list[str] = field(default_factory=list)  # focus names matching no sector
+
+    def territories(self, level: str) -> gpd.GeoDataFrame:
+        """The figures of one territory level: "councils" or "sectors"."""
+        if level not in LEVELS:
+            raise AccessError(f"unknown territory level {level!r}; choose {', '.join(LEVELS)}")
+        return self.councils if level == "councils" else self.sectors
 
 
 # --- the travel steps ---------------------------------------------------------------------
@@ -288,38 +303,138 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
     out["dist_m"] = np.where(unreachable, np.nan, out["dist_m"])
     demand_gdf = gpd.GeoDataFrame(out, geometry=demand.geometry.to_numpy(), crs=METRIC_CRS)
 
+    whole_people = pd.api.types.is_integer_dtype(demand["residents"])
     councils_m = layers.councils.to_crs(METRIC_CRS).reset_index(drop=True)
     venue_council = _venues_by_council(venues, councils_m)
-    rows = []
-    for _, c in councils_m.iterrows():
-        sel = (demand_gdf["council_id"] == c["id"]).to_numpy()
-        row = {"id": c["id"], "name": c["name"]}
-        row.update(summarise(times[sel], residents[sel], sfca[sel], params))
-        row["area_km2"] = c.geometry.area / 1e6
-        row.update(_venue_counts(venues, venue_council == c["id"], counted, row["residents"]))
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    table["gap_rank"] = gap_ranks(table, params.threshold_min)
-    whole_people = pd.api.types.is_integer_dtype(demand["residents"])
-    if whole_people:  # block counts are people: keep them whole in the tables
-        for column in ("residents", "unreachable_residents"):
-            table[column] = table[column].round().astype("int64")
-    columns = council_columns(params)
-    councils_gdf = gpd.GeoDataFrame(
-        table[columns], geometry=councils_m.geometry.to_numpy(), crs=METRIC_CRS
-    ).to_crs(WEB_CRS)
+    tables = TerritoryTables(params, times, residents, sfca, venues, counted, whole_people)
+    councils_gdf = tables.table(councils_m, demand_gdf["council_id"].to_numpy(), venue_council)
+    if "sector" in councils_m:  # each unit's municipal sector (largest overlap), for readers
+        councils_gdf.insert(2, "sector", councils_m["sector"].to_numpy())
+
+    sectors_m = layers.sectors.to_crs(METRIC_CRS).reset_index(drop=True)
+    demand_sector = sector_of(demand_gdf, sectors_m)
+    demand_gdf.insert(2, "sector_id", demand_sector)
+    venue_sector = (_venues_by_council(venues, sectors_m).to_numpy(dtype=object)
+                    if len(sectors_m) else np.full(len(venues), None, dtype=object))
+    sectors_gdf = tables.table(sectors_m, demand_sector, venue_sector)
 
     named = layers.manifest.get("study_area") or {}
     area = {"id": named.get("id", AREA_ID), "name": named.get("name_es", AREA_NAME)}
-    area.update(summarise(times, residents, sfca, params))
-    area["area_km2"] = float(councils_m.geometry.union_all().area / 1e6)
-    area.update(_venue_counts(venues, venue_council.notna(), counted, area["residents"]))
-    if whole_people:
-        area["residents"] = round(area["residents"])
-        area["unreachable_residents"] = round(area["unreachable_residents"])
-    area = {k: _plain(area[k]) for k in columns if k in area}
+    area.update(tables.figures(np.ones(len(times), dtype=bool), venue_council.notna(),
+                               councils_m.geometry.union_all().area))
     area["venues_outside_councils"] = int((venue_council.isna().to_numpy() & counted).sum())
-    return AccessResult(params, demand_gdf.to_crs(WEB_CRS), councils_gdf, area)
+    # residents of blocks in no municipal sector (far localities): in the area, in no sector
+    without = float(residents[pd.isna(demand_sector)].sum())
+    area["residents_without_sector"] = round(without) if whole_people else without
+
+    focus_ids, unknown = resolve_focus(layers.sectors, params.focus_sectors)
+    focus = None
+    if focus_ids:
+        chosen = sectors_m.set_index("id").loc[focus_ids].reset_index()  # the planner's order
+        focus = {"id": FOCUS_ID, "name": join_names(list(chosen["name"])),
+                 "sectors": list(chosen["id"])}
+        focus.update(tables.figures(np.isin(demand_sector, focus_ids),
+                                    pd.Series(np.isin(venue_sector, focus_ids)),
+                                    chosen.geometry.union_all().area))
+    return AccessResult(params, demand_gdf.to_crs(WEB_CRS), councils_gdf, area,
+                        sectors=sectors_gdf, focus=focus, focus_unknown=unknown)
+
+
+FOCUS_ID = "focus"
+SECTOR_SNAP_M = 250.0  # as for councils: a block point in a sliver joins the nearest sector
+
+
+def sector_of(
+    points: gpd.GeoDataFrame, sectors_m: gpd.GeoDataFrame, tolerance_m: float = SECTOR_SNAP_M
+) -> np.ndarray:
+    """Sector id of each point (the sector containing it, else the nearest within
+    ``tolerance_m``), None where no sector is near: those residents count in the area and
+    their council, and in no sector (they are reported, never dropped)."""
+    if len(sectors_m) == 0:
+        return np.full(len(points), None, dtype=object)
+    joined = assign_councils(points, sectors_m, tolerance_m=tolerance_m)
+    return joined["council_id"].to_numpy(dtype=object)
+
+
+def resolve_focus(
+    sectors: gpd.GeoDataFrame, names: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The sector ids the focus names refer to (by id or name, ignoring case and accents),
+    and the names that match no sector."""
+    from geo.layers import sector_id
+
+    by_key = {}
+    for sid, name in zip(sectors["id"], sectors["name"], strict=True):
+        by_key.setdefault(sector_id(sid), str(sid))
+        by_key.setdefault(sector_id(name), str(sid))
+    ids, unknown = [], []
+    for name in names:
+        sid = by_key.get(sector_id(name))
+        if sid is None:
+            unknown.append(name)
+        elif sid not in ids:
+            ids.append(sid)
+    return ids, unknown
+
+
+def join_names(names: Sequence[str]) -> str:
+    """'A', 'A y B', 'A, B y C' (Spanish list, as the programme writes it)."""
+    names = [str(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " y " + names[-1]
+
+
+@dataclass
+class TerritoryTables:
+    """The figures of any grouping of the demand points (councils, sectors, the focus area,
+    the whole area), from one set of per-point times: one place, so every level agrees."""
+
+    params: AccessParams
+    times: np.ndarray
+    residents: np.ndarray
+    sfca: np.ndarray
+    venues: gpd.GeoDataFrame
+    counted: np.ndarray
+    whole_people: bool
+
+    def figures(self, points: np.ndarray, venues_in: pd.Series, area_m2: float) -> dict:
+        """The summary of the demand points selected by ``points`` and the venues selected
+        by ``venues_in`` (JSON-ready: plain numbers, None for NaN)."""
+        out = {}
+        out.update(summarise(self.times[points], self.residents[points], self.sfca[points],
+                             self.params))
+        out["area_km2"] = float(area_m2 / 1e6)
+        out.update(_venue_counts(self.venues, venues_in, self.counted, out["residents"]))
+        if self.whole_people:
+            out["residents"] = round(out["residents"])
+            out["unreachable_residents"] = round(out["unreachable_residents"])
+        columns = council_columns(self.params)
+        return {k: _plain(out[k]) for k in columns if k in out}
+
+    def table(
+        self, territories_m: gpd.GeoDataFrame, point_territory: np.ndarray,
+        venue_territory: pd.Series | np.ndarray,
+    ) -> gpd.GeoDataFrame:
+        """One row per territory (EPSG:4326), with its gap rank among them."""
+        venue_territory = pd.Series(venue_territory)
+        rows = []
+        for _, t in territories_m.iterrows():
+            sel = point_territory == t["id"]
+            row = {"id": t["id"], "name": t["name"]}
+            row.update(summarise(self.times[sel], self.residents[sel], self.sfca[sel],
+                                 self.params))
+            row["area_km2"] = t.geometry.area / 1e6
+            row.update(_venue_counts(self.venues, venue_territory == t["id"], self.counted,
+                                     row["residents"]))
+            rows.append(row)
+        columns = council_columns(self.params)
+        table = pd.DataFrame(rows, columns=[c for c in columns if c != "gap_rank"])
+        table["gap_rank"] = gap_ranks(table, self.params.threshold_min)
+        if self.whole_people:  # block counts are people: keep them whole in the tables
+            for column in ("residents", "unreachable_residents"):
+                table[column] = table[column].round().astype("int64")
+        return gpd.GeoDataFrame(
+            table[columns], geometry=territories_m.geometry.to_numpy(), crs=METRIC_CRS
+        ).to_crs(WEB_CRS)
 
 
 def _venue_counts(

@@ -53,6 +53,10 @@ SETTING_FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         "help": "categorías que cuentan / counted categories, e.g. library,cultural_centre, "
         f"or 'all' (default: {','.join(Settings.categories or ('all',))})"}),
     "sites_k": (("--sites-k",), {"type": int, "help": "sedes sugeridas / suggested sites"}),
+    "focus_sectors": (("--focus-sectors",), {
+        "help": "sectores municipales del área foco / focus-area municipal sectors, e.g. "
+        f"'Parte Alta,Sindempart,San Juan' (default: {','.join(Settings.focus_sectors)}; "
+        "'' = none)"}),
     "travel_model": (("--travel-model",), {"choices": TRAVEL_MODELS,
                      "help": "red peatonal / walking model (auto, osm, blocks)"}),
 }

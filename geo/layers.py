@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,8 +27,10 @@ from geo.schema import (
     DATA_DIR,
     OFFERING,
     POPULATION,
+    SECTORS,
     VENUES,
     WORKSHOPS,
+    ZONES,
     LayerSpec,
     categories,
     category_ids,
@@ -44,7 +48,13 @@ OVERLAP_SLIVER_M2 = 500.0  # council overlaps above this are reported (digitisin
 
 @dataclass
 class Layers:
-    """The four layers, all in EPSG:4326, plus the data manifest (sources, licences)."""
+    """The four layers, all in EPSG:4326, plus the data manifest (sources, licences).
+
+    ``sectors`` (the second territory level: municipal sectors) and ``zones`` (census 2017
+    zones with age groups, a second population layer) are optional: without a sectors file
+    the sectors are the councils dissolved by their ``sector`` column; without zones the
+    layer is empty.
+    """
 
     councils: gpd.GeoDataFrame
     venues: gpd.GeoDataFrame
@@ -54,6 +64,14 @@ class Layers:
     warnings: list[str] = field(default_factory=list)  # cross-layer remarks (not errors)
     # Known places without coordinates ("por ubicar"): listed, never placed on the map.
     to_locate: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TO_LOCATE_COLUMNS))
+    sectors: gpd.GeoDataFrame | None = None
+    zones: gpd.GeoDataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.sectors is None:
+            self.sectors = sectors_from_councils(self.councils)
+        if self.zones is None:
+            self.zones = empty_layer(ZONES, ZONES.default_path)
 
     def inventory(self) -> dict[str, int]:
         """How complete the venue inventory is: cultural places located vs still to locate,
@@ -67,6 +85,35 @@ class Layers:
             "to_locate": int(len(self.to_locate)),
             "workshops": int(len(self.workshops)),
         }
+
+
+def sector_id(name: str) -> str:
+    """A stable id for a sector known only by name: 'Parte Alta' -> 'parte-alta'."""
+    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "sector"
+
+
+def sectors_from_councils(councils: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The councils dissolved by their ``sector`` column (councils without one left out),
+    for data folders without a sectors file."""
+    if "sector" not in councils or councils["sector"].isna().all():
+        return empty_layer(SECTORS, SECTORS.default_path)
+    named = councils[councils["sector"].notna() & (councils["sector"].astype(str) != "")]
+    merged = named.dissolve(by="sector", as_index=False, sort=True)
+    out = gpd.GeoDataFrame(
+        {
+            "id": [sector_id(n) for n in merged["sector"]],
+            "name": merged["sector"].astype(str).to_numpy(),
+            "residents": pd.array([None] * len(merged), dtype="Int64"),
+            "households": pd.array([None] * len(merged), dtype="Int64"),
+            "population_2017": pd.array([None] * len(merged), dtype="Int64"),
+            "source": "sectores de las juntas de vecinos / the councils' sector column",
+        },
+        geometry=merged.geometry.to_numpy(),
+        crs=WEB_CRS,
+    )
+    out.attrs.update(warnings=[], source_path="", source_crs=WEB_CRS, derived=True)
+    return out
 
 
 def layer_warnings(gdf: gpd.GeoDataFrame) -> list[str]:
@@ -286,10 +333,19 @@ def load_all(data_dir: Path | str | None = None) -> Layers:
         manifest = {}
     if failures:
         raise combine_errors(failures)
+    optional: dict[str, gpd.GeoDataFrame | None] = {}
+    for spec in (SECTORS, ZONES):
+        path = layer_path(spec, data_dir)
+        try:
+            optional[spec.name] = load_layer(spec, path) if path.exists() else None
+        except LayerError as exc:
+            failures.append(exc)
     try:
         to_locate = load_to_locate(data_dir)
     except LayerError as exc:
-        raise combine_errors([exc]) from None
+        failures.append(exc)
+    if failures:
+        raise combine_errors(failures)
     layers = Layers(
         councils=loaded["councils"],
         venues=loaded["venues"],
@@ -297,6 +353,8 @@ def load_all(data_dir: Path | str | None = None) -> Layers:
         population=loaded["population"],
         manifest=manifest,
         to_locate=to_locate,
+        sectors=optional["sectors"],
+        zones=optional["zones"],
     )
     problems = cross_check(layers, data_dir)
     if problems:

@@ -180,6 +180,38 @@ POPULATION = LayerSpec(
     geometry_types=("Polygon", "MultiPolygon"),
 )
 
+# Second-level territories and the age layer: optional files. Without a sectors file the
+# sectors are the councils dissolved by their ``sector`` column (geo.layers); without a
+# zones file there are no age groups.
+SECTORS = LayerSpec(
+    name="sectors",
+    default_path=DATA_DIR / "boundaries" / "sectors.geojson",
+    columns={
+        "id": "str",
+        "name": "str",
+        "residents": "int?",
+        "households": "int?",
+        "population_2017": "int?",
+        "source": "str",
+    },
+    geometry_types=("Polygon", "MultiPolygon"),
+)
+
+ZONES = LayerSpec(
+    name="zones",
+    default_path=DATA_DIR / "population" / "zones_2017.geojson",
+    columns={
+        "id": "str",
+        "population_2017": "int",
+        "age_0_14": "int",
+        "age_15_64": "int",
+        "age_65_plus": "int",
+        "source": "str",
+    },
+    geometry_types=("Polygon", "MultiPolygon"),
+)
+OPTIONAL_LAYERS: tuple[LayerSpec, ...] = (SECTORS, ZONES)
+
 MANIFEST = DATA_DIR / "manifest.json"
 
 ALL_LAYERS: tuple[LayerSpec, ...] = (COUNCILS, VENUES, WORKSHOPS, POPULATION)

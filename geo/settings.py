@@ -47,6 +47,10 @@ class Settings:
     categories: tuple[str, ...] | None = CULTURAL_CATEGORIES
     sfca_catchment_min: float = 15.0
     sites_k: int = 3  # how many suggested workshop sites the map, reports and downloads show
+    # The focus area: municipal sectors (names or ids) outlined, zoomed to and summarised
+    # first. The programme's wider "Parte Alta" (~70,000 residents) is
+    # "Parte Alta,Sindempart,San Juan" (data/README.md); empty = no focus, the whole area.
+    focus_sectors: tuple[str, ...] = ("Parte Alta",)
     # Which walking model: "osm" (an OpenStreetMap file in data/network/), "blocks" (derived
     # from the census block outlines) or "auto" (the OSM file when there is one).
     travel_model: str = "auto"
@@ -147,6 +151,12 @@ def check_sites_k(value: Any) -> int:
     return k
 
 
+def check_names(value: Any) -> tuple[str, ...]:
+    """A list of names: text "a,b" or a list; blanks and repeats dropped, order kept."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(dict.fromkeys(str(i).strip() for i in items if str(i).strip()))
+
+
 def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         text = str(value).strip().lower()
@@ -177,6 +187,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "categories": check_categories,
     "sfca_catchment_min": check_minutes,
     "sites_k": check_sites_k,
+    "focus_sectors": check_names,
     "travel_model": _one_of(TRAVEL_MODELS),
     "default_language": _one_of(LANGUAGES),
     "tile_url": str,

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.access import AccessParams, AccessResult, NearestIndex, analyse
+from geo.errors import ConfigError
 from geo.layers import Layers, load_all
 from geo.schema import OFFERING, category_ids
 from geo.settings import Settings, load_settings
@@ -28,10 +29,13 @@ from geo.travel import TravelModel, load_travel_model
 # Every downloadable layer, in the order the download page lists them.
 LAYER_NAMES: tuple[str, ...] = (
     "councils",
+    "sectors",
     "venues",
     "workshops",
     "population",
+    "zones",
     "access-councils",
+    "access-sectors",
     "access-demand",
     "sites",
 )
@@ -84,7 +88,17 @@ class Study:
 
     @property
     def access(self) -> AccessResult:
-        return self._once("access", lambda: analyse(self.layers, self.params, self.travel))
+        return self._once("access", self._analyse)
+
+    def _analyse(self) -> AccessResult:
+        result = analyse(self.layers, self.params, self.travel)
+        if result.focus_unknown:  # a typo must not silently drop the focus area
+            known = ", ".join(self.layers.sectors["name"].astype(str)) or "(none)"
+            raise ConfigError(
+                f"focus_sectors names unknown municipal sectors {result.focus_unknown}; "
+                f"known sectors: {known}"
+            )
+        return result
 
     @property
     def nearest_index(self) -> NearestIndex:
@@ -108,14 +122,16 @@ class Study:
         return self._once(("sites", k), lambda: suggest_sites(
             self.siting_access, self.layers, self.travel, k=k))
 
-    def council_sites(self, council_id: str) -> gpd.GeoDataFrame:
-        """Sites that bring the most of THIS council's uncovered residents within reach:
-        the same optimisation as the area's on the council's demand only, so that
-        ``newly_covered`` counts the council's own residents."""
+    def council_sites(self, council_id: str, level: str = "councils") -> gpd.GeoDataFrame:
+        """Sites that bring the most of THIS territory's uncovered residents within reach
+        (a council, or a sector with ``level="sectors"``): the same optimisation as the
+        area's on the territory's demand only, so ``newly_covered`` counts its own
+        residents."""
+        column = "sector_id" if level == "sectors" else "council_id"
 
         def build() -> gpd.GeoDataFrame:
             base = self.siting_access
-            demand = base.demand[base.demand["council_id"] == council_id]
+            demand = base.demand[base.demand[column] == council_id]
             if demand.empty:  # a council without residents has nobody to bring closer
                 empty = self.sites().iloc[0:0].copy()
                 empty.attrs = {"uncovered_residents": 0}
@@ -123,12 +139,15 @@ class Study:
             own = dataclasses.replace(base, demand=demand)
             return suggest_sites(own, self.layers, self.travel, k=self.settings.sites_k)
 
-        return self._once(("council_sites", council_id), build)
+        return self._once(("council_sites", level, council_id), build)
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """The downloadable layer called ``name`` (one of :data:`LAYER_NAMES`)."""
         builders: dict[str, Callable[[], gpd.GeoDataFrame]] = {
             "councils": lambda: self.layers.councils,
+            "sectors": lambda: self.layers.sectors,
+            "zones": lambda: self.layers.zones,
+            "access-sectors": lambda: self.access.sectors,
             "venues": lambda: self.layers.venues,
             "workshops": lambda: self.layers.workshops,
             "population": lambda: self.layers.population,

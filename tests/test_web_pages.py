@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from geo.layers import load_all
 from geo.schema import CATEGORIES, categories
 from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.web import NASTY_ADDRESS, NASTY_NAME, app_for, copy_data, make_nasty_data
@@ -65,14 +66,20 @@ def test_language_choice_is_remembered_and_accept_language_is_used(client):
 
 def test_main_page_has_the_layers_legend_and_data(client):
     page = client.get("/").get_data(as_text=True)
-    for label in ("Juntas de vecinos: brecha de acceso", "Espacios culturales",
+    for label in ("Unidades vecinales: brecha de acceso", "Espacios culturales",
                   "Talleres micro-barriales", "Densidad de población", "Calles (red peatonal)"):
         assert label in page or json.dumps(label)[1:-1] in page  # folium writes \u escapes
     for cat in CATEGORIES:
         assert f"icons/{cat}.svg" in page
     assert page.count('class="swatch"') >= 4  # gap classes and density classes
     assert "L.markerClusterGroup" in page
-    assert "JV-20" in page and "V-043" in page and "T-6" in page and "MZ-0634" in page
+    assert "JV-20" in page and "V-043" in page and "T-6" in page
+    # the blocks are fetched when their layer is switched on, not embedded in the page
+    assert "MZ-0634" not in page
+    blocks = client.get("/mapa/manzanas.geojson")
+    assert blocks.mimetype == "application/geo+json"
+    ids = {f["id"] for f in blocks.get_json()["features"]}
+    assert "MZ-0634" in ids and len(ids) == len(load_all(FIXTURE_DATA_DIR).population)
 
 
 def test_no_external_resources_and_every_static_file_exists(client):

@@ -96,6 +96,16 @@ META: dict[str, dict[str, Any]] = {
         "commit": "ab712b0b0d49082b448e938f741ed024ccbe9d87",
         "inputs": [F_UV, F_SECTORS, F_BLOCKS],
     },
+    "commune": {
+        "file": "boundaries/commune.geojson",
+        "source": "Contorno de la comuna de Coquimbo (04102), referencial y simplificado",
+        "publisher": "chilemapas (datos: INE, SUBDERE, BCN)",
+        "licence": "GPL-3 (chilemapas package); data credited to INE, SUBDERE and BCN",
+        "date": "2017 (división político-administrativa de chilemapas)",
+        "repository": "pachadotdev/chilemapas",
+        "commit": "69724f749f285c3d98852a0259e8d513f73b38fa",
+        "inputs": [F_COMUNAS],
+    },
     "sectors": {
         "file": "boundaries/sectors.geojson",
         "source": "Sectores municipales de Coquimbo, Censo 2017 (dashboard con logo de la "
@@ -670,6 +680,10 @@ def build(shared: Path, imported: str) -> Result:
         raise InputError(shared / F_COMUNAS, None, f"se espera un contorno {COMUNA} / expected "
                          f"one outline with codigo_comuna {COMUNA}")
     comuna = _metric(comuna_rows).geometry.iloc[0]
+    res.files["boundaries/commune.geojson"] = feature_collection([(
+        {"id": COMUNA, "name": "Coquimbo",
+         "source": "chilemapas (INE, SUBDERE, BCN), contorno referencial"},
+        comuna_rows.geometry.iloc[0])])
     blocks = assign_blocks(load_blocks(shared), urban, units)
     shipped = blocks[blocks["uv"].notna()]
     excluded = blocks[blocks["uv"].isna()]
@@ -762,7 +776,8 @@ def build_manifest(shared: Path, imported: str, f: dict[str, Any]) -> dict[str, 
     v = f["venues"]
     layers: dict[str, dict[str, Any]] = {}
     features = {
-        "councils": f["councils"], "sectors": f["sectors"], "population": f["blocks_shipped"],
+        "councils": f["councils"], "commune": 1, "sectors": f["sectors"],
+        "population": f["blocks_shipped"],
         "zones_2017": f["zones"]["zones"], "venues": v["venues"],
         "venues_to_locate": v["cultural_to_locate"], "workshops": 0,
     }
@@ -779,6 +794,10 @@ def build_manifest(shared: Path, imported: str, f: dict[str, Any]) -> dict[str, 
             f"'{NO_SECTOR}'.",
             "Varias juntas de vecinos comparten una unidad; los territorios de cada junta no "
             "son públicos / several juntas share one unit.",
+        ],
+        "commune": [
+            "Contorno referencial y simplificado: sirve para comprobar que cada lugar ubicado "
+            "está en la comuna, no para medir / a referential outline, for checks only.",
         ],
         "sectors": [
             "population_2017/men_2017/women_2017 = Censo 2017 según el municipio; residents/"
@@ -1030,6 +1049,13 @@ una unidad urbana (astillas de bordes simplificados) y se asignan a la más cerc
   elegido cubre menos de la mitad de la unidad): {weak}.
 - **Sorpresa:** «urbano» por código no significa «ciudad de Coquimbo»: {far_text}. Por su
   ubicación corresponderían a las localidades costeras del sur de la comuna (verifíquese).
+
+### `boundaries/commune.geojson` — contorno de la comuna 04102
+
+{_provenance('commune', manifest)}
+
+**Para qué:** comprobar que cada lugar ubicado está dentro de la comuna (las pruebas sobre los
+datos publicados lo verifican). Es referencial y simplificado: no sirve para medir.
 
 ### `boundaries/sectors.geojson` — sectores municipales ({f['sectors']})
 

@@ -128,6 +128,51 @@ def council(council_id: str) -> Response:
     return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})
 
 
+@bp.get("/sectors")
+def sectors() -> Response:
+    """The municipal sectors (second territory level) with the same figures as councils."""
+    store = _store()
+    return _json(
+        {
+            "threshold_min": store.threshold_min,
+            "sectors": [
+                {**store.council_figures(sid, "sectors"), "lon": lon, "lat": lat}
+                for sid, (lon, lat) in store.cache["sector_points"].items()
+            ],
+        }
+    )
+
+
+@bp.get("/sectors/<sector_id>")
+def sector(sector_id: str) -> Response:
+    store = _store()
+    figures = store.council_figures(sector_id, "sectors")
+    if figures is None:
+        raise not_found("unknown_sector", id=sector_id)
+    lon, lat = store.cache["sector_points"][sector_id]
+    return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})
+
+
+@bp.get("/area")
+def area() -> Response:
+    """The whole area's figures and the focus area's (its sectors; null without focus)."""
+    store = _store()
+    share = store.share_column
+
+    def summary(figures: dict[str, Any]) -> dict[str, Any]:
+        out = {k: _clean(v) for k, v in figures.items() if k != share}
+        out["share_within_threshold"] = _clean(figures.get(share))
+        return out
+
+    return _json(
+        {
+            "threshold_min": store.threshold_min,
+            "area": summary(store.area),
+            "focus": summary(store.focus) if store.focus else None,
+        }
+    )
+
+
 def _sites_k(default: int) -> int:
     raw = request.args.get("k")
     if raw is None or raw.strip() == "":

@@ -30,7 +30,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-COLLECTION_IDS = ("councils", "venues", "workshops", "population", "sites")
+COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:

@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response
+from flask_compress import Compress
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.study import Study
@@ -22,9 +23,9 @@ from webmap.store import MapStore, build_store
 log = logging.getLogger(__name__)
 
 
-def _council_points(store: MapStore) -> dict[str, tuple[float, float]]:
-    """A point inside each council (not the centroid, which may fall outside)."""
-    councils = store.layers.councils
+def _council_points(store: MapStore, level: str = "councils") -> dict[str, tuple[float, float]]:
+    """A point inside each territory (not the centroid, which may fall outside)."""
+    councils = store.territory_layer(level)
     points = councils.geometry.to_crs(METRIC_CRS).representative_point().to_crs(WEB_CRS)
     return {
         str(cid): (round(p.x, 6), round(p.y, 6))
@@ -37,6 +38,7 @@ def prepare(study: Study) -> MapStore:
     store = build_store(study)
     store.cache["collections"] = build_collections(store)
     store.cache["council_points"] = _council_points(store)
+    store.cache["sector_points"] = _council_points(store, "sectors")
     store.cache["streets"] = streets_geojson(street_lines(study.travel))
     store.cache["pages"] = {}
     return store
@@ -53,6 +55,19 @@ def _register_reports(app: Flask) -> None:
     app.register_blueprint(reports_bp)
 
 
+# Text served compressed (gzip/brotli/zstd, as the browser accepts): the map page and the
+# census blocks are mostly GeoJSON, which shrinks about sevenfold.
+COMPRESSED_TYPES = ["text/html", "text/css", "text/csv", "application/javascript",
+                    "text/javascript", "application/json", "application/geo+json",
+                    "image/svg+xml"]
+
+
+def _compress(app: Flask) -> None:
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    app.config.setdefault("COMPRESS_STREAMS", True)  # /static files too
+    Compress(app)
+
+
 def create_app(config: dict[str, Any] | None = None, study: Study | None = None) -> Flask:
     """The app on ``study`` (or on a study of the settings: defaults < CULTURAMAP_CONFIG <
     CULTURAMAP_* < ``config``). ``config`` keys that are not settings go to Flask."""
@@ -67,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
 
     language.init_app(app)
     errors.init_app(app)
+    _compress(app)
 
     @app.after_request
     def _open_data_to_other_sites(response: Response) -> Response:

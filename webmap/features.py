@@ -63,17 +63,15 @@ def _plain_rows(gdf: gpd.GeoDataFrame, columns: list[str]) -> list[dict[str, Any
     return [{c: _clean(row[c]) for c in columns} for _, row in gdf.iterrows()]
 
 
-def _council_rows(store: MapStore) -> list[dict[str, Any]]:
-    by_id = {str(r["id"]): r for _, r in store.councils.iterrows()}
+def _council_rows(store: MapStore, level: str = "councils") -> list[dict[str, Any]]:
+    """Each territory of ``level`` (units or sectors) with its attributes and figures."""
+    by_id = {str(r["id"]): r for _, r in store.result.territories(level).iterrows()}
+    own = ("code", "sector") if level == "councils" else ("residents", "population_2017")
     rows = []
-    for _, council in store.layers.councils.iterrows():
-        props: dict[str, Any] = {
-            "id": str(council["id"]),
-            "name": str(council["name"]),
-            "code": _clean(council["code"]),
-            "sector": _clean(council["sector"]),
-            "source": _clean(council["source"]),
-        }
+    for _, council in store.territory_layer(level).iterrows():
+        props: dict[str, Any] = {"id": str(council["id"]), "name": str(council["name"])}
+        props.update({c: _clean(council.get(c)) for c in own})
+        props["source"] = _clean(council["source"])
         figures = by_id.get(props["id"])
         if figures is not None:
             fig = figures_of(figures, store.share_column)
@@ -122,6 +120,7 @@ def build_collections(store: MapStore) -> dict[str, Collection]:
     workshops["date"] = [None if v is None or v != v else str(v)[:10] for v in workshops["date"]]
     return {
         "councils": _collection("councils", layers.councils, _council_rows(store)),
+        "sectors": _collection("sectors", layers.sectors, _council_rows(store, "sectors")),
         "venues": _collection(
             "venues", venues, _plain_rows(venues, ["id", "name", "category", "address", "source"])
         ),

@@ -12,9 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
+import geopandas as gpd
 from folium.plugins import MarkerCluster
 from folium.utilities import JsCode
 
+from geo import METRIC_CRS, WEB_CRS
+from geo.access import FOCUS_ID
+from geo.block_network import CONNECTOR as CONNECTOR_KIND
 from webmap.classify import DENSITY_PALETTE, GAP_PALETTE, NO_DATA_COLOUR, Classes, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
 from webmap.i18n import translate
@@ -28,6 +32,7 @@ CLUSTER_CSS = [
     ("markerclusterdefaultcss", "/static/vendor/leaflet.markercluster/MarkerCluster.Default.css"),
 ]
 COUNCIL_TOLERANCE_M = 5.0
+FOCUS_COLOUR = "#000000"  # the focus outline: black dashes read on every gap colour
 BLOCK_TOLERANCE_M = 6.0  # blocks are >= ~40 m across; 6 m keeps their shape, halves the page
 
 
@@ -65,11 +70,15 @@ def _legend(classes: Classes, fmt: str, lang: str, scale: float = 1.0) -> list[d
     return rows
 
 
-def council_features(store: MapStore) -> tuple[list[dict[str, Any]], Classes]:
-    """Simplified councils carrying their figures and gap class colour."""
-    councils = store.layers.councils
+def council_features(
+    store: MapStore, level: str = "councils"
+) -> tuple[list[dict[str, Any]], Classes]:
+    """Simplified territories of one level (neighbourhood units or municipal sectors)
+    carrying their figures and gap class colour."""
+    councils = store.territory_layer(level)
     figures = {
-        str(r["id"]): figures_of(r, store.share_column) for _, r in store.councils.iterrows()
+        str(r["id"]): figures_of(r, store.share_column)
+        for _, r in store.result.territories(level).iterrows()
     }
     shares = [(figures.get(str(cid)) or {}).get("share_within_threshold") for cid in councils["id"]]
     classes = classify(shares, GAP_PALETTE)
@@ -165,9 +174,9 @@ def _fill_style(feature: dict[str, Any], weight: float, opacity: float) -> dict[
 
 
 def _base_map(store: MapStore) -> folium.Map:
-    """An empty Leaflet map fitted to where most residents live (``MapStore.home``), with
-    our own /static copy of Leaflet."""
-    minx, miny, maxx, maxy = (float(v) for v in store.home)
+    """An empty Leaflet map fitted to the focus area (else to where most residents live,
+    ``MapStore.home``), with our own /static copy of Leaflet."""
+    minx, miny, maxx, maxy = (float(v) for v in store.first_view)
     fmap = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=14,
@@ -193,29 +202,47 @@ def _add_tile_layer(fmap: folium.Map, store: MapStore, lang: str) -> None:
         ).add_to(fmap)
 
 
+STREET_STYLES: dict[str, dict[str, Any]] = {  # by ``kind`` of the travel model's lines
+    "primary": {"color": "#7a7a7a", "weight": 2.5, "opacity": 0.9},
+    # straight guesses of the derived network across land without blocks: their own style
+    CONNECTOR_KIND: {"color": "#8c6d1f", "weight": 1.6, "opacity": 0.9, "dashArray": "4 4"},
+}
+DEFAULT_STREET_STYLE = {"color": "#9e9e9e", "weight": 1.2, "opacity": 0.9}
+
+
 def _add_streets_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson:
-    """The street network from the OSM file: the offline base map, main roads stronger."""
+    """The travel model's walkable lines: the offline base map; main roads stronger and the
+    derived network's connectors dashed, so a planner sees where the model guesses."""
     streets = folium.GeoJson(
         store.cache["streets"],
         name=translate("layer.streets", lang),
-        style_function=lambda f: {
-            "color": "#9e9e9e" if f["properties"]["kind"] != "primary" else "#7a7a7a",
-            "weight": 2.5 if f["properties"]["kind"] == "primary" else 1.2,
-            "opacity": 0.9,
-        },
+        style_function=lambda f: STREET_STYLES.get(f["properties"]["kind"],
+                                                   DEFAULT_STREET_STYLE),
         interactive=False,
     )
     streets.add_to(fmap)
     return streets
 
 
+def population_collection(store: MapStore) -> tuple[dict[str, Any], Classes]:
+    """The census blocks by density as one GeoJSON object (served at
+    ``/mapa/manzanas.geojson``), built once, and their classes."""
+    if "population_layer" not in store.cache:
+        blocks, classes = population_features(store)
+        store.cache["population_layer"] = (_collection(blocks), classes)
+    return store.cache["population_layer"]
+
+
 def _add_population_layer(
     fmap: folium.Map, store: MapStore, lang: str
 ) -> tuple[folium.GeoJson, Classes]:
-    """Census blocks by density (hidden at first); returns the layer and its classes."""
-    blocks, density_classes = population_features(store)
+    """Census blocks by density (hidden at first); returns the layer and its classes.
+
+    WHY empty: thousands of block polygons are most of the page's weight and the layer
+    starts hidden; map.js fetches them the first time a person switches the layer on."""
+    _, density_classes = population_collection(store)
     population = folium.GeoJson(
-        _collection(blocks),
+        _collection([]),
         name=translate("layer.population", lang),
         show=False,
         style_function=lambda f: _fill_style(f, 0.3, 0.7),
@@ -226,19 +253,51 @@ def _add_population_layer(
 
 
 def _add_council_layer(
-    fmap: folium.Map, store: MapStore, lang: str
+    fmap: folium.Map, store: MapStore, lang: str, level: str = "councils"
 ) -> tuple[folium.GeoJson, Classes]:
-    """Councils coloured by access gap, highlighted on hover; returns the layer and classes."""
-    council_list, gap_classes = council_features(store)
+    """Territories of ``level`` coloured by access gap, highlighted on hover; returns the
+    layer and classes."""
+    council_list, gap_classes = council_features(store, level)
     gap = folium.GeoJson(
         _collection(council_list),
-        name=translate("layer.councils", lang),
+        name=translate(f"layer.{level}", lang),
         style_function=lambda f: _fill_style(f, 1.5, 0.55),
         highlight_function=lambda f: {"weight": 4, "color": "#222222"},
         on_each_feature=JsCode("function (f, l) { culturamap.bindCouncil(f, l); }"),
     )
     gap.add_to(fmap)
     return gap, gap_classes
+
+
+def focus_outline(store: MapStore) -> dict[str, Any] | None:
+    """The focus area's outline (its sectors merged) as GeoJSON, or None without focus."""
+    focus = store.result.focus
+    if not focus:
+        return None
+    sectors = store.layers.sectors
+    chosen = sectors[sectors["id"].isin(focus["sectors"])]
+    shape = chosen.to_crs(METRIC_CRS).union_all().simplify(COUNCIL_TOLERANCE_M)
+    web = gpd.GeoSeries([shape], crs=METRIC_CRS).to_crs(WEB_CRS).iloc[0]
+    return _collection([{"type": "Feature", "id": FOCUS_ID,
+                         "properties": {"id": FOCUS_ID, "name": focus["name"]},
+                         "geometry": rounded_geojson(web)}])
+
+
+def _add_focus_layer(fmap: folium.Map, store: MapStore, lang: str) -> folium.GeoJson | None:
+    """The focus area outlined (thick dashed line, no fill, not clickable), when set."""
+    outline = focus_outline(store)
+    if outline is None:
+        return None
+    name = outline["features"][0]["properties"]["name"]
+    layer = folium.GeoJson(
+        outline,
+        name=translate("layer.focus", lang, name=name),
+        style_function=lambda f: {"color": FOCUS_COLOUR, "weight": 4, "dashArray": "10 6",
+                                  "fill": False, "opacity": 0.95},
+        interactive=False,
+    )
+    layer.add_to(fmap)
+    return layer
 
 
 def _add_venue_layers(fmap: folium.Map, store: MapStore, lang: str) -> MarkerCluster:
@@ -303,14 +362,16 @@ def _rendered_page(fmap: folium.Map) -> tuple[str, str, str]:
     return header, root.html.render(), root.script.render()
 
 
-def build_map(store: MapStore, lang: str) -> MapParts:
-    """The main page's folium map in ``lang``, as the parts the page template needs."""
+def build_map(store: MapStore, lang: str, level: str = "councils") -> MapParts:
+    """The main page's folium map in ``lang`` with the territories of ``level`` (units or
+    sectors), as the parts the page template needs."""
     fmap = _base_map(store)
     # adding order is the layer order in Leaflet and in the layer control
     _add_tile_layer(fmap, store, lang)
     streets = _add_streets_layer(fmap, store, lang)
     population, density_classes = _add_population_layer(fmap, store, lang)
-    gap, gap_classes = _add_council_layer(fmap, store, lang)
+    gap, gap_classes = _add_council_layer(fmap, store, lang, level)
+    focus = _add_focus_layer(fmap, store, lang)
     venues = _add_venue_layers(fmap, store, lang)
     workshops = _add_workshop_layer(fmap, store, lang)
     sites = _add_sites_layer(fmap, store, lang)
@@ -327,6 +388,7 @@ def build_map(store: MapStore, lang: str) -> MapParts:
             "streets": streets.get_name(),
             "population": population.get_name(),
             "councils": gap.get_name(),
+            **({"focus": focus.get_name()} if focus is not None else {}),
             "venues": venues.get_name(),
             "workshops": workshops.get_name(),
             "sites": sites.get_name(),

@@ -5,17 +5,20 @@ Pages are rendered once per language and kept: the data do not change while serv
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
 
+from geo import METRIC_CRS
+from geo.block_network import CONNECTOR
 from geo.schema import categories, category_ids
 from webmap.area import area_name, translate_area
 from webmap.i18n import CATEGORY_PREFIX, catalogue
 from webmap.inventory import inventory_statement, to_locate_rows, unreachable_text
 from webmap.language import t
-from webmap.map_builder import build_map, council_features
+from webmap.map_builder import build_map, council_features, population_collection
 from webmap.report_format import format_setting
 from webmap.store import MIN_ZOOM, MapStore
 
@@ -40,7 +43,15 @@ def js_strings(lang: str, manifest: dict | None = None) -> dict[str, str]:
     return strings
 
 
-def _common(store: MapStore) -> dict[str, Any]:
+def _report_url(lang: str, level: str) -> str | None:
+    """The report of a territory of ``level``, with ``{id}`` for map.js to fill in."""
+    if "reports" not in current_app.blueprints:
+        return None
+    endpoint = "reports.sector_report" if level == "sectors" else "reports.report"
+    return url_for(endpoint, name="__ID__", fmt="html", lang=lang).replace("__ID__", "{id}")
+
+
+def _common(store: MapStore, level: str = "councils") -> dict[str, Any]:
     manifest = store.layers.manifest
     lang = g.lang
     notice = None
@@ -60,22 +71,63 @@ def _common(store: MapStore) -> dict[str, Any]:
         "category_icons": {c.id: c.icon for c in categories()},
         "page_config": {
             "threshold": format_setting(store.threshold_min, g.lang),
-            "councils": len(store.layers.councils),
+            "councils": len(store.territory_layer(level)),
+            "level": level,
+            "population_url": url_for("pages.population_layer"),
             "categories": list(category_ids()),
             "category_icons": {c.id: c.icon for c in categories()},
             "counted_categories": list(store.counted_categories),
             "static": url_for("static", filename=""),
             "lang": lang,
-            # council reports (webmap.report_routes); {id} is filled in by map.js
-            "report_url": (
-                url_for("reports.report", name="__ID__", fmt="html", lang=lang).replace(
-                    "__ID__", "{id}"
-                )
-                if "reports" in current_app.blueprints
-                else None
-            ),
+            # territory reports (webmap.report_routes); {id} is filled in by map.js
+            "report_url": _report_url(lang, level),
         },
     }
+
+
+# The territory level of the map (?nivel=sectores or ?level=sectors): the value people type
+# in either language -> geo.access.LEVELS.
+LEVEL_VALUES = {"unidades": "councils", "councils": "councils",
+                "sectores": "sectors", "sectors": "sectors"}
+
+
+def chosen_level() -> str:
+    """The level asked for in the query string; units (councils) when absent or unknown."""
+    raw = request.args.get("nivel") or request.args.get("level") or ""
+    return LEVEL_VALUES.get(raw.strip().lower(), "councils")
+
+
+def level_links(lang: str, level: str) -> list[dict[str, Any]]:
+    """The switch between the two territory levels, as links (works without JavaScript)."""
+    return [
+        {"level": key, "label": t(f"map.level.{key}"), "current": key == level,
+         "url": url_for("pages.index", lang=lang,
+                        nivel="sectores" if key == "sectors" else None)}
+        for key in ("councils", "sectors")
+    ]
+
+
+def focus_headline(store: MapStore, lang: str) -> str | None:
+    """'En el área foco (Parte Alta), 51 % de los 27.895 residentes vive a 15 minutos...'"""
+    focus = store.focus
+    if not focus or focus.get(store.share_column) is None:
+        return None
+    return t("map.focus_share", name=focus["name"],
+             share=round(float(focus[store.share_column]) * 100),
+             residents=format_count(focus.get("residents"), lang),
+             threshold=format_setting(store.threshold_min, lang))
+
+
+def network_note(store: MapStore, lang: str) -> str | None:
+    """How many straight connectors the derived walking network guesses (None when the
+    model has none, e.g. an OpenStreetMap network)."""
+    lines = store.travel.lines()
+    connectors = lines[lines["kind"] == CONNECTOR]
+    if connectors.empty:
+        return None
+    km = connectors.to_crs(METRIC_CRS).length.sum() / 1000
+    return t("map.network_connectors", count=format_count(len(connectors), lang),
+             km=f"{km:.1f}".replace(".", "," if lang == "es" else "."))
 
 
 def sites_summary(store: MapStore) -> str:
@@ -126,21 +178,39 @@ def index() -> Response:
         return response
     store = _store()
 
+    level = chosen_level()
+
     def render() -> str:
-        parts = build_map(store, g.lang)
+        parts = build_map(store, g.lang, level)
         area = store.area
         share = area.get(store.share_column)
+        common = _common(store, level)
         return render_template(
             "map.html",
             parts=parts,
+            level=level,
+            levels=level_links(g.lang, level),
+            focus_headline=focus_headline(store, g.lang),
+            network_note=network_note(store, g.lang),
             area_share=None if share is None else round(float(share) * 100),
             sites_summary=sites_summary(store),
-            **_common(store),
+            **common,
         )
 
-    response = Response(_cached(("map", request.path, g.lang), render), mimetype="text/html")
+    key = ("map", request.path, g.lang, level)
+    response = Response(_cached(key, render), mimetype="text/html")
     response.vary.add("Accept")
     return response
+
+
+@bp.get("/mapa/manzanas.geojson")
+def population_layer() -> Response:
+    """The census blocks by density for the map's population layer, fetched by map.js the
+    first time the layer is switched on (kept out of the page to keep it light)."""
+    collection, _ = population_collection(_store())
+    if "population_json" not in _store().cache:
+        _store().cache["population_json"] = json.dumps(collection, separators=(",", ":"))
+    return Response(_store().cache["population_json"], mimetype="application/geo+json")
 
 
 @bp.get("/cerca")
@@ -197,7 +267,8 @@ def about() -> str:
 
 
 # Query arguments the language switch keeps (shareable searches), per endpoint.
-KEPT_ARGS = {"pages.nearby": ("junta", "council", "categoria", "category")}
+KEPT_ARGS = {"pages.nearby": ("junta", "council", "categoria", "category"),
+             "pages.index": ("nivel", "level")}
 
 
 def kept_args() -> dict[str, str]:
@@ -213,7 +284,10 @@ def kept_args() -> dict[str, str]:
         value = request.args.get(name)
         if value is None:
             continue
-        known = known_councils if name in ("junta", "council") else known_categories
+        if name in ("nivel", "level"):
+            known = set(LEVEL_VALUES)
+        else:
+            known = known_councils if name in ("junta", "council") else known_categories
         if value in known:
             kept[name] = value
     return kept

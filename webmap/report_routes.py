@@ -2,6 +2,7 @@
 
 - ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment); the
   whole-area report also answers to the manifest's study-area id (e.g. ``coquimbo``)
+- ``/reportes/sector/<id>.<html|pdf>?lang=es|en``: a municipal sector's report
 - ``/descargas``: index of every report and download
 - ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
 
@@ -156,16 +157,50 @@ def report(name: str, fmt: str) -> Response:
             return _busy(lang)
         return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                          download_name=f"culturamap-{name}.{lang}.pdf")
+    links = _links(".report", name, lang)
+    html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
+    return Response(html, mimetype="text/html")
+
+
+def _links(endpoint: str, name: str, lang: str) -> ReportLinks:
+    """The links of a report page served by ``endpoint`` (report or sector_report)."""
     other = next(x for x in LANGUAGES if x != lang)
-    links = ReportLinks(
-        other_language=url_for(".report", name=name, fmt="html", lang=other),
-        pdf=url_for(".report", name=name, fmt="pdf", lang=lang),
+
+    def pattern(target: str) -> str:
+        return url_for(target, name="__ID__", fmt="html", lang=lang).replace("__ID__", "{id}")
+
+    return ReportLinks(
+        other_language=url_for(endpoint, name=name, fmt="html", lang=other),
+        pdf=url_for(endpoint, name=name, fmt="pdf", lang=lang),
         downloads=url_for(".downloads", lang=lang),
         map=_map_url(),
-        council_pattern=url_for(".report", name="__ID__", fmt="html", lang=lang)
-        .replace("__ID__", "{id}"),
+        council_pattern=pattern(".report"),
+        sector_pattern=pattern(".sector_report"),
     )
-    html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
+
+
+@reports_bp.get("/reportes/sector/<name>.<fmt>")
+def sector_report(name: str, fmt: str) -> Response:
+    """The report of one municipal sector (the second territory level)."""
+    cache = _cache()
+    if name not in cache.data.sector_ids:
+        abort(404)
+    if fmt not in REPORT_FORMATS:
+        abort(400)
+    lang = _lang()
+    if fmt == "pdf":
+        try:
+            pdf = cache.get(("pdf", "sector", name, lang),
+                            lambda: render_pdf(render_html(cache.data, name, lang,
+                                                           level="sectors")),
+                            wait=BUSY_WAIT_S, slots=cache.pdf_slots)
+        except Busy:
+            return _busy(lang)
+        return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                         download_name=f"culturamap-sector-{name}.{lang}.pdf")
+    links = _links(".sector_report", name, lang)
+    html = cache.get(("html", "sector", name, lang),
+                     lambda: render_html(cache.data, name, lang, links, level="sectors"))
     return Response(html, mimetype="text/html")
 
 
@@ -203,6 +238,10 @@ def downloads() -> Response:
         reports = [{"id": area_report_id(manifest),
                     "name": translate_area("report.title.area", lang, manifest)}] + [
             {"id": cid, "name": f"{cid} · {names.get(cid, '')}"} for cid in data.council_ids]
+        sector_names = dict(zip(data.layers.sectors["id"], data.layers.sectors["name"],
+                                strict=True))
+        sector_reports = [{"id": sid, "name": str(sector_names[sid])}
+                          for sid in sorted(data.sector_ids, key=lambda s: sector_names[s])]
         layers = [{"id": layer, "label": translate(f"report.layer.{layer}", lang),
                    "rows": translate("report.downloads.rows", lang,
                                      rows=len(cache.study.layer(layer)))}
@@ -216,6 +255,9 @@ def downloads() -> Response:
             synthetic=bool(manifest.get("synthetic")),
             notice=manifest.get(f"notice_{lang}") or manifest.get("notice_es", ""),
             reports=reports,
+            sector_reports=sector_reports,
+            sector_report_url=lambda sid, fmt: url_for(".sector_report", name=sid, fmt=fmt,
+                                                       lang=lang),
             layers=layers,
             inventory=inventory_statement(data.layers, lang),
             formats=tuple(FORMATS),

@@ -114,15 +114,24 @@ class ReportData:
     def threshold(self) -> float:
         return float(self.result.params.threshold_min)
 
-    def council_sites(self, council_id: str) -> gpd.GeoDataFrame:
-        return self.study.council_sites(council_id)
+    @property
+    def sector_ids(self) -> list[str]:
+        return sorted(self.result.sectors["id"].astype(str))
 
-    def map_uri(self, council_id: str | None, lang: str) -> str:
-        key = (council_id or AREA_ID, lang)
+    def council_sites(self, council_id: str, level: str = "councils") -> gpd.GeoDataFrame:
+        return self.study.council_sites(council_id, level)
+
+    def territory_layer(self, level: str) -> gpd.GeoDataFrame:
+        """Boundaries of a level: the units (councils) or the municipal sectors."""
+        return self.layers.sectors if level == "sectors" else self.layers.councils
+
+    def map_uri(self, council_id: str | None, lang: str, level: str = "councils") -> str:
+        key = (level, council_id or AREA_ID, lang)
         if key not in self._maps:
-            sites = self.area_sites if council_id is None else self.council_sites(council_id)
+            sites = (self.area_sites if council_id is None
+                     else self.council_sites(council_id, level))
             data = MapInput(
-                councils=self.result.councils,
+                councils=self.result.territories(level),
                 venues=self.layers.venues,
                 workshops=self.layers.workshops,
                 demand=self.result.demand,
@@ -143,6 +152,7 @@ class ReportLinks:
     pdf: str | None = None
     downloads: str | None = None
     council_pattern: str | None = None  # e.g. "/reportes/{id}.html?lang=es"
+    sector_pattern: str | None = None  # e.g. "/reportes/sector/{id}.html?lang=es"
     map: str | None = None  # the web map, when served
 
 
@@ -162,9 +172,11 @@ def _raw(value: Any) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
-def figure_rows(council: Any, area: dict, result: Any, lang: str) -> list[dict[str, Any]]:
-    """One row per figure: label, raw values and localised text for council and area."""
-    total = len(result.councils)
+def figure_rows(council: Any, area: dict, result: Any, lang: str,
+                level: str = "councils") -> list[dict[str, Any]]:
+    """One row per figure: label, raw values and localised text for council (or sector, or
+    the focus area in the area report) and area."""
+    total = len(result.territories(level))
 
     def rank_text(v: Any) -> str:
         if v is None or (isinstance(v, float) and math.isnan(v)):
@@ -224,11 +236,13 @@ def category_rows(council: Any, area: dict, lang: str,
 
 # --- lists ---------------------------------------------------------------------------
 
-def _venue_council(layers: Layers) -> pd.Series:
-    """Which council each venue belongs to, by the same join the analysis counts with."""
+def _venue_council(layers: Layers, level: str = "councils") -> pd.Series:
+    """Which council (or sector) each venue belongs to, by the join the analysis counts
+    with."""
     from geo.join import assign_councils
 
-    joined = assign_councils(layers.venues, layers.councils)
+    territories = layers.sectors if level == "sectors" else layers.councils
+    joined = assign_councils(layers.venues, territories)
     return joined.set_index("id")["council_id"]
 
 
@@ -245,7 +259,8 @@ def _venue_row(row: Any, address: pd.Series, inside: bool, lang: str,
     }
 
 
-def council_venues(data: ReportData, council_id: str, lang: str) -> dict[str, list[dict]]:
+def council_venues(data: ReportData, council_id: str, lang: str,
+                   level: str = "councils") -> dict[str, list[dict]]:
     """Venues as seen from the council's representative point, nearest first, in two lists.
 
     ``offerings``: the counted categories inside the council or within the threshold and, in
@@ -254,12 +269,12 @@ def council_venues(data: ReportData, council_id: str, lang: str) -> dict[str, li
     ``hosts``: the other categories (places that can host workshops) inside the council or
     within the threshold; they are not counted in any access figure.
     """
-    councils = data.layers.councils
+    councils = data.territory_layer(level)
     polygon = councils[councils["id"] == council_id].to_crs(METRIC_CRS).geometry.iloc[0]
     point = gpd.GeoSeries([polygon.representative_point()], crs=METRIC_CRS).to_crs(4326).iloc[0]
     counted = counted_categories(data)
     others = [c for c in category_ids() if c not in counted]
-    where = _venue_council(data.layers)
+    where = _venue_council(data.layers, level)
     address = data.layers.venues.set_index("id")["address"]
     everything = len(data.layers.venues)
 
@@ -329,12 +344,21 @@ def category_words(categories: Any, lang: str, conjunction: str = "and") -> str:
                       conjunction)
 
 
-def workshop_rows(data: ReportData, council_id: str | None, lang: str) -> list[dict[str, Any]]:
+def workshop_rows(data: ReportData, council_id: str | None, lang: str,
+                  level: str = "councils") -> list[dict[str, Any]]:
+    """The workshops that called the council (or, for a sector, any unit of the sector)."""
     venue_names = data.layers.venues.set_index("id")["name"]
+    wanted = {council_id}
+    if level == "sectors" and council_id is not None:
+        from geo.layers import sector_id
+
+        units = data.layers.councils
+        wanted = {str(u) for u, s in zip(units["id"], units["sector"], strict=True)
+                  if isinstance(s, str) and sector_id(s) == sector_id(council_id)}
     rows = []
     for _, w in data.layers.workshops.sort_values("id").iterrows():
         councils = [c.strip() for c in str(w["councils"]).split(";") if c.strip()]
-        if council_id is not None and council_id not in councils:
+        if council_id is not None and not wanted.intersection(councils):
             continue
         rows.append({
             "id": w["id"], "title": w["title"], "date": format_date(w["date"], lang),
@@ -354,10 +378,10 @@ def site_rows(sites: gpd.GeoDataFrame, lang: str) -> list[dict[str, Any]]:
     } for _, s in sites.sort_values("rank").iterrows()]
 
 
-def ranking_rows(data: ReportData, lang: str) -> list[dict[str, Any]]:
+def ranking_rows(data: ReportData, lang: str, level: str = "councils") -> list[dict[str, Any]]:
     share = f"share_within_{data.threshold:g}min"
     rows = []
-    for _, c in data.result.councils.sort_values("gap_rank").iterrows():
+    for _, c in data.result.territories(level).sort_values("gap_rank").iterrows():
         rows.append({
             "id": c["id"], "name": c["name"], "gap_rank": int(c["gap_rank"]),
             "residents_text": format_number(c["residents"], lang),
@@ -375,8 +399,10 @@ def source_rows(manifest: dict) -> list[dict[str, Any]]:
 # --- context and rendering -------------------------------------------------------------
 
 def report_context(data: ReportData, council_id: str | None, lang: str = "es",
-                   links: ReportLinks | None = None) -> dict[str, Any]:
-    """Everything the template shows; ``council_id=None`` is the whole-area report."""
+                   links: ReportLinks | None = None,
+                   level: str = "councils") -> dict[str, Any]:
+    """Everything the template shows; ``council_id=None`` is the whole-area report (with
+    the focus area's figures beside the area's), ``level="sectors"`` a sector report."""
     lang = normalise_language(lang)
     result, manifest = data.result, data.layers.manifest
     params = result.params
@@ -386,19 +412,25 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
 
     council = None
     info: dict[str, Any] = {}
+    focus = result.focus
     if council_id is not None:
-        match = result.councils[result.councils["id"] == council_id]
+        table = result.territories(level)
+        match = table[table["id"] == council_id]
         if match.empty:
             raise KeyError(council_id)
         council = match.iloc[0]
-        layer_row = data.layers.councils[data.layers.councils["id"] == council_id].iloc[0]
+        territories = data.territory_layer(level)
+        layer_row = territories[territories["id"] == council_id].iloc[0]
         info = {k: layer_row.get(k) for k in ("id", "name", "code", "sector")}
-        title = translate("report.title.council", lang, name=info["name"])
-        sites = data.council_sites(council_id)
+        kind = "sector" if level == "sectors" else "council"
+        title = translate(f"report.title.{kind}", lang, name=info["name"])
+        sites = data.council_sites(council_id, level)
     else:
         title = tr("report.title.area")
         sites = data.area_sites
+        council = focus  # the area report puts the focus area's figures first
     area = dict(result.area)
+    own = council if council_id is not None else area  # whose unreachable residents to say
     counted = params.counted_categories
     others = [c for c in category_ids() if c not in counted]
     context = {
@@ -406,12 +438,17 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "html_lang": translate("report.html_lang", lang),
         "t": tr,
         "title": title,
-        "report_id": council_id or area_report_id(manifest),
+        "report_id": (f"sector/{council_id}" if level == "sectors" and council_id
+                      else council_id or area_report_id(manifest)),
+        "level": level,
+        "first_column": (council_id if council_id is not None
+                         else (focus or {}).get("name")),
+        "focus_name": (focus or {}).get("name"),
         "area_name": area_name(manifest, lang),
         "inventory": inventory_statement(data.layers, lang),
         "unreachable": unreachable_text(
-            _value(council if council is not None else area, "unreachable_residents"), lang,
-            manifest, total=_value(council if council is not None else area, "residents")),
+            _value(own, "unreachable_residents"), lang, manifest,
+            total=_value(own, "residents")),
         "area_unreachable": unreachable_text(area.get("unreachable_residents"), lang, manifest),
         "council_id": council_id,
         "council": info,
@@ -421,7 +458,7 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "data_date": format_date(manifest.get("date"), lang),
         "generated_by": manifest.get("generated_by"),
         "generated": format_date(dt.date.today(), lang),
-        "figures": figure_rows(council, area, result, lang),
+        "figures": figure_rows(council, area, result, lang, level),
         "categories": category_rows(council, area, lang, counted),
         "counted_text": translate("report.counted", lang,
                                   offerings=category_words(counted, lang)),
@@ -432,14 +469,15 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         "site_offerings": category_words(
             (data.siting_result or result).params.counted_categories, lang, "or"),
         "venues": (area_venues(data, lang) if council_id is None
-                   else council_venues(data, council_id, lang)),
-        "workshops": workshop_rows(data, council_id, lang),
+                   else council_venues(data, council_id, lang, level)),
+        "workshops": workshop_rows(data, council_id, lang, level),
         "sites": site_rows(sites, lang),
         "uncovered": format_number(sites.attrs.get("uncovered_residents"), lang),
         "uncovered_raw": _raw(sites.attrs.get("uncovered_residents")),
         "ranking": ranking_rows(data, lang) if council_id is None else [],
+        "sector_ranking": ranking_rows(data, lang, "sectors") if council_id is None else [],
         "sources": source_rows(manifest),
-        "map_uri": data.map_uri(council_id, lang),
+        "map_uri": data.map_uri(council_id, lang, level),
         "minutes": format_setting(params.threshold_min, lang),
         "speed": format_number(params.walking_speed_kmh, lang, 1),
         "catchment": format_setting(params.sfca_catchment_min, lang),
@@ -455,9 +493,9 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
 
 
 def render_html(data: ReportData, council_id: str | None, lang: str = "es",
-                links: ReportLinks | None = None) -> str:
+                links: ReportLinks | None = None, level: str = "councils") -> str:
     return _env.get_template("report.html").render(
-        report_context(data, council_id, lang, links))
+        report_context(data, council_id, lang, links, level))
 
 
 def render_template(name: str, **context: Any) -> str:

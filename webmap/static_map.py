@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
 from geo import METRIC_CRS
+from geo.block_network import CONNECTOR
 from geo.schema import categories, category_label
 from webmap.i18n import translate
 from webmap.report_format import format_percent, format_setting
@@ -51,7 +52,7 @@ class MapInput:
 
 
 MAIN_STREET_KINDS = ("primary", "secondary", "trunk")
-CONNECTOR_KIND = "connector"  # a straight guess across land without blocks (geo.block_network)
+CONNECTOR_KIND = CONNECTOR  # a straight guess across land without blocks
 
 
 def street_segments(streets: gpd.GeoDataFrame) -> dict[str, np.ndarray]:

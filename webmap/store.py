@@ -99,16 +99,38 @@ class MapStore:
     def synthetic(self) -> bool:
         return bool(self.layers.manifest.get("synthetic"))
 
-    def council_figures(self, council_id: str) -> dict[str, Any] | None:
-        rows = self.councils[self.councils["id"] == council_id]
+    def council_figures(self, council_id: str, level: str = "councils") -> dict[str, Any] | None:
+        """The figures of one territory of ``level`` (a unit or a sector), None if unknown."""
+        table = self.result.territories(level)
+        rows = table[table["id"] == council_id]
         if rows.empty:
             return None
         return figures_of(rows.iloc[0], self.share_column)
 
+    def territory_layer(self, level: str) -> gpd.GeoDataFrame:
+        """The boundaries of one territory level: the units (councils) or the sectors."""
+        self.result.territories(level)  # refuses an unknown level
+        return self.layers.councils if level == "councils" else self.layers.sectors
+
+    @property
+    def focus(self) -> dict[str, Any] | None:
+        """The focus area's figures (``AccessResult.focus``), None without one."""
+        return self.result.focus
+
+    @property
+    def first_view(self) -> tuple[float, float, float, float]:
+        """Where the map opens: the focus area, else where most residents live."""
+        focus = self.focus
+        if not focus:
+            return self.home
+        sectors = self.layers.sectors
+        chosen = sectors[sectors["id"].isin(focus["sectors"])]
+        return tuple(float(v) for v in chosen.total_bounds)  # type: ignore[return-value]
+
 
 def _clean(value: Any) -> Any:
-    """JSON-safe scalar: numpy -> Python, NaN -> None."""
-    if value is None:
+    """JSON-safe scalar: numpy -> Python, NaN and pandas' NA -> None."""
+    if value is None or value is pd.NA:
         return None
     if hasattr(value, "item"):
         value = value.item()
@@ -133,6 +155,7 @@ def figures_of(row: pd.Series, share_col: str) -> dict[str, Any]:
         "p90_time_min": _clean(row.get("p90_time_min")),
         "gap_rank": _clean(row.get("gap_rank")),
         "area_km2": _clean(row.get("area_km2")),
+        **({"sector": _clean(row.get("sector"))} if "sector" in row else {}),
     }
 
 

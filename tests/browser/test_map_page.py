@@ -25,9 +25,11 @@ def layer_checkbox(page, label: str):
 
 
 def click_at(page, lat: float, lon: float) -> None:
-    """Click the map where (lat, lon) is drawn, as a person would."""
+    """Bring (lat, lon) to the middle of the map and click it, as a person would (the map
+    opens on the focus area, and the layer list may cover a corner)."""
     x, y = page.evaluate(
-        "([lat, lon]) => { const p = culturamap.map.latLngToContainerPoint([lat, lon]);"
+        "([lat, lon]) => { culturamap.map.panTo([lat, lon], {animate: false});"
+        " const p = culturamap.map.latLngToContainerPoint([lat, lon]);"
         " const r = culturamap.map.getContainer().getBoundingClientRect();"
         " return [r.left + p.x, r.top + p.y]; }",
         [lat, lon],
@@ -43,6 +45,12 @@ def zoom_to(page, lat: float, lon: float, zoom: int) -> None:
     )
     page.wait_for_function("() => !document.querySelector('.leaflet-cluster-anim')")
     page.wait_for_timeout(400)  # the cluster's CSS transitions last 0.3 s
+
+
+def show_blocks(page, label: str = "Densidad de población") -> None:
+    """Switch the census blocks on and wait until map.js has fetched and drawn them."""
+    layer_checkbox(page, label).check()
+    page.wait_for_selector("body[data-population-loaded]", state="attached")
 
 
 def hide_point_layers(page, labels=("Espacios culturales", "Talleres micro-barriales")) -> None:
@@ -71,9 +79,9 @@ def test_switching_layers(make_page, base_url):
     w = make_page(base_url)
     w.goto("/")
     page = w.page
-    layer_checkbox(page, "Juntas de vecinos").uncheck()
+    layer_checkbox(page, "Unidades vecinales").uncheck()
     assert page.locator(INTERACTIVE_PATHS).count() == 0
-    layer_checkbox(page, "Densidad de población").check()
+    show_blocks(page)
     assert page.locator(INTERACTIVE_PATHS).count() == 634  # census blocks
     assert page.locator('.legend-section[data-layer="population"]').is_visible()
     assert not page.locator('.legend-section[data-layer="councils"]').is_visible()
@@ -81,7 +89,7 @@ def test_switching_layers(make_page, base_url):
     layer_checkbox(page, "Talleres micro-barriales").uncheck()
     assert page.locator(".leaflet-marker-icon").count() == 0
     w.shot("map_layers_population")
-    layer_checkbox(page, "Juntas de vecinos").check()
+    layer_checkbox(page, "Unidades vecinales").check()
     assert page.locator(INTERACTIVE_PATHS).count() == 634 + 20
     w.assert_clean()
 
@@ -209,7 +217,7 @@ def test_main_map_on_a_phone(make_page, base_url):
     w.shot("map_phone")
     page.locator(".leaflet-control-layers-toggle").click()
     assert overlays.is_visible()
-    layer_checkbox(page, "Densidad de población").check()
+    show_blocks(page)
     assert page.locator(INTERACTIVE_PATHS).count() == 634 + 20
     w.shot("map_phone_layers")
     w.assert_clean()

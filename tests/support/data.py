@@ -17,3 +17,8 @@ FIXTURE_OSM = FIXTURE_DATA_DIR / "network" / "parte_alta.osm"
 
 # Command-line arguments that point a culturamap subcommand at the fixture data.
 FIXTURE_ARGS: tuple[str, ...] = ("--data-dir", str(FIXTURE_DATA_DIR))
+
+# The shipped real data, for tests/test_real_data.py ONLY: it checks invariants that must
+# hold on every data release (loaders accept the files, totals add up, the network is
+# connected), never figures that change between releases.
+SHIPPED_DATA = Path(__file__).resolve().parents[2] / "data"

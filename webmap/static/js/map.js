@@ -28,7 +28,7 @@
     if (c.config.report_url) {
       report = c.el("a", {className: "report-link",
         href: c.config.report_url.replace("{id}", encodeURIComponent(p.id))},
-        [c.tr("js.council_report")]);
+        [c.tr(c.config.level === "sectors" ? "js.sector_report" : "js.council_report")]);
     }
     var unreachable = null;
     if (p.unreachable_residents > 0) {
@@ -177,6 +177,34 @@
     }
   }
 
+  /* The census blocks are most of the page's weight and start hidden: fetch them the
+   * first time the layer is switched on (Leaflet styles and binds them as they arrive). */
+  function blockStyle(feature) {  // as webmap.map_builder._fill_style(f, 0.3, 0.7)
+    return {fillColor: feature.properties.colour, color: "#555555", weight: 0.3,
+            fillOpacity: 0.7};
+  }
+
+  function loadWhenShown(map, layer, url) {
+    if (!layer || !url) { return; }
+    var requested = false;
+    map.on("overlayadd", function (e) {
+      if (e.layer !== layer || requested) { return; }
+      requested = true;
+      document.body.dataset.populationLoading = "1";
+      fetch(url).then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      }).then(function (data) {
+        layer.addData(data);
+        // folium's style lookup knows only the features embedded in the page (none here)
+        layer.setStyle(blockStyle);
+        document.body.dataset.populationLoaded = "1";
+      }).catch(function () {
+        requested = false;  // let a later switch-on try again
+      }).then(function () { delete document.body.dataset.populationLoading; });
+    });
+  }
+
   function ready(map, layers, control) {
     L.control.scale({imperial: false}).addTo(map);
     common().translateControls(map, control);
@@ -190,6 +218,7 @@
     }
     map.on("overlayadd", function (e) { toggleLegend(e, true); });
     map.on("overlayremove", function (e) { toggleLegend(e, false); });
+    loadWhenShown(map, layers.population, common().config.population_url);
     window.culturamap.map = map;
     window.culturamap.layers = layers;
     window.culturamap.control = control;
