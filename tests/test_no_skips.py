@@ -3,7 +3,8 @@
 A CI machine without Chromium used to pass with the browser tests skipped. Every skip now
 goes through ``tests.support.needs.require``: it names what is missing and how to install
 it, skips on a developer's machine and FAILS when ``CI=true``. This guard scans the test
-sources for any other way to skip (as tests/test_fixture_boundary.py does for DATA_DIR).
+sources for any other way to skip (as tests/test_fixture_boundary.py does for the
+shipped data folder).
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def study(tmp_path: Path, **settings: object) -> Study:
     """A Study on the line world (no files: layers and network given)."""
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    options = {"walking_speed_kmh": SPEED_KMH, "sites_k": 2, **settings}
+    options = {"walking_speed_kmh": SPEED_KMH, "sites_k": 2, "focus_sectors": ("test",),
+               **settings}
     s = Settings(data_dir=data, cache_dir=tmp_path / "cache", **options)
     return Study(s, layers=layers(), travel=travel())
 
