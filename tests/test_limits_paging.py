@@ -202,3 +202,24 @@ def test_errors_name_the_value_and_the_allowed_range(client):
     assert "library, cultural_centre, theatre, museum" in detail
     sites = client.get("/api/sites?k=11&lang=en").get_json()
     assert "from 1 to 10 (got '11')" in sites["detail"]
+
+
+def test_json_is_compact_utf8_and_carries_the_addresses(tmp_path, layers):
+    """Names are sent as UTF-8 (not \\u escapes), without padding, and each result keeps its
+    venue's address."""
+    from tests.support.web import NASTY_NAME, make_nasty_data
+
+    data, venue_id = make_nasty_data(tmp_path)
+    client = app_for(data, tmp_path / "cache").test_client()
+    response = client.get("/api/nearest", query_string={**HERE, "limit": NEAREST_MAX})
+    raw = response.data
+    assert "Peñuelas".encode() in raw and b"\\u00f1" not in raw
+    assert b'", "' not in raw and b'": ' not in raw
+    results = response.get_json()["results"]
+    assert NASTY_NAME in [r["name"] for r in results] and venue_id in [r["id"] for r in results]
+    addresses = dict(zip(layers.venues["id"], layers.venues["address"], strict=True))
+    for r in results:
+        if r["id"] != venue_id:
+            assert r["address"] == addresses[r["id"]], r["id"]
+    councils = client.get("/api/councils").data
+    assert "Peñuelas".encode() in councils and b"\\u00f1" not in councils

@@ -68,3 +68,10 @@ def test_the_coquimbo_bounds_are_inclusive_and_both_checked(index):
                 (float("nan"), lat), (lon, float("inf"))):
         with pytest.raises(ValueError, match="not a longitude/latitude inside Coquimbo"):
             index.query(*bad)
+
+
+def test_venues_without_an_address_column_still_answer():
+    venues = world.layers().venues.drop(columns="address")
+    got = NearestIndex(world.travel(), venues).query(*lonlat(0.0, 0.0), limit=2)
+    assert list(got["id"]) == ["V-LIB", "H-NEAR"]  # 0 m and 2,524 m along the street
+    assert got["address"].isna().all()
