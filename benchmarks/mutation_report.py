@@ -3,10 +3,16 @@ and every surviving mutant with its diff, kept in benchmarks/results/mutation.tx
 
 Why a script: mutmut prints a progress line, not a score per module; the README quotes the
 score from this file (tests/test_readme_figures.py checks it). Run after `mutmut run`.
+
+    mutation_report.py --save run1.json         # keep this run's verdicts
+    mutation_report.py --previous run1.json     # a later run (e.g. `mutmut run <survivors>`
+                                                # after new tests) overrides those verdicts
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -43,7 +49,16 @@ def diff(name: str) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--save", type=Path, help="also write the verdicts to this JSON file")
+    parser.add_argument("--previous", type=Path, help="verdicts of an earlier run (JSON)")
+    args = parser.parse_args()
     found = statuses()
+    if args.previous:  # this run's checked verdicts win over the earlier run's
+        earlier = json.loads(args.previous.read_text("utf-8"))
+        found = {**earlier, **{k: v for k, v in found.items() if v != "not checked"}}
+    if args.save:
+        args.save.write_text(json.dumps(found, indent=1, sort_keys=True), encoding="utf-8")
     if not found:
         sys.exit("no mutation results: run `make mutation` (mutmut run) first")
     per = defaultdict(Counter)
