@@ -75,3 +75,19 @@ def test_venues_without_an_address_column_still_answer():
     got = NearestIndex(world.travel(), venues).query(*lonlat(0.0, 0.0), limit=2)
     assert list(got["id"]) == ["V-LIB", "H-NEAR"]  # 0 m and 2,524 m along the street
     assert got["address"].isna().all()
+
+
+def test_many_venues_in_shuffled_order_every_limit():
+    """Five hundred venues at distinct distances, listed in a scrambled order: each limit
+    returns exactly the nearest ones, nearest first (argpartition's k must be limit - 1)."""
+    n = 500
+    order = [(i * 211 + 7) % n for i in range(n)]  # a fixed permutation of 0..499
+    xs = [100.0 + 10.0 * i for i in order]
+    venues = gpd.GeoDataFrame(
+        {"id": [f"V-{i:02d}" for i in order], "name": "x", "category": "library",
+         "address": ""},
+        geometry=[Point(world.ORIGIN_X + x, world.ORIGIN_Y) for x in xs], crs=METRIC_CRS)
+    index = NearestIndex(world.travel(), venues)
+    want = [f"V-{i:02d}" for i in range(n)]  # nearest to x = 0 first
+    for limit in [*range(1, 41), 499, 500]:
+        assert list(index.query(*lonlat(0.0, 0.0), limit=limit)["id"]) == want[:limit], limit
