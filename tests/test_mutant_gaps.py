@@ -52,3 +52,34 @@ def test_a_default_candidate_outside_coquimbo_is_named_as_a_venue(study):
     broken = dataclasses.replace(layers, venues=venues)
     with pytest.raises(SitingError, match=r"^venues: row 4 \(.*\) lies outside Coquimbo"):
         suggest_sites(study.access, broken, study.travel, k=1)
+
+
+def test_2sfca_with_capacities_shares_each_venue_by_its_supply(study):
+    """Supply S_j (e.g. seats): R_j = S_j / residents within reach. Library S = 3 reaches
+    blocks 374..1,125 (180 residents); museum S = 2 reaches 2,875 and 5,125 (152)."""
+    import numpy as np
+
+    from geo.access import points_xy, sfca_scores
+
+    travel = study.travel
+    demand = study.access.demand
+    offer = study.layers.venues[study.layers.venues["id"].isin(["V-LIB", "V-MUS"])]
+    scores, ratio = sfca_scores(travel, travel.snap(points_xy(demand)),
+                                demand["residents"].to_numpy(dtype=float),
+                                travel.snap(points_xy(offer)), 15.0, supply=[3, 2])
+    assert ratio.tolist() == pytest.approx([3 / 180, 2 / 152])
+    got = dict(zip(demand["id"], scores, strict=True))
+    assert got["B-1125"] == pytest.approx(10_000 * 3 / 180)
+    assert got["B-5125"] == pytest.approx(10_000 * 2 / 152)
+    assert got["B-1126"] == 0
+    assert np.isclose(sum(got.values()), 10_000 * (8 * 3 / 180 + 2 * 2 / 152))
+
+
+def test_sites_k_that_is_not_a_number_names_the_range(tmp_path):
+    from tests.support.data import FIXTURE_DATA_DIR
+    from tests.support.web import app_for
+
+    client = app_for(FIXTURE_DATA_DIR, tmp_path / "cache").test_client()
+    body = client.get("/api/sites?k=many&lang=en").get_json()
+    assert body["error"] == "invalid_sites_k"
+    assert "from 1 to 10 (got 'many')" in body["detail"]
