@@ -83,3 +83,65 @@ def test_sites_k_that_is_not_a_number_names_the_range(tmp_path):
     body = client.get("/api/sites?k=many&lang=en").get_json()
     assert body["error"] == "invalid_sites_k"
     assert "from 1 to 10 (got 'many')" in body["detail"]
+
+
+@pytest.mark.parametrize("cells", [20_000_000, 20, 1])
+def test_2sfca_in_blocks_of_venues_equals_the_hand_figures(study, monkeypatch, cells):
+    """sfca_scores works through the venues in blocks (bounded memory on large data); with
+    blocks of one venue (cells = 20 demand points) the scores are the same hand figures."""
+    import geo.access
+    from geo.access import points_xy, sfca_scores
+
+    monkeypatch.setattr(geo.access, "SFCA_BLOCK_CELLS", cells)
+    travel, demand = study.travel, study.access.demand
+    offer = study.layers.venues[study.layers.venues["id"].isin(["V-LIB", "V-MUS"])]
+    scores, ratio = sfca_scores(travel, travel.snap(points_xy(demand)),
+                                demand["residents"].to_numpy(dtype=float),
+                                travel.snap(points_xy(offer)), 15.0)
+    assert ratio.tolist() == pytest.approx([1 / 180, 1 / 152])
+    got = dict(zip(demand["id"], scores, strict=True))
+    assert got["B-0374"] == pytest.approx(10_000 / 180)
+    assert got["B-2875"] == pytest.approx(10_000 / 152)
+    assert got["B-5900"] == 0
+
+
+def test_2sfca_venue_reached_by_one_resident_or_by_nobody(study):
+    """R_j = 1 / 1 for a venue that one resident reaches; R_j = 0 (not garbage) for one
+    nobody reaches. Residents given as ones on B-0374 only; catchment 5 min (375 m)."""
+    import numpy as np
+
+    from geo.access import points_xy, sfca_scores
+
+    travel, demand = study.travel, study.access.demand
+    residents = np.where(demand["id"] == "B-0374", 1.0, 0.0)
+    offer = study.layers.venues[study.layers.venues["id"].isin(["V-LIB", "V-MUS"])]
+    scores, ratio = sfca_scores(travel, travel.snap(points_xy(demand)), residents,
+                                travel.snap(points_xy(offer)), 5.0)
+    assert ratio.tolist() == [1.0, 0.0]
+    got = dict(zip(demand["id"], scores, strict=True))
+    assert got["B-0374"] == got["B-0375"] == 10_000  # both within 375 m of the library
+    assert got["B-0376"] == 0
+
+
+def test_a_council_without_residents_has_no_shares_and_ranks_last(tmp_path):
+    """A council with no block: 0 residents, shares and mean missing (not a crash on 0/0),
+    nobody unreachable, and the last gap rank."""
+    import math
+
+    import pandas as pd
+
+    from geo.access import analyse
+    from tests.support.network import make_layers
+
+    base = world.layers()
+    empty = make_layers(councils=[("JV-D", (6100.0, -100.0, 7000.0, 100.0))], venues=[],
+                        blocks=[])
+    councils = pd.concat([base.councils, empty.councils], ignore_index=True)
+    layers = dataclasses.replace(base, councils=councils)
+    result = analyse(layers, AccessParams(), world.travel())
+    row = result.councils.set_index("id").loc["JV-D"]
+    assert row["residents"] == 0 and row["unreachable_residents"] == 0
+    assert math.isnan(row["share_within_15min"]) and math.isnan(row["mean_time_min"])
+    assert row["gap_rank"] == 4
+    other = result.councils.set_index("id").loc["JV-B"]
+    assert other["unreachable_residents"] == 0 and other["residents"] == 439
