@@ -145,3 +145,20 @@ def test_a_council_without_residents_has_no_shares_and_ranks_last(tmp_path):
     assert row["gap_rank"] == 4
     other = result.councils.set_index("id").loc["JV-B"]
     assert other["unreachable_residents"] == 0 and other["residents"] == 439
+
+
+def test_one_resident_is_enough_for_figures_and_ranks_are_whole_numbers():
+    """A council of a single resident 100 m from the library: share 1, mean 100/75 min."""
+    from geo.access import analyse
+    from tests.support.network import make_layers
+
+    layers = make_layers(councils=[("JV-1", (-50.0, -50.0, 500.0, 50.0)),
+                                   ("JV-2", (500.0, -50.0, 1000.0, 50.0))],
+                         venues=[("V-1", "library", 0.0, 0.0)],
+                         blocks=[("B-1", 1, 100.0, 0.0), ("B-2", 7, 600.0, 0.0)])
+    result = analyse(layers, AccessParams(), world.travel())
+    one = result.councils.set_index("id").loc["JV-1"]
+    assert one["residents"] == 1 and one["share_within_15min"] == 1.0
+    assert one["mean_time_min"] == pytest.approx(100 / 75)
+    assert result.councils["gap_rank"].dtype.kind == "i"
+    assert sorted(result.councils["gap_rank"]) == [1, 2]
