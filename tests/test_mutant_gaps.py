@@ -162,3 +162,32 @@ def test_one_resident_is_enough_for_figures_and_ranks_are_whole_numbers():
     assert one["mean_time_min"] == pytest.approx(100 / 75)
     assert result.councils["gap_rank"].dtype.kind == "i"
     assert sorted(result.councils["gap_rank"]) == [1, 2]
+
+
+def test_venue_counts_per_council_and_category(tmp_path):
+    """Counted by hand from the line world, plus a hall outside every council that no
+    council may count; venues per 10,000 residents; none for a council without residents."""
+    import math
+
+    import pandas as pd
+
+    from geo.access import analyse
+    from tests.support.network import make_layers
+
+    base = world.layers()
+    extra = make_layers(councils=[("JV-D", (6100.0, -100.0, 7000.0, 100.0))],
+                        venues=[("H-OUTSIDE", "community_hall", -500.0, 0.0)], blocks=[])
+    layers = dataclasses.replace(
+        base, councils=pd.concat([base.councils, extra.councils], ignore_index=True),
+        venues=pd.concat([base.venues, extra.venues], ignore_index=True))
+    result = analyse(layers, AccessParams(), world.travel())
+    c = result.councils.set_index("id")
+    assert (c.loc["JV-A", "venues_library"], c.loc["JV-A", "venues_community_hall"]) == (1, 0)
+    assert c.loc["JV-C", "venues_museum"] == 1 and c.loc["JV-C", "venues_school"] == 1
+    assert c.loc["JV-C", "venues_community_hall"] == 3  # H-IN, H-OUT, H-NEAR; not H-OUTSIDE
+    assert c["venues_community_hall"].sum() == 3
+    assert c["venues_total"].tolist() == [1, 0, 1, 0]  # offerings only
+    assert c.loc["JV-A", "venues_per_10k"] == pytest.approx(1 / 112 * 10_000)
+    assert c.loc["JV-B", "venues_per_10k"] == 0
+    assert math.isnan(c.loc["JV-D", "venues_per_10k"])
+    assert result.area["venues_community_hall"] == 3
