@@ -121,8 +121,8 @@ def test_api_sites_default_k_shows_the_siting_table(client, expected):
         assert got["cumulative_covered"] == row["cumulative_covered"]
         assert [c["id"] for c in got["councils"]] == row["councils"].split(";")
         assert all(c["name"].startswith("Junta") for c in got["councils"])
-        assert got["lon"] == pytest.approx(row.geometry.x, abs=1e-6)
-        assert got["lat"] == pytest.approx(row.geometry.y, abs=1e-6)
+        assert got["lon"] == round(row.geometry.x, 6)  # six decimals: ~0.1 m, as documented
+        assert got["lat"] == round(row.geometry.y, 6)
     # rank 1 brings the most residents; the cumulative column adds up
     gains = [s["newly_covered"] for s in body["sites"]]
     assert gains == sorted(gains, reverse=True) and gains[0] > 0
