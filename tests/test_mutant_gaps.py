@@ -191,3 +191,25 @@ def test_venue_counts_per_council_and_category(tmp_path):
     assert c.loc["JV-B", "venues_per_10k"] == 0
     assert math.isnan(c.loc["JV-D", "venues_per_10k"])
     assert result.area["venues_community_hall"] == 3
+
+
+def test_a_council_cut_off_from_every_offering(tmp_path):
+    """Two separate streets: JV-FAR's 9 residents can reach no library; they are all
+    unreachable, never within reach, and out of the mean (None, not a crash)."""
+    import math
+
+    from geo.access import analyse
+    from tests.support.network import direct_network, make_layers, walking
+
+    net = direct_network({1: (0.0, 0.0), 2: (750.0, 0.0), 3: (3000.0, 0.0), 4: (3750.0, 0.0)},
+                         [(1, 2), (3, 4)])
+    layers = make_layers(councils=[("JV-NEAR", (-50.0, -50.0, 1000.0, 50.0)),
+                                   ("JV-FAR", (2900.0, -50.0, 4000.0, 50.0))],
+                         venues=[("V-1", "library", 0.0, 0.0)],
+                         blocks=[("B-1", 5, 300.0, 0.0), ("B-2", 9, 3300.0, 0.0)])
+    result = analyse(layers, AccessParams(), walking(net))
+    far = result.councils.set_index("id").loc["JV-FAR"]
+    assert far["residents"] == 9 and far["unreachable_residents"] == 9
+    assert far["share_within_15min"] == 0 and math.isnan(far["mean_time_min"])
+    assert result.area["unreachable_residents"] == 9
+    assert result.area["mean_time_min"] == pytest.approx(300 / 75)
