@@ -27,14 +27,17 @@ browser:
 			chromium chromium-driver poppler-utils >/dev/null; fi
 
 ## make test: install everything (Python packages, Chromium, poppler), lint, run all tests
+## (the database tests also run on a PostgreSQL + PostGIS that tools/start_postgres.sh starts)
 test: setup browser
 	$(VENV)/bin/ruff check culturamap geo webmap tests tools benchmarks
-	$(VENV)/bin/pytest -q
+	CULTURAMAP_TEST_POSTGRES_URL="$$(tools/start_postgres.sh)" $(VENV)/bin/pytest -q
 
 ## make bench: print the speed figures (layers, access analysis, web, reports)
 bench: setup browser
 	$(PY) benchmarks/bench_layers.py
 	$(PY) benchmarks/bench_access.py
+	$(PY) benchmarks/bench_isochrones.py
+	$(PY) benchmarks/bench_scenarios.py
 	$(PY) benchmarks/bench_web.py
 	$(PY) benchmarks/bench_reports.py
 

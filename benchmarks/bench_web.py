@@ -101,6 +101,37 @@ def page_weight_and_load_time(base: str, runs: int) -> dict:
             "load_s_median": statistics.median(times), "load_s_max": max(times)}
 
 
+# Chrome DevTools' "Slow 3G" preset (as Puppeteer's PredefinedNetworkConditions): 400 ms x 5
+# latency, 500 kbit/s x 0.8 down, 500 kbit/s x 0.8 up.
+SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 500 * 1000 / 8 * 0.8,
+           "uploadThroughput": 500 * 1000 / 8 * 0.8}
+
+
+def slow_3g_first_load(base: str, path: str = "/cerca?junta=UV-001") -> dict:
+    """First visit of the phone view on an emulated Slow 3G line, empty browser cache: time
+    until the council's offerings are listed (usable), and bytes transferred."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="es-CL", viewport={"width": 390, "height": 844},
+                                      is_mobile=True, has_touch=True)
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+        transferred = []
+        cdp.on("Network.loadingFinished", lambda e: transferred.append(e["encodedDataLength"]))
+        start = time.perf_counter()
+        page.goto(base + path, wait_until="commit", timeout=60000)
+        page.wait_for_selector("#nearby-results li", timeout=60000)
+        usable = time.perf_counter() - start
+        page.wait_for_load_state("load", timeout=60000)
+        loaded = time.perf_counter() - start
+        browser.close()
+    return {"usable_s": usable, "load_s": loaded, "kib": sum(transferred) / 1024}
+
+
 def sample_points(base: str, count: int, seed: int = 4) -> list[str]:
     """Query strings around the councils' inner points, jittered by up to ~700 m."""
     councils = json.load(urllib.request.urlopen(base + "/api/councils"))["councils"]
@@ -213,6 +244,11 @@ def main() -> int:
                 print(f"Chromium time to map ready: median {page['load_s_median']:.2f} s, "
                       f"max {page['load_s_max']:.2f} s over {args.runs} cold loads "
                       f"(target < 2 s): {'OK' if page['load_s_max'] < 2 else 'MISSED'}")
+                slow = slow_3g_first_load(base)
+                print(f"/cerca first visit on Slow 3G (2 s latency, 400 kbit/s): results listed "
+                      f"after {slow['usable_s']:.1f} s, page loaded {slow['load_s']:.1f} s, "
+                      f"{slow['kib']:.0f} KiB transferred (target usable < 5 s): "
+                      f"{'OK' if slow['usable_s'] < 5 else 'MISSED'}")
             else:
                 print("Chromium not installed: page load not measured (run `make browser`)")
             load = load_test(port, args.rate, args.seconds, workers=16)

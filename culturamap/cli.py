@@ -14,7 +14,8 @@ import sys
 from geo import cli_access, cli_export, cli_layers
 from geo.errors import CulturamapError
 from webmap import cli as cli_serve
-from webmap import cli_reports
+from webmap import cli_reports, cli_scenarios
+from webmap.workspace import cli as cli_users
 
 SUBCOMMANDS = (
     cli_layers,  # validate, layers
@@ -22,6 +23,8 @@ SUBCOMMANDS = (
     cli_export,  # export
     cli_serve,  # serve
     cli_reports,  # report
+    cli_users,  # users (planner workspace accounts)
+    cli_scenarios,  # scenario run|list|compare|report (issue 11)
 )
 
 

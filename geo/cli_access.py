@@ -38,7 +38,7 @@ def _k(text: str) -> int:
 
 ANALYSIS_SETTINGS = ("walking_speed_kmh", "threshold_min", "thresholds_min",
                      "sfca_catchment_min", "categories", "data_dir", "cache_dir",
-                     "travel_model")
+                     "travel_model", "focus_sectors")
 
 
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
@@ -158,10 +158,13 @@ def write_analysis(result: AccessResult, manifest: dict, out: Path) -> list[Path
     try:
         stage.layer(result.councils, "councils.geojson", "geojson")
         stage.table(result.councils, "councils.csv", with_geometry=False)
+        stage.layer(result.sectors, "sectors.geojson", "geojson")
+        stage.table(result.sectors, "sectors.csv", with_geometry=False)
         stage.layer(result.demand, "demand.geojson", "geojson")
         stage.table(result.demand, "demand.csv", with_geometry=True)
         stage.json(
-            {"data": _notice(manifest), "params": _params_dict(result.params), "area": result.area},
+            {"data": _notice(manifest), "params": _params_dict(result.params),
+             "focus": result.focus, "area": result.area},
             "area.json",
         )
     except BaseException:
@@ -178,15 +181,26 @@ def run_analyse(args: argparse.Namespace) -> int:
         print(f"AVISO / NOTICE: {layers.manifest.get('notice_es', '')}")
     col = share_column(params.threshold_min)
     t, v = params.threshold_min, params.walking_speed_kmh
+    focus = result.focus
+    if focus:  # the focus area first (Settings.focus_sectors)
+        print(f"Área foco / focus area ({focus['name']}): {focus[col]:.0%} de "
+              f"{focus['residents']} residentes a ≤ {t:g} min, media/mean "
+              f"{focus['mean_time_min']:.1f} min")
     print(f"Peores brechas / worst gaps (≤ {t:g} min, {v:g} km/h):")
     worst = result.councils.sort_values("gap_rank").head(5)
     for _, row in worst.iterrows():
+        mean = row["mean_time_min"]
+        mean_text = "—" if pd.isna(mean) else f"{mean:.1f} min"  # nobody reaches an offering
         print(
             f"  {row['gap_rank']:>2}. {row['id']} {row['name']}: {row[col]:.0%} a ≤ "
-            f"{params.threshold_min:g} min, media/mean {row['mean_time_min']:.1f} min"
+            f"{params.threshold_min:g} min, media/mean {mean_text}"
         )
     area = result.area
     print(f"{area['name']}: {area[col]:.0%} de {area['residents']} residentes a ≤ {t:g} min")
+    print("Sectores municipales, peores / municipal sectors, worst:")
+    for _, row in result.sectors.sort_values("gap_rank").head(5).iterrows():
+        print(f"  {row['gap_rank']:>2}. {row['name']}: {row[col]:.0%} de {row['residents']} "
+              f"residentes a ≤ {t:g} min")
     for path in written:
         print(path)
     return 0

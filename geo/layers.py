@@ -302,8 +302,8 @@ def _cross_warnings(layers: Layers) -> list[str]:
     if len(outside):
         ids = ", ".join(outside["id"].astype(str).head(10))
         out.append(
-            f"{len(outside)} espacio(s) fuera de todo territorio de junta de vecinos: {ids} / "
-            f"{len(outside)} venue(s) outside every council territory: {ids}"
+            f"{len(outside)} espacio(s) fuera de toda unidad vecinal (territorio de juntas de "
+            f"vecinos): {ids} / {len(outside)} venue(s) outside every neighbourhood unit: {ids}"
         )
     blocks = layers.population.to_crs(METRIC_CRS)
     lost = blocks[~blocks.representative_point().within(area)]

@@ -17,9 +17,10 @@ import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from geo.errors import ConfigError
 from geo.schema import CULTURAL_CATEGORIES, DATA_DIR, category_ids
@@ -58,6 +59,14 @@ class Settings:
     # Map tiles need internet: off by default, the street network is drawn instead.
     tile_url: str = ""
     tile_attribution: str = "© OpenStreetMap contributors"
+    # The site's public address (e.g. "https://cultura.coquimbo.cl"), for links that leave
+    # the site on paper: the leader's kit's QR code. Empty: the web uses the request's host.
+    public_url: str = ""
+    # The planner workspace's database (webmap.workspace): empty = an SQLite file in the data
+    # folder; a postgresql:// URL uses PostgreSQL (+ PostGIS) instead.
+    database_url: str = field(default="", repr=False)  # may hold a password
+    # Session cookies only over HTTPS: turn on when the map is served behind HTTPS.
+    secure_cookies: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -167,6 +176,38 @@ def _one_of(allowed: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def check_public_url(value: Any) -> str:
+    """"" or an absolute http(s) address without query or fragment; no trailing slash."""
+    text = str(value).strip()
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query \
+            or parts.fragment or any(ch.isspace() for ch in text):
+        raise ValueError("must be an http(s) address like https://cultura.example.cl "
+                         "(no query, no fragment) or empty")
+    return text.rstrip("/")
+def check_flag(value: Any) -> bool:
+    """true/false, or the words an environment variable holds (1/0, yes/no, on/off)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on", "si", "sí"}:
+        return True
+    if text in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("must be true or false")
+
+
+def check_database_url(value: Any) -> str:
+    """Empty (the SQLite file in the data folder), or an sqlite:/postgresql: URL."""
+    text = str(value).strip()
+    if text and not text.startswith(("sqlite:", "postgresql:", "postgresql+", "postgres:")):
+        raise ValueError("must be empty (SQLite in the data folder) or a sqlite:// or "
+                         "postgresql:// URL")
+    return text
+
+
 def _directory(value: Any) -> Path:
     return Path(value)
 
@@ -192,6 +233,9 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "default_language": _one_of(LANGUAGES),
     "tile_url": str,
     "tile_attribution": str,
+    "public_url": check_public_url,
+    "database_url": check_database_url,
+    "secure_cookies": check_flag,
 }
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
 

@@ -19,6 +19,7 @@ from typing import Any
 import geopandas as gpd
 
 from geo.access import AccessParams, AccessResult, NearestIndex, analyse
+from geo.equity import EquityResult, analyse_equity, council_table
 from geo.errors import ConfigError
 from geo.layers import Layers, load_all
 from geo.schema import OFFERING, category_ids
@@ -38,6 +39,7 @@ LAYER_NAMES: tuple[str, ...] = (
     "access-sectors",
     "access-demand",
     "sites",
+    "equity-councils",
 )
 
 
@@ -101,6 +103,11 @@ class Study:
         return result
 
     @property
+    def equity(self) -> EquityResult:
+        """The access figures by social group (issue 11, ``geo.equity``)."""
+        return self._once("equity", lambda: analyse_equity(self.access, self.layers))
+
+    @property
     def nearest_index(self) -> NearestIndex:
         return self._once("nearest", lambda: NearestIndex(self.travel, self.layers.venues))
 
@@ -154,6 +161,8 @@ class Study:
             "access-councils": lambda: self.access.councils,
             "access-demand": lambda: self.access.demand,
             "sites": lambda: self.sites(),
+            "equity-councils": lambda: council_table(self.equity, self.layers.councils,
+                                                     self.params),
         }
         if name not in builders:
             from geo.export import ExportError

@@ -34,3 +34,11 @@ def fixture_layers() -> Layers:
 def fixture_copy(tmp_path: Path) -> Path:
     """A private copy of the fixture data folder, safe to edit."""
     return copy_fixture_data(tmp_path / "data")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty workspace database on each backend (see tests.support.workspace)."""
+    from tests.support.workspace import database_url_for
+
+    yield from database_url_for(request.param, tmp_path)

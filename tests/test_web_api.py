@@ -82,7 +82,8 @@ def test_conformance_declares_core_and_geojson(client):
 def test_collections_list_the_layers_and_sites_with_their_extent(client, layers):
     body = client.get("/collections").get_json()
     by_id = {c["id"]: c for c in body["collections"]}
-    assert set(by_id) == {"councils", "venues", "workshops", "population", "sites"}
+    assert set(by_id) == {"councils", "sectors", "venues", "workshops", "population", "sites",
+                          "isochrones"}
     minx, miny, maxx, maxy = by_id["venues"]["extent"]["spatial"]["bbox"][0]
     for point in layers.venues.geometry:
         assert minx - 1e-6 <= point.x <= maxx + 1e-6 and miny - 1e-6 <= point.y <= maxy + 1e-6
@@ -334,6 +335,7 @@ def test_openapi_document_describes_the_paths_that_really_answer(client):
     assert set(doc["paths"]) == {
         "/", "/conformance", "/collections", "/collections/{collectionId}",
         "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}",
+        "/api/isochrone", "/api/area/equity", "/api/councils/{councilId}/equity",
     }
     schemas = doc["components"]["schemas"]
     for path, item in doc["paths"].items():
@@ -346,9 +348,11 @@ def test_openapi_document_describes_the_paths_that_really_answer(client):
         for name in (n.strip("{}") for n in path.split("/") if n.startswith("{")):
             assert params[name]["in"] == "path" and params[name]["required"] is True
         # fill the path with real ids and call it under both servers: it answers
-        ids = {"collectionId": "venues", "featureId": "V-001"}
-        concrete = path.format(**ids)
-        for prefix in ("/ogc", ""):
+        ids = {"collectionId": "venues", "featureId": "V-001", "councilId": "JV-01"}
+        concrete = path.format(**ids) + ("?venue=V-001" if path == "/api/isochrone" else "")
+        own = [s["url"] for s in item.get("servers", [])]  # a path served at the root only
+        assert own in ([], ["http://localhost"])
+        for prefix in ("/ogc", "") if not own else ("",):
             url = (prefix + concrete) if concrete != "/" else (prefix or "/")
             answer = client.get(url, headers={"Accept": "application/json"})
             assert answer.status_code == 200, url

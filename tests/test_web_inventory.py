@@ -202,7 +202,10 @@ def test_area_name_comes_from_the_manifest(gap_app):
     assert "<title>Mapa de acceso a la cultura · CulturaMap Coquimbo</title>" in page
     assert f" · {AREA['name_es']}</span>" in page
     assert f"{AREA['name_es']}: el " in text_of(page)
-    assert "Parte Alta" not in text_of(page)
+    # "Parte Alta" is now only the focus area's name (a municipal sector), never the area's
+    without_focus = text_of(page).replace("Área foco (Parte Alta)", "")
+    assert "Parte Alta" not in without_focus.replace("Área foco: Parte Alta", "")
+    assert "Área foco (Parte Alta)" in text_of(page)
     for name in (AREA["id"], "parte-alta"):  # the historical URL keeps working
         report = client.get(f"/reportes/{name}.html?lang=en")
         assert report.status_code == 200

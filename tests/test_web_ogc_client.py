@@ -33,10 +33,11 @@ def layers():
 @pytest.mark.parametrize("prefix", ["/ogc", "/"])
 def test_gdal_lists_the_collections(base, prefix):
     names = {name for name, _ in pyogrio.list_layers(f"OAPIF:{base}{prefix}")}
-    assert names == {"councils", "venues", "workshops", "population", "sites"}
+    assert names == {"councils", "sectors", "venues", "workshops", "population", "sites",
+                     "isochrones"}
 
 
-@pytest.mark.parametrize("name", ["councils", "venues", "workshops", "population"])
+@pytest.mark.parametrize("name", ["councils", "sectors", "venues", "workshops", "population"])
 def test_gdal_reads_every_feature_through_the_paging_links(base, layers, name):
     served = pyogrio.read_dataframe(f"OAPIF:{base}/ogc", layer=name)
     source = getattr(layers, name)

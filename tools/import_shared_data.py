@@ -1084,7 +1084,10 @@ Todos los sectores, por distancia a Parte Alta:
 {_table(('sector', 'hab. 2017', 'hab. 2024', 'distancia a Parte Alta (m)'), sector_rows)}
 
 Muestre siempre qué sectores forman el total que se cita. La decisión de qué sectores
-forman el área foco es de la planificación, no de estos datos.
+forman el área foco es de la planificación, no de estos datos: el ajuste `focus_sectors`
+(por defecto `Parte Alta`) la fija, p. ej.
+`CULTURAMAP_FOCUS_SECTORS="Parte Alta,Sindempart,San Juan" make run` o
+`culturamap analyse --focus-sectors "Parte Alta,Sindempart,San Juan"`.
 
 ### `population/blocks.geojson` — manzanas Censo 2024 ({n(f['blocks_shipped'])})
 

@@ -80,20 +80,7 @@ def nearest() -> Response:
     minx, miny, maxx, maxy = store.extent
     if not (minx <= lon <= maxx and miny <= lat <= maxy):
         raise bad_request("outside_area")
-    table = store.nearest_index.query(lon, lat, categories=categories, limit=limit)
-    results = [
-        {
-            "id": str(row.id),
-            "name": str(row.name),
-            "category": str(row.category),
-            "address": _clean(row.address),
-            "dist_m": round(float(row.dist_m), 1),
-            "time_min": round(float(row.time_min), 1),
-            "lon": round(float(row.lon), 6),
-            "lat": round(float(row.lat), 6),
-        }
-        for row in table.itertuples(index=False)
-    ]
+    results = store.nearest_records(lon, lat, categories, limit)
     return _json(
         {
             "query": {"lat": lat, "lon": lon, "category": categories, "limit": limit},
@@ -118,14 +105,21 @@ def councils() -> Response:
     )
 
 
+def _territory(level: str, territory_id: str) -> Response:
+    """One territory of ``level`` with its figures and a point inside it; 404 if unknown."""
+    store = _store()
+    figures = store.council_figures(territory_id, level)
+    if figures is None:
+        kind = "unknown_sector" if level == "sectors" else "unknown_council"
+        raise not_found(kind, id=territory_id)
+    points = store.cache["sector_points" if level == "sectors" else "council_points"]
+    lon, lat = points[territory_id]
+    return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})
+
+
 @bp.get("/councils/<council_id>")
 def council(council_id: str) -> Response:
-    store = _store()
-    figures = store.council_figures(council_id)
-    if figures is None:
-        raise not_found("unknown_council", id=council_id)
-    lon, lat = store.cache["council_points"][council_id]
-    return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})
+    return _territory("councils", council_id)
 
 
 @bp.get("/sectors")
@@ -145,12 +139,7 @@ def sectors() -> Response:
 
 @bp.get("/sectors/<sector_id>")
 def sector(sector_id: str) -> Response:
-    store = _store()
-    figures = store.council_figures(sector_id, "sectors")
-    if figures is None:
-        raise not_found("unknown_sector", id=sector_id)
-    lon, lat = store.cache["sector_points"][sector_id]
-    return _json({**figures, "threshold_min": store.threshold_min, "lon": lon, "lat": lat})
+    return _territory("sectors", sector_id)
 
 
 @bp.get("/area")

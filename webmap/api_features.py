@@ -30,7 +30,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
-COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites")
+COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
+                  "isochrones")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:

@@ -7,6 +7,7 @@ server (waitress, see webmap.cli) calls it once with the environment's settings.
 from __future__ import annotations
 
 import logging
+import mimetypes
 from typing import Any
 
 from flask import Flask, Response
@@ -21,6 +22,7 @@ from webmap.features import build_collections
 from webmap.store import MapStore, build_store
 
 log = logging.getLogger(__name__)
+mimetypes.add_type("application/manifest+json", ".webmanifest")  # the phone view's manifest
 
 
 def _council_points(store: MapStore, level: str = "councils") -> dict[str, tuple[float, float]]:
@@ -70,8 +72,15 @@ def _compress(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None, study: Study | None = None) -> Flask:
     """The app on ``study`` (or on a study of the settings: defaults < CULTURAMAP_CONFIG <
-    CULTURAMAP_* < ``config``). ``config`` keys that are not settings go to Flask."""
+    CULTURAMAP_* < ``config``). ``config`` keys that are not settings go to Flask;
+    ``WORKSPACE=True`` adds the planner workspace (sign-in, editing; webmap.workspace)."""
     settings, flask_keys = web_settings(config)
+    workspace = None
+    if flask_keys.get("WORKSPACE"):  # planner workspace: the inventory lives in a database
+        from webmap.workspace import web as workspace_web
+
+        workspace = workspace_web.open_workspace(settings)
+        study = study if study is not None else workspace_web.study_of(workspace)
     study = study if study is not None else Study(settings)
     app = Flask(__name__)
     app.config.update(flask_keys)
@@ -99,6 +108,11 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
     app.register_blueprint(api_features.bp, url_prefix="/ogc", name="ogc")  # /ogc/collections...
     app.register_blueprint(api_features.landing_bp)  # /ogc
     app.register_blueprint(api_access.bp)
+    from webmap import api_isochrones
+
+    app.register_blueprint(api_isochrones.bp)  # /api/isochrone, /api/.../equity
     _register_reports(app)
+    if workspace is not None:
+        workspace_web.init_app(app, workspace)
     log.info("culturamap ready: data from %s", study.settings.data_dir)
     return app

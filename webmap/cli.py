@@ -27,7 +27,7 @@ def serve(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app()
+        app = create_app({"WORKSPACE": True})  # the database is made/seeded here
     except ConfigError as exc:
         print(f"culturamap serve: configuración inválida / invalid settings: {exc}",
               file=sys.stderr)

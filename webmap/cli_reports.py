@@ -2,6 +2,8 @@
 
 Files are named ``<JV-01|parte-alta>.<lang>.<html|pdf>`` and link to each other (language
 switch, PDF, council reports from the area's ranking) only when the target was written too.
+With ``--kit`` it writes the leaders' kits instead (``kit-<JV-01>.<lang>.pdf``, one A4 page
+each, webmap.kit), whose QR code needs the site's address: ``--public-url`` or ``public_url``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 from geo.cli_options import add_setting_flags, settings_from_args
+from geo.settings import check_public_url
 from geo.study import Study
 from webmap.area import area_report_id
 from webmap.i18n import LANGUAGES
@@ -31,6 +34,13 @@ def _csv_choice(allowed: tuple[str, ...], what: str):
                 f"{what} {', '.join(bad) or '(none)'} unknown; use {','.join(allowed)}")
         return items
     return parse
+
+
+def _checked_url(text: str) -> str:
+    try:
+        return check_public_url(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -51,6 +61,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", dest="formats", type=_csv_choice(FORMATS, "format"),
                         default=FORMATS, help="html, pdf o html,pdf (por defecto ambos)")
     parser.add_argument("--out", type=Path, required=True, help="carpeta de salida")
+    parser.add_argument("--kit", action="store_true",
+                        help="kits para la sede (una hoja A4 en PDF por unidad, con código QR "
+                        "a /cerca) en vez de reportes / leaders' kits instead of reports")
+    parser.add_argument("--public-url", dest="public_url", default=None,
+                        type=_checked_url,
+                        help="dirección pública del sitio para el QR del kit / the site's "
+                        "public address for the kit's QR code (setting public_url)")
     add_setting_flags(parser)
     parser.set_defaults(func=run)
 
@@ -95,9 +112,35 @@ def write_reports(data: ReportData, targets: list[str | None], langs: tuple[str,
     return written
 
 
+def write_kits(data: ReportData, councils: list[str], langs: tuple[str, ...], out_dir: Path,
+               public_url: str) -> list[Path]:
+    """Write each unit's kit in each language as ``kit-<id>.<lang>.pdf``."""
+    from webmap.kit import render_kit_pdf
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for council in councils:
+        for lang in langs:
+            path = out_dir / f"kit-{council}.{lang}.pdf"
+            _write_atomic(path, render_kit_pdf(data, council, lang, public_url))
+            written.append(path)
+    return written
+
+
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    data = ReportData(Study(settings_from_args(args)))
+    settings = settings_from_args(args, public_url=getattr(args, "public_url", None))
+    if args.kit and args.area:
+        print("culturamap report: --kit es por unidad vecinal, no con --area / the kit is per "
+              "neighbourhood unit, not for --area", file=sys.stderr)
+        return 2
+    if args.kit and not settings.public_url:
+        print("culturamap report --kit: el código QR necesita la dirección pública del sitio; "
+              "use --public-url https://… o el ajuste public_url (CULTURAMAP_PUBLIC_URL) / "
+              "the QR code needs the site's public address: give --public-url https://… or "
+              "set public_url", file=sys.stderr)
+        return 2
+    data = ReportData(Study(settings))
     if args.council:
         unknown = [c for c in args.council if c not in data.council_ids]
         if unknown:
@@ -111,7 +154,11 @@ def run(args: argparse.Namespace) -> int:
         targets = [None]
     else:
         targets = [*data.council_ids, None]
-    written = write_reports(data, targets, args.lang, args.formats, args.out)
+    if args.kit:
+        councils = [t for t in targets if t is not None]
+        written = write_kits(data, councils, args.lang, args.out, settings.public_url)
+    else:
+        written = write_reports(data, targets, args.lang, args.formats, args.out)
     for path in written:
         print(path)
     print(f"{len(written)} archivos/files en {time.perf_counter() - started:.1f} s",

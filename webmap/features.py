@@ -114,6 +114,8 @@ def sites_collection(sites: gpd.GeoDataFrame) -> Collection:
 
 
 def build_collections(store: MapStore) -> dict[str, Collection]:
+    from webmap.api_isochrones import isochrone_collection  # imports Collection from here
+
     layers = store.layers
     venues = layers.venues
     workshops = layers.workshops.copy()
@@ -133,4 +135,5 @@ def build_collections(store: MapStore) -> dict[str, Collection]:
             layers.population
         )),
         "sites": sites_collection(store.sites),
+        "isochrones": isochrone_collection(store),
     }

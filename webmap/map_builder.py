@@ -19,6 +19,7 @@ from folium.utilities import JsCode
 from geo import METRIC_CRS, WEB_CRS
 from geo.access import FOCUS_ID
 from geo.block_network import CONNECTOR as CONNECTOR_KIND
+from webmap.api_isochrones import popup_equity
 from webmap.classify import DENSITY_PALETTE, GAP_PALETTE, NO_DATA_COLOUR, Classes, classify
 from webmap.geometry import rounded_geojson, simplify_coverage
 from webmap.i18n import translate
@@ -91,6 +92,8 @@ def council_features(
         props["colour"] = classes.colour_of(row)
         props.pop("area_km2", None)
         props.pop("p90_time_min", None)
+        if level == "councils":  # issue 11: quintiles 1/5 and CI of the unit
+            props["equity"] = popup_equity(store, str(cid))
         features.append(
             {"type": "Feature", "id": str(cid), "properties": props,
              "geometry": rounded_geojson(geom)}
@@ -305,6 +308,7 @@ def _add_venue_layers(fmap: folium.Map, store: MapStore, lang: str) -> MarkerClu
     cluster = MarkerCluster(
         name=translate("layer.venues", lang),
         options={"maxClusterRadius": 40, "showCoverageOnHover": False},
+        icon_create_function="function (cluster) { return culturamap.clusterIcon(cluster); }",
     )
     cluster.default_js = list(CLUSTER_JS)
     cluster.default_css = list(CLUSTER_CSS)

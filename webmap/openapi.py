@@ -66,7 +66,7 @@ def openapi_document(title: str, description: str, servers: list[str],
             operation["parameters"] = parameters
         return {"get": operation}
 
-    return {
+    document = {
         "openapi": "3.0.3",
         "info": {"title": title, "description": description, "version": "1.0.0"},
         "servers": [{"url": url} for url in servers],
@@ -92,6 +92,53 @@ def openapi_document(title: str, description: str, servers: list[str],
                 [collection_id, feature_id, fmt], (400, 404)),
         },
         "components": {"schemas": _schemas()},
+    }
+    document["paths"].update(isochrone_paths(servers[-1].rstrip("/")))
+    document["components"]["schemas"]["equity"] = {"type": "object",
+                                                   "required": ["residents", "headline"]}
+    return document
+
+
+def isochrone_paths(root: str) -> dict[str, Any]:
+    """The walking-area and equity endpoints (webmap.api_isochrones). They live at the
+    root only, not under /ogc: each path names its own server."""
+    from geo.isochrones import MAX_BANDS, MAX_MINUTES, MIN_MINUTES
+
+    server = [{"url": root}]
+    unprocessable = {"422": _json_response("The point is too far from every street",
+                                           "exception")}
+
+    def op(summary: str, operation_id: str, ok: dict, parameters: list, errors: dict):
+        return {"servers": server, "get": {"summary": summary, "operationId": operation_id,
+                                           "parameters": parameters,
+                                           "responses": {"200": ok, **errors}}}
+
+    number = {"type": "number"}
+    return {
+        "/api/isochrone": op(
+            "Nested walking-time areas from a point or a venue (largest band first), with "
+            "the residents of each band by their block's own walking time and group",
+            "getIsochrone",
+            _json_response("The bands", "featureCollection", GEOJSON),
+            [_parameter("lat", "query", number, "Latitude (EPSG:4326); with lon"),
+             _parameter("lon", "query", number, "Longitude (EPSG:4326); with lat"),
+             _parameter("venue", "query", {"type": "string"}, "A venue id instead of lat/lon"),
+             _parameter("minutes", "query",
+                        {"type": "array", "minItems": 1, "maxItems": MAX_BANDS,
+                         "items": {"type": "number", "minimum": MIN_MINUTES,
+                                   "maximum": MAX_MINUTES}},
+                        "Band limits in minutes (default: the share thresholds)",
+                        style="form", explode=False)],
+            {**_errors(400, 404), **unprocessable}),
+        "/api/area/equity": op(
+            "Access figures of the whole area by GSE class, income quintile and age group, "
+            "with the Q5-Q1 gap and the concentration index", "getAreaEquity",
+            _json_response("The figures and the method", "equity"), [], {}),
+        "/api/councils/{councilId}/equity": op(
+            "The same figures for one council", "getCouncilEquity",
+            _json_response("The figures and the method", "equity"),
+            [_parameter("councilId", "path", {"type": "string"}, "Council id", required=True)],
+            _errors(404)),
     }
 
 

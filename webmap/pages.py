@@ -5,8 +5,11 @@ Pages are rendered once per language and kept: the data do not change while serv
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import threading
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, render_template, request, url_for
@@ -21,6 +24,7 @@ from webmap.language import t
 from webmap.map_builder import build_map, council_features, population_collection
 from webmap.report_format import format_setting
 from webmap.store import MIN_ZOOM, MapStore
+from webmap.territory_table import territory_rows
 
 bp = Blueprint("pages", __name__)
 _render_lock = threading.Lock()
@@ -192,6 +196,8 @@ def index() -> Response:
             levels=level_links(g.lang, level),
             focus_headline=focus_headline(store, g.lang),
             network_note=network_note(store, g.lang),
+            territory_rows=territory_rows(store, level, g.lang,
+                                          format_setting(store.threshold_min, g.lang)),
             area_share=None if share is None else round(float(share) * 100),
             sites_summary=sites_summary(store),
             **common,
@@ -211,6 +217,33 @@ def population_layer() -> Response:
     if "population_json" not in _store().cache:
         _store().cache["population_json"] = json.dumps(collection, separators=(",", ":"))
     return Response(_store().cache["population_json"], mimetype="application/geo+json")
+
+
+# What the phone view needs offline (webmap/static/js/sw.js), besides /cerca itself.
+OFFLINE_STATIC = ("vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "js/common.js",
+                  "js/nearby.js", "css/app.css", "manifest.webmanifest")
+
+
+@bp.get("/sw.js")
+def service_worker() -> Response:
+    """The phone view's service worker, at the root so that it may control /cerca; its cache
+    name is a hash of what it caches, so a release with new files replaces the old copies."""
+    store = _store()
+    if "service_worker" not in store.cache:
+        static = Path(current_app.static_folder or "")
+        files = [url_for("static", filename=name) for name in OFFLINE_STATIC]
+        files += [url_for("static", filename=f"icons/{c.icon}") for c in categories()]
+        digest = hashlib.sha256()
+        for name in (*OFFLINE_STATIC, "js/sw.js"):
+            digest.update((static / name).read_bytes())
+        text = (static / "js" / "sw.js").read_text("utf-8")
+        text = text.replace("__VERSION__", digest.hexdigest()[:12])
+        pages = [request.script_root + "/cerca", request.script_root + "/nearby"]
+        text = text.replace("__PRECACHE__", json.dumps([*pages, *files]))
+        store.cache["service_worker"] = text
+    response = Response(store.cache["service_worker"], mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"  # browsers re-check it on every visit
+    return response
 
 
 @bp.get("/cerca")
@@ -234,12 +267,18 @@ def nearby() -> str:
             {"id": cid, "name": str(names[cid]), "lon": lon, "lat": lat}
             for cid, (lon, lat) in sorted(points.items(), key=lambda kv: str(names[kv[0]]))
         ]
+        initial = first_answer(store, council_options)
+        css = Path(current_app.static_folder or "") / "css" / "app.css"
         return render_template(
             "nearby.html",
+            inline_css=css.read_text("utf-8"),  # our own file: no render-blocking request
             council_options=council_options,
+            initial=initial,
+            initial_rows=answer_rows(initial["results"], g.lang) if initial else [],
             map_data={
                 "councils": outline,
-                "streets": store.cache["streets"],
+                "streets_url": url_for("pages.streets_layer"),
+                "initial": initial,
                 "extent": store.extent,
                 "home": store.home,
                 "min_zoom": MIN_ZOOM,
@@ -249,6 +288,57 @@ def nearby() -> str:
 
     key = ("nearby", request.path, g.lang, *sorted(kept_args().items()))
     return _cached(key, render)
+
+
+FIRST_ANSWER_LIMIT = 10  # as nearby.js asks /api/nearest
+
+
+def first_answer(store: MapStore, council_options: list[dict[str, Any]]) -> dict | None:
+    """For a shared council link (/cerca?junta=X[&categoria=Y]) the answer itself, so the
+    list is in the page: usable on a slow phone line before any script or API call."""
+    kept = kept_args()
+    council = kept.get("junta") or kept.get("council")
+    if not council:
+        return None
+    option = next(o for o in council_options if o["id"] == council)
+    wanted = kept.get("categoria", kept.get("category", "offerings"))
+    categories = (list(store.counted_categories) if wanted == "offerings"
+                  else None if wanted == "" else [wanted])
+    results = store.nearest_records(option["lon"], option["lat"], categories,
+                                    FIRST_ANSWER_LIMIT)
+    return {"council": council, "category": wanted, "results": results}
+
+
+def _walk_text(metres: float, minutes: float, lang: str) -> str:
+    """As common.js writes it: "450 m · 6 min a pie" / "1,2 km · 15 min on foot"."""
+    sep = "," if lang == "es" else "."
+    if metres >= 1000:
+        distance = t("unit.km", value=f"{metres / 1000:.1f}".replace(".", sep))
+    else:
+        distance = t("unit.m", value=format_count(math.floor(metres / 10 + 0.5) * 10, lang))
+    time = t("unit.min", value=format_count(max(1, math.floor(minutes + 0.5)), lang))
+    return t("js.walk", distance=distance, time=time)
+
+
+def answer_rows(results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The first answer's list items, with the texts nearby.js would write."""
+    counted = set(_store().counted_categories)
+    icons = {c.id: c.icon for c in categories()}
+    return [{**r, "rank": i + 1, "walk": _walk_text(r["dist_m"], r["time_min"], lang),
+             "category_label": t(f"category.{r['category']}"),
+             "host": r["category"] not in counted,
+             "icon": icons.get(r["category"], "other.svg")}
+            for i, r in enumerate(results)]
+
+
+@bp.get("/mapa/calles.geojson")
+def streets_layer() -> Response:
+    """The walkable lines drawn as the phone view's base map, fetched after the page (so a
+    slow line shows the answer first)."""
+    store = _store()
+    if "streets_json" not in store.cache:
+        store.cache["streets_json"] = json.dumps(store.cache["streets"], separators=(",", ":"))
+    return Response(store.cache["streets_json"], mimetype="application/geo+json")
 
 
 @bp.get("/acerca")

@@ -3,6 +3,7 @@
 - ``/reportes/<JV-01|parte-alta>.<html|pdf>?lang=es|en``: a report (PDF as attachment); the
   whole-area report also answers to the manifest's study-area id (e.g. ``coquimbo``)
 - ``/reportes/sector/<id>.<html|pdf>?lang=es|en``: a municipal sector's report
+- ``/reportes/kit/<id>.pdf?lang=es|en``: a unit's leader's kit (one A4 page, webmap.kit)
 - ``/descargas``: index of every report and download
 - ``/descargas/<layer>.<geojson|gpkg|csv>``: one layer or result, as attachment
 
@@ -225,6 +226,41 @@ def _busy(lang: str) -> Response:
     return response
 
 
+@reports_bp.get("/reportes/kit/<name>.pdf")
+def kit(name: str) -> Response:
+    """The leader's kit of one unit (webmap.kit): one A4 page whose QR code opens /cerca.
+
+    The QR's address is the ``public_url`` setting, else the address this request came to.
+    Only the first kind is kept: the request's host is the client's to choose, and keeping
+    one file per Host header would let anyone fill the memory."""
+    from webmap.kit import render_kit_pdf
+
+    cache = _cache()
+    if name not in cache.data.council_ids:
+        abort(404)
+    lang = _lang()
+    configured = cache.study.settings.public_url
+    base = configured or request.url_root
+
+    def build() -> bytes:
+        return render_kit_pdf(cache.data, name, lang, base)
+
+    try:
+        if configured:
+            pdf = cache.get(("kit", name, lang), build, wait=BUSY_WAIT_S, slots=cache.pdf_slots)
+        else:
+            if not cache.pdf_slots.acquire(timeout=BUSY_WAIT_S):
+                raise Busy(name)
+            try:
+                pdf = build()
+            finally:
+                cache.pdf_slots.release()
+    except Busy:
+        return _busy(lang)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"culturamap-kit-{name}.{lang}.pdf")
+
+
 @reports_bp.get("/descargas")
 def downloads() -> Response:
     cache = _cache()
@@ -262,6 +298,8 @@ def downloads() -> Response:
             inventory=inventory_statement(data.layers, lang),
             formats=tuple(FORMATS),
             report_url=lambda rid, fmt: url_for(".report", name=rid, fmt=fmt, lang=lang),
+            kit_ids=set(data.council_ids),
+            kit_url=lambda cid: url_for(".kit", name=cid, lang=lang),
             download_url=lambda layer, fmt: url_for(".download", layer=layer, fmt=fmt),
             other_language=url_for(".downloads", lang=other),
             map_url=_map_url(),

@@ -26,6 +26,7 @@ from geo.schema import category_ids, category_label
 from geo.study import Study
 from geo.travel import MATCH_TOLERANCE_MIN
 from webmap.area import AREA_ID, area_name, area_report_id, translate_area
+from webmap.equity_chart import equity_chart
 from webmap.i18n import normalise_language, translate
 from webmap.inventory import inventory_statement, unreachable_text
 from webmap.report_format import (
@@ -125,8 +126,9 @@ class ReportData:
         """Boundaries of a level: the units (councils) or the municipal sectors."""
         return self.layers.sectors if level == "sectors" else self.layers.councils
 
-    def map_uri(self, council_id: str | None, lang: str, level: str = "councils") -> str:
-        key = (level, council_id or AREA_ID, lang)
+    def map_uri(self, council_id: str | None, lang: str, level: str = "councils",
+                style: str = "colour") -> str:
+        key = (level, council_id or AREA_ID, lang) + ((style,) if style != "colour" else ())
         if key not in self._maps:
             sites = (self.area_sites if council_id is None
                      else self.council_sites(council_id, level))
@@ -140,7 +142,7 @@ class ReportData:
                 streets=self.study.travel.lines(),
                 counted=tuple(self.result.params.counted_categories),
             )
-            self._maps[key] = data_uri(render_map(data, council_id, lang))
+            self._maps[key] = data_uri(render_map(data, council_id, lang, style=style))
         return self._maps[key]
 
 
@@ -488,6 +490,9 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
             residents=format_number(area.get("residents"), lang),
             venues=format_number(area.get("venues_total"), lang)),
         "links": links or ReportLinks(),
+        # issue 11: share within the threshold by income quintile and age (units and area)
+        "equity": (equity_chart(data.study.equity, council_id, params.threshold_min, lang)
+                   if level == "councils" else None),
     }
     return context
 

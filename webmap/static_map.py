@@ -34,6 +34,12 @@ from webmap.store import HOME_SHARE, weighted_bounds
 # ColorBrewer OrRd reversed, as on the web map: dark red = few residents within reach.
 GAP_PALETTE = ("#b30000", "#e34a33", "#fc8d59", "#fdcc8a", "#fef0d9")
 NO_DATA_COLOUR = "#d9d9d9"
+# style="print" (the leader's kit, printed on any office printer): classes told apart by grey
+# AND hatching, venues by shape (offerings filled black, hosts hollow), never by colour alone.
+STYLES = ("colour", "print")
+PRINT_GREYS = ("#6e6e6e", "#969696", "#bdbdbd", "#dedede", "#ffffff")  # dark = few within reach
+PRINT_HATCHES = ("xxx", "///", "...", "", "")
+PRINT_SHAPES = ("o", "D", "^", "s", "v", "P", "X", "p", "h", "<", ">", "8", "d", "H")
 MAP_WIDTH = 0.72  # share of the figure for the map; the legends take the rest
 
 
@@ -172,25 +178,52 @@ def _frame_view(ax: Axes, councils: gpd.GeoDataFrame, sites: gpd.GeoDataFrame | 
     ax.set_ylim(cy - h / 2, cy + h / 2)
 
 
-def _class_colours(bins: list[float]) -> list[str]:
+def _class_picks(bins: list[float], palette_size: int) -> np.ndarray:
+    """Which palette entry each gap class takes, spread over the palette when few."""
+    return np.linspace(0, palette_size - 1, num=max(len(bins), 1)).round().astype(int)
+
+
+def _class_colours(bins: list[float], style: str = "colour") -> list[str]:
     """One palette colour per gap class, spread over the whole palette when there are few."""
-    picks = np.linspace(0, len(GAP_PALETTE) - 1, num=max(len(bins), 1)).round().astype(int)
-    return [GAP_PALETTE[i] for i in picks]
+    palette = PRINT_GREYS if style == "print" else GAP_PALETTE
+    return [palette[i] for i in _class_picks(bins, len(palette))]
+
+
+def _class_hatches(bins: list[float], style: str) -> list[str]:
+    """The print style's hatching per gap class (none in colour)."""
+    if style != "print":
+        return ["" for _ in range(max(len(bins), 1))]
+    return [PRINT_HATCHES[i] for i in _class_picks(bins, len(PRINT_HATCHES))]
 
 
 def _draw_councils(ax: Axes, councils: gpd.GeoDataFrame, index: np.ndarray,
-                   colours: list[str]) -> None:
-    """Councils filled by gap class (grey without data), the bottom layer."""
-    councils.plot(ax=ax, color=[colours[i] if i >= 0 else NO_DATA_COLOUR for i in index],
-                  alpha=0.6, edgecolor="#555555", linewidth=0.6, zorder=1)
+                   colours: list[str], hatches: list[str] | None = None) -> None:
+    """Councils filled by gap class (grey without data), the bottom layer; in print, each
+    class also hatched, so a black-and-white copy keeps them apart."""
+    if hatches is None or not any(hatches):
+        councils.plot(ax=ax, color=[colours[i] if i >= 0 else NO_DATA_COLOUR for i in index],
+                      alpha=0.6, edgecolor="#555555", linewidth=0.6, zorder=1)
+        return
+    for i in np.unique(index):  # one call per class: hatch is one value per call
+        councils[index == i].plot(ax=ax, facecolor=colours[i] if i >= 0 else "#ffffff",
+                                  hatch=hatches[i] if i >= 0 else "", edgecolor="#555555",
+                                  linewidth=0.6, zorder=1)
 
 
-def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None) -> None:
+def _draw_streets(ax: Axes, streets: gpd.GeoDataFrame | None, style: str = "colour") -> None:
     """The walkable lines as the light base map; main roads darker and thicker, connectors
     (guessed walks across land without blocks) dashed."""
     if streets is None or streets.empty:
         return
     segments = street_segments(streets)
+    if style == "print":
+        ax.add_collection(LineCollection(segments["street"], colors="#8a8a8a", linewidths=0.4,
+                                         zorder=2))
+        ax.add_collection(LineCollection(segments["main"], colors="#4d4d4d", linewidths=1.0,
+                                         zorder=2))
+        ax.add_collection(LineCollection(segments["connector"], colors="#4d4d4d",
+                                         linewidths=0.6, linestyles=(0, (3, 2)), zorder=2))
+        return
     ax.add_collection(LineCollection(segments["street"], colors="#9a9a9a", linewidths=0.35,
                                      zorder=2))
     ax.add_collection(LineCollection(segments["main"], colors="#6f6f6f", linewidths=0.9,
@@ -209,54 +242,88 @@ def _draw_council_labels(ax: Axes, councils: gpd.GeoDataFrame, focus_id: str | N
                 color="#111" if bold or focus_id is None else "#555", clip_on=True)
 
 
-def _draw_focus_outline(ax: Axes, councils: gpd.GeoDataFrame, focus_id: str | None) -> None:
-    """A thick black boundary around the report's council (none for the whole area)."""
-    if focus_id is not None:
-        councils[councils["id"] == focus_id].boundary.plot(ax=ax, color="black", linewidth=2.4,
-                                                           zorder=7)
+def _draw_focus_outline(ax: Axes, councils: gpd.GeoDataFrame, focus_id: str | None,
+                        style: str = "colour") -> None:
+    """A thick black boundary around the report's council (none for the whole area); in
+    print, thicker still over a white halo, so it reads over any hatching."""
+    if focus_id is None:
+        return
+    outline = councils[councils["id"] == focus_id].boundary
+    if style == "print":
+        outline.plot(ax=ax, color="white", linewidth=6.0, zorder=7)
+        outline.plot(ax=ax, color="black", linewidth=3.6, zorder=7.1)
+        return
+    outline.plot(ax=ax, color="black", linewidth=2.4, zorder=7)
 
 
 def _draw_blocks(ax: Axes, demand: gpd.GeoDataFrame, threshold_min: float,
-                 lang: str) -> Line2D:
+                 lang: str, style: str = "colour") -> Line2D:
     """Crosses on blocks beyond the threshold, sized by residents; returns the legend handle."""
     demand = demand.to_crs(METRIC_CRS)
     far = demand[~(demand["time_min"] <= threshold_min)]
+    colour = "#1a1a1a" if style == "print" else "#7a0010"
     if len(far):
         sizes = 4 + 26 * np.sqrt(far["residents"] / max(float(demand["residents"].max()), 1.0))
-        ax.scatter(far.geometry.x, far.geometry.y, s=sizes, marker="x", color="#7a0010",
+        ax.scatter(far.geometry.x, far.geometry.y, s=sizes, marker="x", color=colour,
                    linewidths=0.8, zorder=4)
-    return Line2D([], [], marker="x", ls="", color="#7a0010",
+    return Line2D([], [], marker="x", ls="", color=colour,
                   label=translate("report.map.gap_blocks", lang,
                                   minutes=format_setting(threshold_min, lang)))
 
 
+def print_markers() -> dict[str, str]:
+    """One distinct shape per category for the print style: the registry's marker unless an
+    earlier category took it, then the next free shape (the star stays for workshops)."""
+    shapes: dict[str, str] = {}
+    for cat in categories():  # first the registry's own shapes, first come first served
+        if cat.marker != "*" and cat.marker not in shapes.values():
+            shapes[cat.id] = cat.marker
+    for cat in categories():  # then a free shape for each category that lost its own
+        if cat.id not in shapes:
+            shapes[cat.id] = next((m for m in PRINT_SHAPES if m not in shapes.values()),
+                                  cat.marker)
+    return {cat.id: shapes[cat.id] for cat in categories()}
+
+
 def _draw_venues(ax: Axes, venues: gpd.GeoDataFrame, counted: tuple[str, ...] | None,
-                 lang: str) -> list[Line2D]:
-    """Venues by category (hosts smaller, under offerings); returns one legend handle each."""
+                 lang: str, style: str = "colour") -> list[Line2D]:
+    """Venues by category (hosts smaller, under offerings); returns one legend handle each.
+    In print, every category has its own shape: offerings filled black, hosts hollow."""
     venues = venues.to_crs(METRIC_CRS)
+    shapes = print_markers() if style == "print" else {}
     handles = []
     for cat in categories():
         sub = venues[venues["category"] == cat.id]
         if sub.empty:
             continue
-        colour, marker = cat.colour, cat.marker
         host = counted is not None and cat.id not in counted
         label = category_label(cat.id, lang)
-        if host:  # shown, smaller, but not an offering (it can host a workshop)
+        if host and style != "print":  # shown, smaller, but not an offering (it can host a
+            # workshop); in print the hollow shape says so and the kit's caption explains it
             label = translate("report.map.host_label", lang, category=label)
-        ax.scatter(sub.geometry.x, sub.geometry.y, s=14 if host else 30, marker=marker,
-                   color=colour, edgecolor="white", linewidths=0.6, zorder=5 if host else 5.5)
-        handles.append(Line2D([], [], marker=marker, ls="", color=colour, markeredgecolor="white",
-                              markersize=4.5 if host else 6.5, label=label))
+        if style == "print":
+            face, edge = ("white", "black") if host else ("black", "white")
+            marker, size, width = shapes[cat.id], 40 if host else 70, 1.0
+        else:
+            face, edge = cat.colour, "white"
+            marker, size, width = cat.marker, 14 if host else 30, 0.6
+        ax.scatter(sub.geometry.x, sub.geometry.y, s=size, marker=marker, facecolor=face,
+                   edgecolor=edge, linewidths=width, zorder=5 if host else 5.5)
+        handles.append(Line2D([], [], marker=marker, ls="", markerfacecolor=face,
+                              markeredgecolor="black" if style == "print" else edge,
+                              markersize=(6.5 if host else 8) if style == "print"
+                              else (4.5 if host else 6.5), label=label))
     return handles
 
 
-def _draw_workshops(ax: Axes, workshops: gpd.GeoDataFrame, lang: str) -> Line2D:
-    """Workshops as purple stars above the venues; returns the legend handle."""
+def _draw_workshops(ax: Axes, workshops: gpd.GeoDataFrame, lang: str,
+                    style: str = "colour") -> Line2D:
+    """Workshops as purple (print: black) stars above the venues; returns the legend handle."""
     workshops = workshops.to_crs(METRIC_CRS)
-    ax.scatter(workshops.geometry.x, workshops.geometry.y, s=150, marker="*", color="#5a2ca0",
+    colour = "black" if style == "print" else "#5a2ca0"
+    ax.scatter(workshops.geometry.x, workshops.geometry.y, s=150, marker="*", color=colour,
                edgecolor="white", linewidths=0.8, zorder=6)
-    return Line2D([], [], marker="*", ls="", markersize=11, color="#5a2ca0",
+    return Line2D([], [], marker="*", ls="", markersize=11, color=colour,
                   label=translate("report.map.workshops", lang))
 
 
@@ -275,55 +342,64 @@ def _draw_sites(ax: Axes, sites: gpd.GeoDataFrame, lang: str) -> Line2D:
                   label=translate("report.map.sites", lang))
 
 
-def _draw_legend(fig: Figure, handles: list[Line2D]) -> None:
+def _draw_legend(fig: Figure, handles: list[Line2D], fontsize: float = 6.5) -> None:
     """The point layers' legend, top right beside the map."""
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.99),
-               fontsize=6.5, frameon=False, handletextpad=0.3, borderaxespad=0.2,
+               fontsize=fontsize, frameon=False, handletextpad=0.3, borderaxespad=0.2,
                labelspacing=0.7)
 
 
 def _draw_class_legend(fig: Figure, shares: pd.Series, index: np.ndarray, bins: list[float],
-                       colours: list[str], threshold_min: float, lang: str) -> None:
+                       colours: list[str], threshold_min: float, lang: str,
+                       hatches: list[str] | None = None, fontsize: float = 6.5) -> None:
     """The gap classes' legend (share ranges, plus "no data" if any), bottom right."""
     lows = [float(np.nanmin(shares))] + bins[:-1] if bins else []
-    classes = [Patch(facecolor=c, alpha=0.6, edgecolor="#555555",
-                     label=_class_label(lo, hi, lang))
-               for c, lo, hi in zip(colours, lows, bins, strict=False)]
+    hatches = hatches or ["" for _ in colours]
+    printed = any(hatches)
+    classes = [Patch(facecolor=c, alpha=1.0 if printed else 0.6, hatch=h or None,
+                     edgecolor="#555555", label=_class_label(lo, hi, lang))
+               for c, h, lo, hi in zip(colours, hatches, lows, bins, strict=False)]
     if (index < 0).any():
-        classes.append(Patch(facecolor=NO_DATA_COLOUR, edgecolor="#555555",
-                             label=translate("report.map.no_data", lang)))
+        classes.append(Patch(facecolor="#ffffff" if printed else NO_DATA_COLOUR,
+                             edgecolor="#555555", label=translate("report.map.no_data", lang)))
     fig.legend(handles=classes, loc="lower left", bbox_to_anchor=(MAP_WIDTH + 0.005, 0.03),
-               fontsize=6.5, frameon=False, title_fontsize=6.5, alignment="left",
+               fontsize=fontsize, frameon=False, title_fontsize=fontsize, alignment="left",
                title=translate("report.map.share_legend", lang,
                                minutes=format_setting(threshold_min, lang)))
 
 
 def render_map(data: MapInput, focus_id: str | None = None, lang: str = "es",
-               fmt: str = "png", dpi: int = 150) -> bytes:
-    """The territory (one council, or the whole area when ``focus_id`` is None) as PNG/SVG."""
+               fmt: str = "png", dpi: int = 150, style: str = "colour") -> bytes:
+    """The territory (one council, or the whole area when ``focus_id`` is None) as PNG/SVG;
+    ``style="print"``: black-and-white-safe (greys and hatching, shapes, larger legend)."""
+    if style not in STYLES:
+        raise ValueError(f"map style {style!r} unknown; use one of {STYLES}")
     councils = data.councils.to_crs(METRIC_CRS)
     shares = councils[f"share_within_{data.threshold_min:g}min"]
     fig = Figure(figsize=(7.2, 5.6), dpi=dpi)
     ax = _map_axes(fig)
     _frame_view(ax, councils, data.sites, focus_id, data.demand)
     index, bins = gap_classes(shares.to_numpy(dtype=float))
-    colours = _class_colours(bins)
+    colours = _class_colours(bins, style)
+    hatches = _class_hatches(bins, style)
+    legend_size = 7.5 if style == "print" else 6.5
 
     # drawing order fixes the stacking of equal z-orders and the order of the SVG elements
-    _draw_councils(ax, councils, index, colours)
-    _draw_streets(ax, data.streets)
+    _draw_councils(ax, councils, index, colours, hatches)
+    _draw_streets(ax, data.streets, style)
     _draw_council_labels(ax, councils, focus_id)
-    _draw_focus_outline(ax, councils, focus_id)
-    handles = [_draw_blocks(ax, data.demand, data.threshold_min, lang)]
-    handles += _draw_venues(ax, data.venues, data.counted, lang)
+    _draw_focus_outline(ax, councils, focus_id, style)
+    handles = [_draw_blocks(ax, data.demand, data.threshold_min, lang, style)]
+    handles += _draw_venues(ax, data.venues, data.counted, lang, style)
     if len(data.workshops):  # no workshop recorded: no key entry (the report says why)
-        handles.append(_draw_workshops(ax, data.workshops, lang))
+        handles.append(_draw_workshops(ax, data.workshops, lang, style))
     if data.sites is not None and len(data.sites):
         handles.append(_draw_sites(ax, data.sites, lang))
     _scale_bar(ax, lang)
     _north_arrow(ax)
-    _draw_legend(fig, handles)
-    _draw_class_legend(fig, shares, index, bins, colours, data.threshold_min, lang)
+    _draw_legend(fig, handles, legend_size)
+    _draw_class_legend(fig, shares, index, bins, colours, data.threshold_min, lang, hatches,
+                       legend_size)
 
     out = io.BytesIO()
     fig.savefig(out, format=fmt, dpi=dpi, facecolor="white")

@@ -107,6 +107,25 @@ class MapStore:
             return None
         return figures_of(rows.iloc[0], self.share_column)
 
+    def nearest_records(self, lon: float, lat: float, categories: list[str] | None,
+                        limit: int) -> list[dict[str, Any]]:
+        """The ``limit`` nearest venues on foot as JSON-ready records (/api/nearest and
+        the phone view's first answer, rendered in the page)."""
+        table = self.nearest_index.query(lon, lat, categories=categories, limit=limit)
+        return [
+            {
+                "id": str(row.id),
+                "name": str(row.name),
+                "category": str(row.category),
+                "address": _clean(row.address),
+                "dist_m": round(float(row.dist_m), 1),
+                "time_min": round(float(row.time_min), 1),
+                "lon": round(float(row.lon), 6),
+                "lat": round(float(row.lat), 6),
+            }
+            for row in table.itertuples(index=False)
+        ]
+
     def territory_layer(self, level: str) -> gpd.GeoDataFrame:
         """The boundaries of one territory level: the units (councils) or the sectors."""
         self.result.territories(level)  # refuses an unknown level

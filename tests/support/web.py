@@ -91,7 +91,10 @@ def serve_process(cache_dir: Path, threads: int = 4) -> Iterator[str]:
     """
     port = free_port()
     env = {**os.environ, "CULTURAMAP_DATA_DIR": str(FIXTURE_DATA_DIR),
-           "CULTURAMAP_CACHE_DIR": str(cache_dir)}
+           "CULTURAMAP_CACHE_DIR": str(cache_dir),
+           # the workspace database goes to the test's folder, not the fixture folder
+           "CULTURAMAP_DATABASE_URL": f"sqlite:///{cache_dir / 'workspace.sqlite'}",
+           "CULTURAMAP_SECRET_KEY": "test-only-secret"}
     cmd = [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port),
            "--threads", str(threads)]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,

@@ -36,8 +36,10 @@
       unreachable = c.el("p", {className: "unreachable-note"},
         [c.tr(all ? "js.unreachable_all" : "js.unreachable", {count: c.num(p.unreachable_residents)})]);
     }
+    var summaryText = summaryOf(p.id);
     return c.el("div", {className: "popup council-popup"}, [
       c.el("h3", {}, [p.name]),
+      summaryText ? c.el("p", {className: "plain-summary"}, [summaryText]) : null,
       c.el("dl", {}, [
         row(c.tr("js.residents"), c.num(p.residents)),
         row(c.tr("js.share_within", {threshold: c.config.threshold}),
@@ -47,9 +49,23 @@
         row(c.tr("js.gap_rank"), rank),
         row(c.tr("js.venues_total"), c.num(p.venues_total))
       ]),
+      equityRows(p.equity),
       unreachable,
       list,
       report
+    ]);
+  }
+
+  /* Issue 11: who is within reach, poorest vs richest income quintile, and the
+   * concentration index of walking time over the socio-economic score. */
+  function equityRows(e) {
+    if (!e) { return null; }
+    function pct(v) { return v === null || v === undefined ? c.tr("js.no_data") : c.percent(v * 100); }
+    return c.el("dl", {className: "equity-figures"}, [
+      row(c.tr("js.equity_quintiles", {threshold: c.config.threshold}),
+          pct(e.share_q1) + " / " + pct(e.share_q5)),
+      row(c.tr("js.equity_ci"), e.ci === null || e.ci === undefined ? c.tr("js.no_data") :
+          (e.ci > 0 ? "+" : "") + c.num(e.ci, 2))
     ]);
   }
 
@@ -57,10 +73,38 @@
     return common().el("span", {}, [text]);
   }
 
+  /* The plain-language sentence of a territory, from the text table beside the map. */
+  function summaryOf(id) {
+    var row = document.querySelector('#territory-table tr[data-id="' + cssEscape(id) + '"]');
+    var span = row && row.querySelector("th .visually-hidden");
+    return span ? span.textContent : "";
+  }
+
+  function cssEscape(text) {
+    return window.CSS && CSS.escape ? CSS.escape(text) : String(text).replace(/"/g, '\\"');
+  }
+
+  var councilLayers = {};  // territory id -> its Leaflet polygon (for the table)
+
   function bindCouncil(feature, layer) {
     var p = feature.properties;
+    councilLayers[p.id] = layer;
     layer.bindTooltip(tooltipText(p.name), {sticky: true, className: "council-tooltip"});
     layer.bindPopup(function () { return councilPopup(p); }, {maxWidth: 280});
+    // a keyboard user reaches the polygon by Tab: give it a name and open it with Enter
+    layer.on("add", function () {
+      var el = layer.getElement && layer.getElement();
+      if (!el) { return; }
+      el.setAttribute("role", "button");
+      el.setAttribute("tabindex", "0");
+      el.setAttribute("aria-label", p.name);
+      L.DomEvent.on(el, "keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") {
+          L.DomEvent.preventDefault(e);
+          layer.openPopup(layer.getBounds().getCenter());
+        }
+      });
+    });
   }
 
   function bindBlock(feature, layer) {
@@ -75,8 +119,30 @@
   function venueMarker(feature, latlng) {
     var p = feature.properties;
     return L.marker(latlng, {
-      icon: common().venueIcon(p.category), title: p.name, alt: p.name, keyboard: true
+      icon: common().venueIcon(p.category), title: p.name, alt: p.name, keyboard: true,
+      category: p.category
     });
+  }
+
+  /* A cluster says what it holds ("5 lugares: 3 escuelas, 2 museos"), not only a number. */
+  function clusterIcon(cluster) {
+    common();
+    var counts = {};
+    cluster.getAllChildMarkers().forEach(function (m) {
+      var cat = m.options.category || "other";
+      counts[cat] = (counts[cat] || 0) + 1;
+    });
+    var parts = Object.keys(counts).sort(function (a, b) { return counts[b] - counts[a]; })
+      .map(function (cat) { return c.num(counts[cat]) + " × " + c.categoryLabel(cat); });
+    var n = cluster.getChildCount();
+    var size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
+    var html = c.el("div", {}, [
+      c.el("span", {attrs: {"aria-hidden": "true"}}, [c.num(n)]),
+      c.el("span", {className: "visually-hidden"},
+           [c.tr("js.cluster_label", {count: c.num(n), list: parts.join(", ")})])
+    ]);
+    return L.divIcon({html: html, className: "marker-cluster marker-cluster-" + size,
+                      iconSize: L.point(40, 40)});
   }
 
   function bindVenue(feature, layer) {
@@ -89,7 +155,8 @@
         c.el("dl", {}, [
           row(c.tr("js.address"), p.address || c.tr("js.no_data")),
           row(c.tr("js.source"), p.source || c.tr("js.no_data"))
-        ])
+        ]),
+        window.culturamapIsochrones ? window.culturamapIsochrones.venueLink(p) : null
       ]);
     }, {maxWidth: 280});
   }
@@ -205,6 +272,69 @@
     });
   }
 
+  /* The text route: sort the territory table, select a row to show it on the map, and
+   * mark the row of the territory whose popup is open. */
+  function bindTable(map) {
+    var table = document.querySelector("#territory-table table");
+    if (!table) { return; }
+    var live = document.getElementById("territory-live");
+    var tbody = table.tBodies[0];
+    var opener = null;
+    table.querySelectorAll("th[data-sort] button.sort").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var th = button.parentNode, key = th.getAttribute("data-sort");
+        var ascending = th.getAttribute("aria-sort") !== "ascending";
+        var rows = Array.prototype.slice.call(tbody.rows);
+        rows.sort(function (a, b) {
+          var x = parseFloat(a.dataset[key]), y = parseFloat(b.dataset[key]);
+          x = isNaN(x) ? -Infinity : x; y = isNaN(y) ? -Infinity : y;
+          return ascending ? x - y : y - x;
+        });
+        rows.forEach(function (row) { tbody.appendChild(row); });
+        table.querySelectorAll("th[data-sort]").forEach(function (other) {
+          other.setAttribute("aria-sort", other === th ? (ascending ? "ascending" : "descending") : "none");
+        });
+        live.textContent = common().tr("js.table_sorted", {column: button.textContent});
+      });
+    });
+    table.querySelectorAll("button.territory-select").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var layer = councilLayers[button.dataset.id];
+        if (!layer) { return; }
+        opener = button;
+        if (!map.hasLayer(layer)) { map.addLayer(layer); }
+        map.fitBounds(layer.getBounds(), {maxZoom: 16, animate: false});
+        layer.openPopup(layer.getBounds().getCenter());
+      });
+    });
+    map.on("popupopen", function (e) {
+      var content = e.popup.getElement().querySelector(".leaflet-popup-content");
+      var source = e.popup._source;
+      var id = source && source.feature && source.feature.properties.id;
+      tbody.querySelectorAll("tr").forEach(function (row) {
+        var chosen = row.dataset.id === id && !!councilLayers[id] && councilLayers[id] === source;
+        row.classList.toggle("selected", chosen);
+        if (chosen) {
+          row.setAttribute("aria-current", "true");
+          row.scrollIntoView({block: "nearest"});
+          live.textContent = common().tr("js.table_selected", {
+            name: source.feature.properties.name, summary: summaryOf(id)});
+        } else {
+          row.removeAttribute("aria-current");
+        }
+      });
+      // the popup takes the focus (a screen reader reads it) and Escape closes it
+      content.setAttribute("tabindex", "-1");
+      content.focus();
+      L.DomEvent.on(e.popup.getElement(), "keydown", function (k) {
+        if (k.key === "Escape") { map.closePopup(e.popup); }
+      });
+    });
+    map.on("popupclose", function () {
+      if (opener) { opener.focus(); opener = null; }
+    });
+  }
+
   function ready(map, layers, control) {
     L.control.scale({imperial: false}).addTo(map);
     common().translateControls(map, control);
@@ -219,6 +349,8 @@
     map.on("overlayadd", function (e) { toggleLegend(e, true); });
     map.on("overlayremove", function (e) { toggleLegend(e, false); });
     loadWhenShown(map, layers.population, common().config.population_url);
+    bindTable(map);
+    if (window.culturamapIsochrones) { window.culturamapIsochrones.init(map); }
     window.culturamap.map = map;
     window.culturamap.layers = layers;
     window.culturamap.control = control;
@@ -227,6 +359,7 @@
 
   window.culturamap = {
     bindCouncil: bindCouncil, bindBlock: bindBlock, venueMarker: venueMarker,
+    clusterIcon: clusterIcon,
     bindVenue: bindVenue, workshopMarker: workshopMarker, bindWorkshop: bindWorkshop,
     siteMarker: siteMarker, bindSite: bindSite, ready: ready
   };

@@ -19,12 +19,20 @@
   map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
   L.control.scale({imperial: false}).addTo(map);
   c.translateControls(map, null);
-  L.geoJSON(data.streets, {
+  var streets = L.geoJSON(null, {
     interactive: false,
     style: function (f) {
+      if (f.properties.kind === "connector") {  // the derived network's straight guesses
+        return {color: "#8c6d1f", weight: 1.6, dashArray: "4 4"};
+      }
       return {color: "#9e9e9e", weight: f.properties.kind === "primary" ? 2.5 : 1.2};
     }
   }).addTo(map);
+  streets.bringToBack();
+  // the base map comes after the page, so that a slow line shows the answer first
+  fetch(data.streets_url).then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (lines) { if (lines) { streets.addData(lines); streets.bringToBack(); } })
+    .catch(function () {});
   var councilStyle = {color: "#666", weight: 1.5, fillColor: "#fff8e1", fillOpacity: 0.25};
   var chosenStyle = {color: "#0b5394", weight: 4, fillColor: "#cfe2f3", fillOpacity: 0.35};
   var councilLayers = {};
@@ -54,10 +62,14 @@
     return lon >= extent[0] && lon <= extent[2] && lat >= extent[1] && lat <= extent[3];
   }
 
+  var chosenCouncil = null;  // the council whose whole territory the view frames
+
   function setOrigin(lat, lon, councilId) {
     if (councilId === null) { councilSelect.value = ""; }
     highlightCouncil(councilId);
+    chosenCouncil = councilId;
     origin = {lat: lat, lon: lon};
+    followInUrl();
     if (originMarker) { originMarker.remove(); }
     originMarker = L.circleMarker([lat, lon], {
       radius: 9, color: "#fff", weight: 3, fillColor: "#1565c0", fillOpacity: 1
@@ -114,17 +126,31 @@
       resultsNode.appendChild(resultItem(r, index, marker));
     });
     resultsNode.dataset.count = String(results.length);
+    if (chosenCouncil && councilLayers[chosenCouncil]) {  // a shared council link: all of it
+      bounds.extend(councilLayers[chosenCouncil].getBounds());
+    }
     if (results.length) {
       // no animation: a zoom still running would swallow the view set by a tap on a result
       map.fitBounds(bounds, {padding: [30, 30], maxZoom: 17, animate: false});
+      bringResultsIntoView();
       setStatus(c.tr("js.results_found", {count: c.num(results.length)}), false);
     } else {
       setStatus(c.tr("js.no_results"), false);
     }
   }
 
+  var firstAnswer = data.initial;  // the page already holds the answer of a shared council link
+
   function search() {
     if (!origin) { return; }
+    if (firstAnswer && firstAnswer.council === chosenCouncil &&
+        firstAnswer.category === categorySelect.value) {
+      var ready = firstAnswer.results;
+      firstAnswer = null;
+      render(ready);
+      return;
+    }
+    firstAnswer = null;
     var params = new URLSearchParams({
       lat: origin.lat.toFixed(6), lon: origin.lon.toFixed(6), limit: "10", lang: c.config.lang
     });
@@ -155,12 +181,57 @@
       });
   }
 
+  /* On a phone the list sits under the map and the form: show where the answer is. */
+  function bringResultsIntoView() {
+    var box = statusNode.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) {
+      statusNode.scrollIntoView({block: "start"});
+    }
+  }
+
+  /* The address bar follows the choice, so that the view can be shared as it is. */
+  function currentUrl() {
+    var params = new URLSearchParams();
+    if (chosenCouncil) {
+      params.set("junta", chosenCouncil);
+    } else if (origin) {
+      params.set("lat", origin.lat.toFixed(5));
+      params.set("lon", origin.lon.toFixed(5));
+    }
+    if (categorySelect.value !== "offerings") { params.set("categoria", categorySelect.value); }
+    if (c.config.lang) { params.set("lang", c.config.lang); }
+    var text = params.toString();
+    return window.location.pathname + (text ? "?" + text : "");
+  }
+
+  function followInUrl() {
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", currentUrl());
+    }
+  }
+
+  var shareButton = document.getElementById("share-btn");
+  if (shareButton) {
+    shareButton.addEventListener("click", function () {
+      var url = new URL(currentUrl(), window.location.href).href;
+      if (navigator.share) {
+        navigator.share({title: document.title, url: url}).catch(function () {});
+      } else if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(url).then(function () {
+          setStatus(c.tr("js.link_copied"), false);
+        }, function () { window.prompt(c.tr("js.copy_link"), url); });
+      } else {
+        window.prompt(c.tr("js.copy_link"), url);
+      }
+    });
+  }
+
   councilSelect.addEventListener("change", function () {
     var option = councilSelect.selectedOptions[0];
     if (!option || !option.value) { return; }
     setOrigin(parseFloat(option.dataset.lat), parseFloat(option.dataset.lon), option.value);
   });
-  categorySelect.addEventListener("change", search);
+  categorySelect.addEventListener("change", function () { followInUrl(); search(); });
   map.on("click", function (e) { setOrigin(e.latlng.lat, e.latlng.lng, null); });
 
   document.getElementById("locate-btn").addEventListener("click", function () {
@@ -195,6 +266,17 @@
       councilSelect.value = match.value;
       setOrigin(parseFloat(match.dataset.lat), parseFloat(match.dataset.lon), match.value);
     }
+  } else if (query.get("lat") && query.get("lon")) {  // a shared point
+    var sharedLat = parseFloat(query.get("lat")), sharedLon = parseFloat(query.get("lon"));
+    if (isFinite(sharedLat) && isFinite(sharedLon) && inside(sharedLat, sharedLon)) {
+      setOrigin(sharedLat, sharedLon, null);
+    }
+  }
+
+  /* Offline after one visit (webmap/static/js/sw.js); browsers allow it on HTTPS and on
+   * localhost only, elsewhere the page simply works online. */
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").catch(function () {});
   }
 
   window.culturamapNearby = {map: map, setOrigin: setOrigin};

@@ -1,0 +1,95 @@
+"""Databases for the workspace tests: a new SQLite file, or a new PostgreSQL database made
+from the PostGIS template that tools/start_postgres.sh prepares (``make test`` starts it and
+exports CULTURAMAP_TEST_POSTGRES_URL). Real databases, never mocks."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+POSTGRES_URL_ENV = "CULTURAMAP_TEST_POSTGRES_URL"
+# Running a single test file by hand without PostgreSQL: set this to skip (never in CI).
+SKIP_POSTGRES_ENV = "CULTURAMAP_TEST_SKIP_POSTGRES"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def sqlite_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'workspace.sqlite'}"
+
+
+def postgres_database() -> Iterator[str]:
+    """A fresh database (copy of the PostGIS template), dropped afterwards."""
+    base = os.environ.get(POSTGRES_URL_ENV)
+    if not base:
+        if os.environ.get(SKIP_POSTGRES_ENV) == "1":
+            pytest.skip(f"{SKIP_POSTGRES_ENV}=1: PostgreSQL cases skipped by request")
+        pytest.fail(f"{POSTGRES_URL_ENV} is not set: start PostgreSQL with "
+                    f"`export {POSTGRES_URL_ENV}=$(tools/start_postgres.sh)` (make test does), "
+                    f"or set {SKIP_POSTGRES_ENV}=1 to skip these cases by hand")
+    url = make_url(base)
+    name = f"cm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def database_url_for(backend: str, folder: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield sqlite_url(folder)
+    else:
+        yield from postgres_database()
+
+
+# --- apps with the workspace on ---------------------------------------------------------------
+
+PASSWORD = "a-long-test-password"
+TO_LOCATE_CSV = (
+    "id,name,category,address,sector,status,source_urls\n"
+    "PU-01,Biblioteca por ubicar,library,Calle Falsa 1,Demo,open,https://example.org/a\n"
+    "PU-02,Museo por ubicar,museum,,Demo,open,\n"
+)
+
+
+def workspace_app(data_dir: Path, cache_dir: Path, database_url: str, **extra: object):
+    """The web app with the workspace on (its own database), users ``ana`` (planner) and
+    ``root`` (admin) made through the accounts code."""
+    from webmap.app import create_app
+    from webmap.workspace.auth import add_user
+
+    app = create_app({"DATA_DIR": data_dir, "CACHE_DIR": cache_dir, "TESTING": True,
+                      "WORKSPACE": True, "DATABASE_URL": database_url,
+                      "SECRET_KEY": "test-only-secret", **extra})
+    with app.extensions["culturamap_workspace"].db.session() as session:
+        add_user(session, "ana", PASSWORD, "planner")
+        add_user(session, "root", PASSWORD, "admin")
+    return app
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def sign_in(client, name: str = "ana", password: str = PASSWORD):
+    token = csrf_token(client.get("/entrar").get_data(as_text=True))
+    return client.post("/entrar", data={"name": name, "password": password,
+                                        "csrf_token": token})
+
+
+def page_token(client) -> str:
+    """The CSRF token of a signed-in planner's page."""
+    return csrf_token(client.get("/planificar").get_data(as_text=True))

@@ -1,0 +1,291 @@
+"""Walking-time areas: checked against an independent brute force (networkx Dijkstra on the
+same street segments), the residents inside each band against the model's own pairwise
+times, the band limits exactly on their edges, and the /api/isochrone endpoint."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from geo.isochrones import (
+    MAX_BANDS,
+    MAX_SNAP_M,
+    REACH_M,
+    IsochroneError,
+    IsochroneIndex,
+    OffNetworkError,
+    check_bands,
+)
+from geo.layers import load_all
+from geo.network import load_network
+from tests.support.data import FIXTURE_DATA_DIR, FIXTURE_OSM
+from tests.support.network import walking
+
+WALK = 4.5 * 1000 / 60  # 75 m per minute
+TOL_M = 1e-6
+
+
+@pytest.fixture(scope="module")
+def fixture_index(session_cache):
+    layers = load_all(FIXTURE_DATA_DIR)
+    net = load_network(FIXTURE_OSM, cache_dir=session_cache)
+    travel = walking(net)
+    return layers, net, travel, IsochroneIndex(travel, layers)
+
+
+def brute_force_metres(net, snap) -> dict[int, float]:
+    """Walk (m) from one snapped point to every node: networkx Dijkstra over the same
+    segments, starting from a virtual node joined to both ends of the point's segment."""
+    g = nx.Graph()
+    for u, v, w in zip(net.edge_u, net.edge_v, net.edge_len, strict=True):
+        g.add_edge(int(u), int(v), weight=float(w))
+    start = -1
+    for node, offset in zip(snap.ends[0], snap.end_offsets[0], strict=True):
+        g.add_edge(start, int(node), weight=float(offset))
+    dist = nx.single_source_dijkstra_path_length(g, start, weight="weight")
+    dist.pop(start)
+    return dist
+
+
+def origins(layers, net) -> list[np.ndarray]:
+    """Three venues and a block point, spread over the fixture (EPSG:32719)."""
+    venues = layers.venues.to_crs(net_crs()).geometry
+    blocks = layers.population.to_crs(net_crs()).representative_point()
+    pts = [venues.iloc[0], venues.iloc[len(venues) // 2], venues.iloc[-1], blocks.iloc[17]]
+    return [np.array([p.x, p.y]) for p in pts]
+
+
+def net_crs() -> str:
+    from geo import METRIC_CRS
+
+    return METRIC_CRS
+
+
+@pytest.mark.parametrize("which", [0, 1, 2, 3])
+def test_ten_minute_area_against_brute_force(fixture_index, which):
+    layers, net, travel, index = fixture_index
+    xy = origins(layers, net)[which]
+    iso = index.from_point(xy, [10])
+    area = iso.polygons[0]
+    budget = 10 * WALK
+    snap = travel.snap(xy[None, :])
+    dist = brute_force_metres(net, snap)
+    nodes = np.array(sorted(dist))
+    d = np.array([dist[n] for n in nodes])
+    pts = shapely.points(net.xy[nodes])
+    inside = shapely.intersects(area.buffer(TOL_M), pts)
+    reached = d <= budget
+    assert reached.sum() > 20 and (~inside).sum() > 20  # neither check is vacuous
+    # every node the brute force reaches within 10 minutes is inside the area
+    assert inside[reached].all(), nodes[reached & ~inside][:10]
+    # nothing far outside: a node inside the area is within REACH_M of a walk that fits
+    # in 10 minutes, i.e. near a reached node m by at most REACH_M + the budget left at m
+    # (or near the point's own short walk onto the street)
+    left = budget - d[reached]
+    near_xy = net.xy[nodes[reached]]
+    foot, origin = snap.xy[0], xy
+    for k in np.flatnonzero(inside):
+        p = net.xy[nodes[k]]
+        ok = (np.hypot(*(near_xy - p).T) <= REACH_M + left + 1e-6).any()
+        ok |= np.hypot(*(foot - p)) <= REACH_M + budget - snap.snap_m[0] + 1e-6
+        ok |= np.hypot(*(origin - p)) <= REACH_M + snap.snap_m[0] + 1e-6
+        assert ok, (nodes[k], d[k])
+    # and a node reached only well after 10 minutes, far from everything reached, is out
+    far = (d > budget + 2 * REACH_M) & ~inside
+    assert far.any()
+
+
+def test_bands_are_nested_and_residents_follow_each_block_time(fixture_index):
+    layers, net, travel, index = fixture_index
+    xy = origins(layers, net)[1]
+    bands = [5, 10, 15, 20]
+    iso = index.from_point(xy, bands)
+    for small, large in zip(iso.polygons, iso.polygons[1:], strict=False):
+        assert small.difference(large).area < 1.0  # m²: nested up to rounding
+        assert large.area > small.area
+    # the independent count: the model's pairwise times from this point to every block
+    minutes = travel.minutes(travel.snap(xy[None, :]), index.demand)[0]
+    for band, counts in zip(bands, iso.residents, strict=True):
+        expected = index.residents[minutes <= band + 1e-9].sum()
+        assert counts["residents"] == pytest.approx(expected)
+    totals = [r["residents"] for r in iso.residents]
+    assert totals == sorted(totals) and totals[-1] > totals[0] > 0
+    # the fixture has no socio-economic columns: no group counts, no error
+    assert set(iso.residents[0]) == {"residents"}
+
+
+def test_groups_of_blocks_are_counted_when_the_census_columns_exist(fixture_index):
+    layers, net, travel, _ = fixture_index
+    pop = layers.population.copy()
+    pop["quintil"] = ["Q1" if i % 3 == 0 else "Q5" for i in range(len(pop))]
+    pop["gse"] = [None if i % 4 == 0 else "C2" for i in range(len(pop))]  # some unknown
+    from dataclasses import replace
+
+    index = IsochroneIndex(travel, replace(layers, population=pop))
+    xy = origins(layers, net)[0]
+    iso = index.from_point(xy, [15])
+    counts = iso.residents[0]
+    minutes = travel.minutes(travel.snap(xy[None, :]), index.demand)[0]
+    inside = minutes <= 15 + 1e-9
+    q1 = np.array([i % 3 == 0 for i in range(len(pop))])
+    assert counts["residents_q1"] == index.residents[inside & q1].sum()
+    assert counts["residents_q5"] == index.residents[inside & ~q1].sum()
+    assert counts["residents_q1"] + counts["residents_q5"] == counts["residents"]
+    known = np.array([i % 4 != 0 for i in range(len(pop))])
+    assert counts["residents_gse_c2"] == index.residents[inside & known].sum()
+
+
+def test_a_point_far_from_every_street_is_refused(fixture_index):
+    _layers, net, _travel, index = fixture_index
+    minx, miny = net.xy.min(axis=0)
+    with pytest.raises(OffNetworkError, match="from the nearest street"):
+        index.from_point(np.array([minx - MAX_SNAP_M - 50, miny - MAX_SNAP_M - 50]), [10])
+
+
+def test_band_limits_exactly_on_the_edges():
+    assert check_bands([1]) == (1.0,)
+    assert check_bands(["60"]) == (60.0,)
+    assert check_bands([20, 5, 10, 5]) == (5.0, 10.0, 20.0)  # sorted, duplicates once
+    assert len(check_bands(range(1, MAX_BANDS + 1))) == MAX_BANDS
+    for bad, message in [([0.99], "outside"), ([60.01], "outside"), (["diez"], "not a number"),
+                         (range(1, MAX_BANDS + 2), "at most"), ([], "at least one"),
+                         (["nan"], "outside")]:
+        with pytest.raises(IsochroneError, match=message):
+            check_bands(bad)
+
+
+def test_a_band_shorter_than_the_walk_onto_the_street_is_empty(fixture_index):
+    layers, net, travel, index = fixture_index
+    # a point ~100 m off its street: 1 minute (75 m) does not even reach the street
+    foot = net.xy[net.edge_u[0]]
+    for dx, dy in [(100, 0), (0, 100), (-100, 0), (0, -100)]:
+        xy = foot + np.array([dx, dy])
+        if 80 < travel.snap(xy[None, :]).snap_m[0] < MAX_SNAP_M:
+            break
+    else:
+        pytest.skip("no point ~100 m off the street near the first node")
+    iso = index.from_point(xy, [1, 10])
+    assert iso.polygons[0].is_empty and iso.residents[0]["residents"] == 0
+    assert not iso.polygons[1].is_empty
+    assert json.dumps(iso.frame().to_json())  # serialisable with the empty band
+
+
+# --- the web API -------------------------------------------------------------------------
+
+LAT, LON = -29.978, -71.322  # inside the synthetic Parte Alta, near its streets
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    from tests.support.web import app_for
+
+    app = app_for(FIXTURE_DATA_DIR, tmp_path_factory.mktemp("cache"))
+    return app.test_client()
+
+
+def error_of(response, status: int) -> str:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["detail"] and body["detail"] != f"error.{body['error']}"  # translated
+    return body["error"]
+
+
+def test_api_isochrone_from_a_point(client, fixture_index):
+    _layers, _net, _travel, index = fixture_index
+    response = client.get(f"/api/isochrone?lat={LAT}&lon={LON}&minutes=15,5,10")
+    assert response.status_code == 200
+    assert response.mimetype == "application/geo+json"
+    body = response.get_json()
+    assert body["type"] == "FeatureCollection" and body["bands"] == "nested"
+    assert body["minutes"] == [5, 10, 15]
+    assert [f["properties"]["minutes"] for f in body["features"]] == [15, 10, 5]
+    expected = index.from_lonlat(LON, LAT, [5, 10, 15])
+    got = [f["properties"]["residents"] for f in body["features"]][::-1]
+    assert got == [r["residents"] for r in expected.residents]
+    assert body["origin"]["snap_m"] == pytest.approx(expected.snap_m, abs=0.06)
+    for feature in body["features"]:  # served in EPSG:4326 (lon, lat), near the point
+        minx, miny, maxx, maxy = shapely.geometry.shape(feature["geometry"]).bounds
+        assert -71.5 < minx < LON < maxx < -71.1 and -30.1 < miny < LAT < maxy < -29.8
+
+
+def test_api_isochrone_from_a_venue(client, fixture_index):
+    layers = fixture_index[0]
+    venue = layers.venues.iloc[3]
+    body = client.get(f"/api/isochrone?venue={venue['id']}&minutes=10").get_json()
+    assert body["origin"]["venue_id"] == venue["id"]
+    assert body["origin"]["lon"] == pytest.approx(venue.geometry.x, abs=1e-6)
+    assert len(body["features"]) == 1 and body["features"][0]["properties"]["minutes"] == 10
+    assert error_of(client.get("/api/isochrone?venue=V-999"), 404) == "unknown_venue"
+
+
+@pytest.mark.parametrize("minutes", ["1", "60", "1,2,3,4,5,6", "60,1", "7.5"])
+def test_api_isochrone_band_limits_accepted(client, minutes):
+    response = client.get(f"/api/isochrone?lat={LAT}&lon={LON}&minutes={minutes}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(response.get_json()["features"]) == len(minutes.split(","))
+
+
+@pytest.mark.parametrize("query, status, code", [
+    ("minutes=0.99", 400, "invalid_minutes"),
+    ("minutes=0", 400, "invalid_minutes"),
+    ("minutes=60.01", 400, "invalid_minutes"),
+    ("minutes=-5", 400, "invalid_minutes"),
+    ("minutes=diez", 400, "invalid_minutes"),
+    ("minutes=nan", 400, "invalid_minutes"),
+    ("minutes=1,2,3,4,5,6,7", 400, "too_many_bands"),
+    ("lat=abc", 400, "invalid_lat"),
+    ("lat=95", 400, "invalid_lat"),
+    ("lon=xyz", 400, "invalid_lon"),
+])
+def test_api_isochrone_refuses_each_bad_parameter(client, query, status, code):
+    args = {"lat": str(LAT), "lon": str(LON), "minutes": "5,10"}
+    key, value = query.split("=")
+    args[key] = value
+    url = "/api/isochrone?" + "&".join(f"{k}={v}" for k, v in args.items())
+    assert error_of(client.get(url), status) == code
+
+
+def test_api_isochrone_refuses_missing_or_double_origins(client):
+    assert error_of(client.get("/api/isochrone"), 400) == "isochrone_origin"
+    assert error_of(client.get("/api/isochrone?venue=V-001&lat=-29.97&lon=-71.32"),
+                    400) == "isochrone_origin"
+    assert error_of(client.get(f"/api/isochrone?lat={LAT}"), 400) == "missing_lon"
+    assert error_of(client.get("/api/isochrone?lat=-33.45&lon=-70.66"), 400) == "outside_area"
+
+
+def test_api_isochrone_off_the_network_is_422(client, fixture_index):
+    _layers, _net, travel, _index = fixture_index
+    from geo.network import to_metric
+
+    store = client.application.extensions["culturamap"]
+    minx, miny, maxx, maxy = store.extent
+    for lon, lat in [(minx + 1e-4, miny + 1e-4), (maxx - 1e-4, maxy - 1e-4),
+                     (minx + 1e-4, maxy - 1e-4), (maxx - 1e-4, miny + 1e-4)]:
+        if travel.snap(to_metric([lon], [lat])).snap_m[0] > MAX_SNAP_M + 10:
+            break
+    else:
+        pytest.skip("every corner of the served extent is near a street")
+    response = client.get(f"/api/isochrone?lat={lat}&lon={lon}")
+    assert error_of(response, 422) == "off_network"
+    assert "m" in response.get_json()["detail"]
+
+
+def test_ogc_collection_of_every_cultural_venue(client, fixture_index):
+    layers = fixture_index[0]
+    store = client.application.extensions["culturamap"]
+    counted = layers.venues[layers.venues["category"].isin(store.counted_categories)]
+    ids = {c["id"] for c in client.get("/collections").get_json()["collections"]}
+    assert "isochrones" in ids
+    items = client.get("/collections/isochrones/items?limit=1000").get_json()
+    bands = store.settings.thresholds_min
+    assert items["numberMatched"] == len(counted) * len(bands)
+    assert {f["properties"]["venue_id"] for f in items["features"]} == set(counted["id"])
+    first = counted["id"].iloc[0]
+    one = client.get(f"/ogc/collections/isochrones/items/{first}-10").get_json()
+    assert one["properties"]["minutes"] == 10 and one["properties"]["venue_id"] == first
+    direct = client.get(f"/api/isochrone?venue={first}&minutes=10").get_json()
+    assert one["properties"]["residents"] == direct["features"][0]["properties"]["residents"]

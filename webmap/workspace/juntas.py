@@ -1,0 +1,70 @@
+"""Juntas de vecinos: the programme's partners, registered by planners (no public layer has
+them). A junta's sede is a venue (a community hall, a host for workshops): an existing
+venue, or a new one made from a clicked point with the venue rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.layer_errors import Problem
+from webmap.workspace.edits import EditRejected, add_venue
+from webmap.workspace.frames import DB_PATH
+from webmap.workspace.history import record_change, snapshot
+from webmap.workspace.models import Junta, User, Venue
+
+SEDE_CATEGORY = "community_hall"
+MAX_CONTACT = 500
+
+
+def _problem(es: str, en: str) -> Problem:
+    return Problem(DB_PATH / "juntas", es, en)
+
+
+def add_junta(session: Session, user: User, data: Mapping[str, Any],
+              known_councils: set[str], source: str = "registro de juntas") -> Junta:
+    """Register a junta; a new sede (name + lon/lat) becomes a community-hall venue."""
+    name = str(data.get("name") or "").strip()
+    council = str(data.get("council_id") or "").strip()
+    contact = str(data.get("contact") or "").strip() or None
+    sede_id = str(data.get("sede_venue_id") or "").strip() or None
+    problems = []
+    if not name or len(name) > 300:
+        problems.append(_problem("escriba el nombre de la junta (1 a 300 caracteres)",
+                                 "write the junta's name (1 to 300 characters)"))
+    if council not in known_councils:
+        problems.append(_problem(f"unidad vecinal desconocida «{council}»",
+                                 f"unknown neighbourhood unit '{council}'"))
+    if contact and len(contact) > MAX_CONTACT:
+        problems.append(_problem(f"el contacto tiene más de {MAX_CONTACT} caracteres",
+                                 f"the contact is longer than {MAX_CONTACT} characters"))
+    if sede_id:
+        venue = session.get(Venue, sede_id)
+        if venue is None or venue.retired:
+            problems.append(_problem(f"la sede «{sede_id}» no es un espacio vigente",
+                                     f"sede '{sede_id}' is not a venue in service"))
+    if problems:
+        raise EditRejected(problems)
+    if not sede_id and (data.get("lon") or data.get("lat")):
+        sede_name = str(data.get("sede_name") or "").strip() or f"Sede {name}"
+        sede = add_venue(session, user, {
+            "name": sede_name, "category": SEDE_CATEGORY, "address": data.get("address"),
+            "source": source, "lon": data.get("lon"), "lat": data.get("lat")})
+        sede_id = sede.id
+    junta = Junta(name=name, council_id=council, sede_venue_id=sede_id, contact=contact,
+                  retired=False)
+    session.add(junta)
+    session.flush()
+    record_change(session, user, "junta", str(junta.id), "add", None, snapshot(junta))
+    return junta
+
+
+def juntas(session: Session) -> list[Junta]:
+    return list(session.scalars(select(Junta).where(Junta.retired.is_(False))
+                                .order_by(Junta.council_id, Junta.name)))
+
+
