@@ -42,8 +42,8 @@ bench: setup browser
 	$(PY) benchmarks/bench_reports.py
 
 ## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
-## the access analysis, site suggestion and access API; not part of make test (~30 min on
-## 2 cores). Prints the score per module and every surviving mutant, kept in
+## the access analysis, site suggestion and access API; not part of make test (hours on
+## 2 shared cores for all ~1,600 mutants). Prints the score per module and every survivor, in
 ## benchmarks/results/mutation.txt.
 .PHONY: mutation mutate
 mutation: setup
