@@ -29,7 +29,7 @@ from geo.block_network import (
     resident_figures,
 )
 from geo.network import NetworkError, default_cache_dir
-from tests.support.needs import require
+from tests.support.needs import require_outside_input
 
 BLOCK = 80.0  # block side (m)
 STREET_W = 12.0  # street width (m)
@@ -281,8 +281,8 @@ def urban_mask(blocks: gpd.GeoDataFrame) -> np.ndarray:
 
 def test_real_census_blocks_make_one_walkable_city():
     """Cached after the first run (repo cache folder); deriving takes well under 60 s."""
-    require(REAL_BLOCKS.is_file(), f"the shared census blocks ({REAL_BLOCKS})",
-            "put the shared data folder beside the repository (../shared/data)")
+    require_outside_input(REAL_BLOCKS.is_file(), f"the shared census blocks ({REAL_BLOCKS})",
+                          "put the shared data folder beside the repository (../shared/data)")
     t0 = time.perf_counter()
     derived = load_block_network(REAL_BLOCKS, cache_dir=default_cache_dir())
     assert time.perf_counter() - t0 < 60.0

@@ -23,7 +23,7 @@ import pytest
 from geo import METRIC_CRS
 from geo.layers import load_layer
 from geo.schema import COUNCILS, POPULATION, VENUES, WORKSHOPS
-from tests.support.needs import require
+from tests.support.needs import require_outside_input
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -32,8 +32,9 @@ IMPORTED = "2026-01-01"  # fixed so that runs on different days compare byte for
 
 @pytest.fixture(autouse=True)
 def _shared_data_present():
-    require((SHARED / "README.md").is_file(), f"the shared real data folder {SHARED}",
-            "put it beside the repository (../shared/data)")
+    require_outside_input((SHARED / "README.md").is_file(),
+                          f"the shared real data folder {SHARED}",
+                          "put it beside the repository (../shared/data)")
 
 
 def run_importer(shared: Path, out: Path) -> subprocess.CompletedProcess[str]:

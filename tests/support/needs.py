@@ -28,3 +28,13 @@ def require(available: bool, what: str, how: str, *, module: bool = False) -> No
         pytest.fail(f"{message} (CI=true: a missing requirement fails the run, it never skips)",
                     pytrace=False)
     pytest.skip(message, allow_module_level=module)
+
+
+def require_outside_input(available: bool, what: str, how: str) -> None:
+    """An input that lives OUTSIDE the repository and that the product never reads at run
+    time: the shared folder of public source data beside the checkout, which only
+    tools/import_shared_data.py reads. A clean CI checkout may not have it, so its absence
+    skips even in CI, with the reason in the test report; what the product ships from it
+    (data/) is tested by tests/test_real_data.py in every run."""
+    if not available:
+        pytest.skip(f"{what} is not beside this checkout; {how}")
