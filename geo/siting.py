@@ -194,26 +194,26 @@ def solve_capacitated(
     sum w_i r_i y_ij subject to sum_j y_ij <= 1, y_ij <= x_j and, where capacity c_j is
     known, sum_i r_i y_ij <= c_j. Returns the chosen columns and the (demand, chosen)
     matrix of assigned shares."""
-    n, m = covers.shape
-    prob = pulp.LpProblem("capacitated_mclp", pulp.LpMaximize)
-    x = [pulp.LpVariable(f"x_{j}", cat="Binary") for j in range(m)]
-    rows, cols = np.nonzero(covers)
-    y = {(i, j): pulp.LpVariable(f"y_{i}_{j}", 0, 1) for i, j in zip(rows, cols, strict=True)}
-    prob += pulp.lpSum(per_resident[i] * residents[i] * v for (i, j), v in y.items())
-    prob += pulp.lpSum(x) == k
-    by_row: dict[int, list] = {}
-    by_col: dict[int, list] = {}
-    for (i, j), v in y.items():
-        by_row.setdefault(i, []).append(v)
-        by_col.setdefault(j, []).append((i, v))
-        prob += v <= x[j]
-    for vs in by_row.values():
-        prob += pulp.lpSum(vs) <= 1
-    for j, items in by_col.items():
-        if np.isfinite(capacity[j]):
-            prob += pulp.lpSum(residents[i] * v for i, v in items) <= capacity[j] * x[j]
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # PuLP 3.3 warns about its own 4.0 API
         warnings.simplefilter("ignore", DeprecationWarning)
+        n, m = covers.shape
+        prob = pulp.LpProblem("capacitated_mclp", pulp.LpMaximize)
+        x = [pulp.LpVariable(f"x_{j}", cat="Binary") for j in range(m)]
+        rows, cols = np.nonzero(covers)
+        y = {(i, j): pulp.LpVariable(f"y_{i}_{j}", 0, 1) for i, j in zip(rows, cols, strict=True)}
+        prob += pulp.lpSum(per_resident[i] * residents[i] * v for (i, j), v in y.items())
+        prob += pulp.lpSum(x) == k
+        by_row: dict[int, list] = {}
+        by_col: dict[int, list] = {}
+        for (i, j), v in y.items():
+            by_row.setdefault(i, []).append(v)
+            by_col.setdefault(j, []).append((i, v))
+            prob += v <= x[j]
+        for vs in by_row.values():
+            prob += pulp.lpSum(vs) <= 1
+        for j, items in by_col.items():
+            if np.isfinite(capacity[j]):
+                prob += pulp.lpSum(residents[i] * v for i, v in items) <= capacity[j] * x[j]
         prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_TIME_LIMIT_S))
     status = pulp.LpStatus[prob.status]
     if status != "Optimal":
@@ -295,8 +295,9 @@ def suggest_sites(
     capacitated = bool(np.isfinite(capacity).any())
     rows_used = np.flatnonzero((weights > 0) & covers.any(axis=1))
     out_rows: list[dict] = []
-    by_quintile: dict[str, float] = {}
-    by_gse: dict[str, float] = {}
+    # every quintile (when the data has any), and the GSE classes the area's blocks carry
+    by_quintile = dict.fromkeys(QUINTILES if (quintil != "").any() else (), 0.0)
+    by_gse = dict.fromkeys(_ordered(dict.fromkeys(set(gse) - {""}), GSE_ORDER), 0.0)
     without_group = 0.0
     if len(rows_used):
         sub_cov, sub_w = covers[rows_used], weights[rows_used]
@@ -364,7 +365,7 @@ def suggest_sites(
         weighted_covered=_as_count(sum(float(r["weighted_gain"]) for r in out_rows)),
         capacitated=capacitated,
         newly_covered_by_group={
-            "quintile": {q: _as_count(by_quintile[q]) for q in QUINTILES if q in by_quintile},
+            "quintile": {q: _as_count(n) for q, n in by_quintile.items()},
             "gse": {g: _as_count(by_gse[g]) for g in _ordered(by_gse, GSE_ORDER)},
             "without_group": _as_count(without_group),
         },
@@ -372,7 +373,7 @@ def suggest_sites(
     return out
 
 
-def _ordered(found: dict[str, float], order: tuple[str, ...]) -> list[str]:
+def _ordered(found: dict[str, object], order: tuple[str, ...]) -> list[str]:
     return [g for g in order if g in found] + sorted(set(found) - set(order))
 
 
