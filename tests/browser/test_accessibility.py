@@ -58,3 +58,42 @@ def test_no_serious_wcag_violation(browser, base_url, path, kind, lang):
     print(describe(violations) or f"{url}: no WCAG 2.1 AA violation")
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert blocking == [], f"{url}:\n{describe(blocking)}"
+
+
+PLANNER_PAGES = ["/planificar", "/planificar/importar", "/planificar/cuentas",
+                 "/planificar/espacios/V-001/historial"]
+
+
+@pytest.fixture(scope="module")
+def workspace_url(tmp_path_factory, session_cache):
+    from tests.support.layers import copy_fixture_data
+    from tests.support.web import serve
+    from tests.support.workspace import sqlite_url, workspace_app
+
+    root = tmp_path_factory.mktemp("a11y-workspace")
+    app = workspace_app(copy_fixture_data(root / "data"), session_cache, sqlite_url(root))
+    with serve(app) as url:
+        yield url
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_planner_pages_have_no_wcag_violation(browser, workspace_url, lang):
+    """The sign-in page, then every planner page of an admin (who sees them all)."""
+    from tests.support.workspace import PASSWORD
+
+    w = open_page(browser, workspace_url)
+    page = w.page
+    page.goto(f"{workspace_url}/entrar?lang={lang}")
+    found = {"/entrar": axe_violations(page)}
+    page.fill("#name", "root")
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("#login-form button[type=submit]")
+    for path in PLANNER_PAGES:
+        page.goto(f"{workspace_url}{path}?lang={lang}")
+        found[path] = axe_violations(page)
+    for path, violations in found.items():
+        print(describe(violations) or f"{path} ({lang}): no WCAG 2.1 AA violation")
+    blocking = {p: v for p, v in found.items() if any(x["impact"] in BLOCKING for x in v)}
+    assert blocking == {}, "\n".join(f"{p}:\n{describe(v)}" for p, v in blocking.items())
