@@ -46,3 +46,15 @@ bench: setup browser
 	$(PY) benchmarks/bench_scenarios.py
 	$(PY) benchmarks/bench_web.py
 	$(PY) benchmarks/bench_reports.py
+
+## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
+## the access analysis, site suggestion and access API; not part of make test (hours on
+## 2 shared cores for all ~1,600 mutants). Prints the score per module and every survivor, in
+## benchmarks/results/mutation.txt.
+.PHONY: mutation mutate
+mutation: setup
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(PY) benchmarks/mutation_report.py
+
+mutate: mutation

@@ -47,6 +47,7 @@ AREA_NAME = "Parte Alta"
 LEVELS: tuple[str, ...] = ("councils", "sectors")  # neighbourhood units, municipal sectors
 PER_RESIDENTS = 10_000  # venues per 10,000 residents, and the 2SFCA score's unit
 P90 = 0.9
+SFCA_BLOCK_CELLS = 20_000_000  # venues x demand points held at once by sfca_scores
 
 
 class AccessError(CulturamapError, ValueError):
@@ -166,7 +167,7 @@ def sfca_scores(
     s = np.ones(m) if supply is None else np.asarray(supply, dtype=float)
     a = np.zeros(len(demand))
     ratio = np.zeros(m)
-    chunk = max(1, 20_000_000 // max(1, len(demand)))  # bounded memory per block of venues
+    chunk = max(1, SFCA_BLOCK_CELLS // max(1, len(demand)))  # bounded memory per block of venues
     for lo in range(0, m, chunk):
         hi = min(m, lo + chunk)
         within = travel.within(venues.take(slice(lo, hi)), demand, catchment_min)

@@ -207,11 +207,11 @@ def items(collection_id: str) -> Response:
     selected = collection.select(bbox)
     page = selected[offset : offset + limit]
 
-    def page_url(new_offset: int) -> str:
+    def page_url(new_offset: int, new_limit: int = limit) -> str:
         args = {k: v for k, v in request.args.items() if k not in ("offset", "limit")}
         return _url("items",
             collection_id=collection_id,
-            limit=limit,
+            limit=new_limit,
             offset=new_offset,
             **args,
         )
@@ -224,7 +224,8 @@ def items(collection_id: str) -> Response:
     if offset + limit < len(selected):
         links.append(_link(page_url(offset + limit), "next", GEOJSON))
     if offset > 0:
-        links.append(_link(page_url(max(0, offset - limit)), "prev", GEOJSON))
+        before = max(0, offset - limit)  # the page just before this one, never overlapping it
+        links.append(_link(page_url(before, offset - before), "prev", GEOJSON))
     body = {
         "type": "FeatureCollection",
         "numberMatched": len(selected),

@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.data import FIXTURE_DATA_DIR
+from tests.support.needs import require
 from tests.support.web import app_for, make_nasty_data, serve
 
 CSP_VIOLATION = "Content Security Policy"  # Chromium's console text for a refused resource
@@ -49,8 +50,8 @@ class Watched:
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian Chromium (/usr/bin/chromium) is not installed: run `make browser`")
+    require(CHROMIUM.exists(), f"Debian Chromium ({CHROMIUM})",
+            "run `make browser` (apt-get install chromium chromium-driver poppler-utils)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -80,7 +80,7 @@ def serve(app: Flask) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-REPO = Path(__file__).resolve().parents[2]  # the checkout root: `-m webmap` runs this code
+REPO = Path(__file__).resolve().parents[2]  # the checkout (tests/support/web.py)
 
 
 @contextmanager
