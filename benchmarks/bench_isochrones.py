@@ -152,4 +152,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks._record import recorded
+
+    with recorded("isochrones"):  # benchmarks/results/isochrones.txt and .json
+        main()

@@ -81,4 +81,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks._record import recorded
+
+    with recorded("layers"):  # benchmarks/results/layers.txt and .json
+        main()

@@ -98,4 +98,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks._record import recorded
+
+    with recorded("reports"):  # benchmarks/results/reports.txt and .json
+        main()

@@ -104,4 +104,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks._record import recorded
+
+    with recorded("scenarios"):  # benchmarks/results/scenarios.txt and .json
+        main()

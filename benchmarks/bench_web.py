@@ -271,4 +271,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks._record import recorded
+
+    with recorded("web"):  # benchmarks/results/web.txt and .json
+        code = main()
+    sys.exit(code)

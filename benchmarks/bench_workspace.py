@@ -161,4 +161,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from benchmarks._record import recorded
+
+    with recorded("workspace"):  # benchmarks/results/workspace.txt and .json
+        main()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -46,6 +47,7 @@ AREA_NAME = "Parte Alta"
 LEVELS: tuple[str, ...] = ("councils", "sectors")  # neighbourhood units, municipal sectors
 PER_RESIDENTS = 10_000  # venues per 10,000 residents, and the 2SFCA score's unit
 P90 = 0.9
+SFCA_BLOCK_CELLS = 20_000_000  # venues x demand points held at once by sfca_scores
 
 
 class AccessError(CulturamapError, ValueError):
@@ -165,7 +167,7 @@ def sfca_scores(
     s = np.ones(m) if supply is None else np.asarray(supply, dtype=float)
     a = np.zeros(len(demand))
     ratio = np.zeros(m)
-    chunk = max(1, 20_000_000 // max(1, len(demand)))  # bounded memory per block of venues
+    chunk = max(1, SFCA_BLOCK_CELLS // max(1, len(demand)))  # bounded memory per block of venues
     for lo in range(0, m, chunk):
         hi = min(m, lo + chunk)
         within = travel.within(venues.take(slice(lo, hi)), demand, catchment_min)
@@ -508,6 +510,10 @@ class NearestIndex:
             }
         )
         self._category = self._attrs["category"].to_numpy()
+        # The same attributes as plain Python values, for answers built without pandas
+        # (a web query is a few rows: pandas' per-call overhead was most of its cost).
+        self._plain = self._attrs.astype(object).where(self._attrs.notna(), None).to_dict(
+            "records")
 
     def query(
         self,
@@ -517,6 +523,34 @@ class NearestIndex:
         limit: int = 10,
     ) -> pd.DataFrame:
         """The ``limit`` nearest venues (optionally of some categories) by walking time."""
+        cand, minutes = self.ranked(lon, lat, categories, limit)
+        out = self._attrs.iloc[cand].reset_index(drop=True)
+        out.insert(4, "dist_m", minutes * self.metres_per_min)
+        out.insert(5, "time_min", minutes)
+        return out[["id", "name", "category", "address", "dist_m", "time_min", "lon", "lat"]]
+
+    def records(
+        self,
+        lon: float,
+        lat: float,
+        categories: Sequence[str] | None = None,
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
+        """``query`` as plain dicts (Python values, None for missing): the web API's path."""
+        cand, minutes = self.ranked(lon, lat, categories, limit)
+        return [
+            {**self._plain[i], "dist_m": m * self.metres_per_min, "time_min": m}
+            for i, m in zip(cand.tolist(), minutes.tolist(), strict=True)
+        ]
+
+    def ranked(
+        self,
+        lon: float,
+        lat: float,
+        categories: Sequence[str] | None = None,
+        limit: int = 10,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(venue positions, minutes) of the ``limit`` nearest venues, nearest first."""
         lon, lat = float(lon), float(lat)
         x0, y0, x1, y1 = COQUIMBO_BOUNDS
         if not (math.isfinite(lon) and math.isfinite(lat) and x0 <= lon <= x1 and y0 <= lat <= y1):
@@ -536,7 +570,4 @@ class NearestIndex:
         if limit < len(cand):
             cand = cand[np.argpartition(minutes[cand], limit - 1)[:limit]]
         cand = cand[np.argsort(minutes[cand], kind="stable")]
-        out = self._attrs.iloc[cand].reset_index(drop=True)
-        out.insert(4, "dist_m", minutes[cand] * self.metres_per_min)
-        out.insert(5, "time_min", minutes[cand])
-        return out[["id", "name", "category", "address", "dist_m", "time_min", "lon", "lat"]]
+        return cand, minutes[cand]

@@ -70,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="GeoJSON/GPKG de puntos, o CSV con lon,lat (default: sedes sociales, escuelas)",
     )
     _add_analysis_options(s)
+    add_setting_flags(s, "siting_weights")
     s.set_defaults(func=run_suggest)
 
 
@@ -97,6 +98,16 @@ def read_candidates(path: Path) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(coords["lon"], coords["lat"]),
         crs="EPSG:4326",
     )
+
+
+def _by_group_line(attrs: dict) -> str:
+    """Residents newly covered per group, and the weights used (issue 11, equity)."""
+    groups = attrs.get("newly_covered_by_group") or {}
+    parts = [f"{g} {n}" for kind in ("quintile", "gse") for g, n in groups.get(kind, {}).items()]
+    parts.append(f"sin grupo / no group {groups.get('without_group', 0)}")
+    weights = attrs.get("group_weights") or {}
+    used = ", ".join(f"{g}={w:g}" for g, w in weights.items()) or "todos 1 / all 1"
+    return f"  nuevos por grupo / newly covered by group ({used}): {'; '.join(parts)}"
 
 
 class Staging:
@@ -210,7 +221,8 @@ def run_suggest(args: argparse.Namespace) -> int:
     study = Study(settings_from_args(args))
     layers, params = study.layers, study.params
     candidates = read_candidates(args.candidates) if args.candidates else None
-    sites = suggest_sites(study.access, layers, study.travel, args.k, candidates)
+    weights = dict(study.settings.siting_weights)
+    sites = suggest_sites(study.access, layers, study.travel, args.k, candidates, weights)
     stage = Staging(args.out)
     try:
         stage.layer(sites, "suggestions.geojson", "geojson")
@@ -238,6 +250,7 @@ def run_suggest(args: argparse.Namespace) -> int:
         print(
             f"  ({args.k - len(sites)} sede(s) más no cubrirían a nadie nuevo / would add no one)"
         )
+    print(_by_group_line(sites.attrs))
     for path in written:
         print(path)
     return 0

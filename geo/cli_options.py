@@ -18,6 +18,7 @@ from geo.settings import (
     Settings,
     check_categories,
     check_minutes_list,
+    check_siting_weights,
     load_settings,
 )
 
@@ -53,6 +54,10 @@ SETTING_FLAGS: dict[str, tuple[tuple[str, ...], dict[str, Any]]] = {
         "help": "categorías que cuentan / counted categories, e.g. library,cultural_centre, "
         f"or 'all' (default: {','.join(Settings.categories or ('all',))})"}),
     "sites_k": (("--sites-k",), {"type": int, "help": "sedes sugeridas / suggested sites"}),
+    "siting_weights": (("--siting-weights",), {
+        "type": _checked_text(check_siting_weights),
+        "help": "peso por grupo al sugerir sedes / group weights for site suggestion, e.g. "
+        "Q1=2,Q2=2 (quintil o GSE de la manzana / block quintile or GSE; default: all 1)"}),
     "focus_sectors": (("--focus-sectors",), {
         "help": "sectores municipales del área foco / focus-area municipal sectors, e.g. "
         f"'Parte Alta,Sindempart,San Juan' (default: {','.join(Settings.focus_sectors)}; "

@@ -48,6 +48,10 @@ class Settings:
     categories: tuple[str, ...] | None = CULTURAL_CATEGORIES
     sfca_catchment_min: float = 15.0
     sites_k: int = 3  # how many suggested workshop sites the map, reports and downloads show
+    # Siting with equity: residents of these groups (income quintile Q1..Q5 or GSE class of
+    # their census block) count this many times in the site suggestion, e.g. "Q1=2,Q2=2";
+    # empty = everyone counts once (geo.siting). Stored as sorted (group, weight) pairs.
+    siting_weights: tuple[tuple[str, float], ...] = ()
     # The focus area: municipal sectors (names or ids) outlined, zoomed to and summarised
     # first. The programme's wider "Parte Alta" (~70,000 residents) is
     # "Parte Alta,Sindempart,San Juan" (data/README.md); empty = no focus, the whole area.
@@ -160,6 +164,43 @@ def check_sites_k(value: Any) -> int:
     return k
 
 
+MAX_SITING_WEIGHT = 100.0
+
+
+def check_siting_weights(value: Any) -> tuple[tuple[str, float], ...]:
+    """"Q1=2,Q2=2" (text), a mapping {"Q1": 2} or pairs -> sorted ((group, weight), ...).
+    Groups are the census block's income quintiles and GSE classes (geo.equity); a weight
+    is a number above 0 up to MAX_SITING_WEIGHT; "" = none."""
+    from geo.equity import GSE_ORDER, QUINTILES  # geo.equity imports this module
+
+    if isinstance(value, str):
+        pairs = []
+        for item in (i.strip() for i in value.split(",")):
+            if not item:
+                continue
+            if item.count("=") != 1:
+                raise ValueError(f"must be group=weight pairs like Q1=2,Q2=2 (bad: {item!r})")
+            pairs.append(tuple(p.strip() for p in item.split("=")))
+    elif isinstance(value, Mapping):
+        pairs = list(value.items())
+    else:
+        pairs = [tuple(p) for p in value]
+    known = {g.lower(): g for g in (*QUINTILES, *GSE_ORDER)}
+    out: dict[str, float] = {}
+    for group, weight in pairs:
+        label = known.get(str(group).strip().lower())
+        if label is None:
+            raise ValueError(f"names unknown group {group!r}; use {', '.join(known.values())}")
+        if label in out:
+            raise ValueError(f"gives group {label} twice")
+        number = _number(weight)
+        if not 0 < number <= MAX_SITING_WEIGHT:
+            raise ValueError(f"weight of {label} must be above 0 and at most "
+                             f"{MAX_SITING_WEIGHT:g}")
+        out[label] = number
+    return tuple(sorted(out.items()))
+
+
 def check_names(value: Any) -> tuple[str, ...]:
     """A list of names: text "a,b" or a list; blanks and repeats dropped, order kept."""
     items = value.split(",") if isinstance(value, str) else list(value)
@@ -187,6 +228,8 @@ def check_public_url(value: Any) -> str:
         raise ValueError("must be an http(s) address like https://cultura.example.cl "
                          "(no query, no fragment) or empty")
     return text.rstrip("/")
+
+
 def check_flag(value: Any) -> bool:
     """true/false, or the words an environment variable holds (1/0, yes/no, on/off)."""
     if isinstance(value, bool):
@@ -215,7 +258,15 @@ def _directory(value: Any) -> Path:
 def _data_directory(value: Any) -> Path:
     path = Path(value)
     if not path.is_dir():
-        raise ValueError("is not a directory")
+        raise ValueError(
+            "is not a directory; point it at the data folder (the one holding boundaries/, "
+            "venues/ and population/)"
+        )
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ValueError(
+            "cannot be read by this user (permission denied); give read access, "
+            f"e.g. chmod -R a+rX {path}"
+        )
     return path
 
 
@@ -228,6 +279,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "categories": check_categories,
     "sfca_catchment_min": check_minutes,
     "sites_k": check_sites_k,
+    "siting_weights": check_siting_weights,
     "focus_sectors": check_names,
     "travel_model": _one_of(TRAVEL_MODELS),
     "default_language": _one_of(LANGUAGES),
@@ -303,5 +355,6 @@ def load_settings(
         try:
             values[name] = _CHECKS[name](value)
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{origin}: {name} {exc}, got {value!r}") from None
+            shown = str(value) if isinstance(value, Path) else value
+            raise ConfigError(f"{origin}: {name} {exc}, got {shown!r}") from None
     return Settings(**values)

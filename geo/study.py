@@ -127,7 +127,8 @@ class Study:
         """The ``k`` (default ``settings.sites_k``) best new workshop sites for the area."""
         k = self.settings.sites_k if k is None else k
         return self._once(("sites", k), lambda: suggest_sites(
-            self.siting_access, self.layers, self.travel, k=k))
+            self.siting_access, self.layers, self.travel, k=k,
+            group_weights=dict(self.settings.siting_weights)))
 
     def council_sites(self, council_id: str, level: str = "councils") -> gpd.GeoDataFrame:
         """Sites that bring the most of THIS territory's uncovered residents within reach
@@ -144,7 +145,8 @@ class Study:
                 empty.attrs = {"uncovered_residents": 0}
                 return empty
             own = dataclasses.replace(base, demand=demand)
-            return suggest_sites(own, self.layers, self.travel, k=self.settings.sites_k)
+            return suggest_sites(own, self.layers, self.travel, k=self.settings.sites_k,
+                                 group_weights=dict(self.settings.siting_weights))
 
         return self._once(("council_sites", level, council_id), build)
 

@@ -160,7 +160,7 @@ def network_lines(network: WalkNetwork, kind: str = "street") -> gpd.GeoDataFram
     import shapely
 
     coords = np.stack([network.xy[network.edge_u], network.xy[network.edge_v]], axis=1)
-    lines = gpd.GeoDataFrame({"kind": kind}, geometry=shapely.linestrings(coords),
+    lines = gpd.GeoDataFrame({"kind": [kind] * len(coords)}, geometry=shapely.linestrings(coords),
                              crs=METRIC_CRS)
     return lines.to_crs(WEB_CRS)
 

@@ -3,7 +3,8 @@
 Most tests use a SMALL SYNTHETIC FIXTURE, drawn in metres: a 4 x 4 grid of square blocks
 80 m wide separated by 12 m streets, so the street centre lines are known by hand
 (x or y = 86, 178, 270 m from the grid's corner). One test reads the real census 2024
-blocks of the shared data folder and is skipped with a reason when that file is absent.
+blocks of the shared data folder; without that file it skips locally and fails in CI
+(tests/support/needs.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from geo.block_network import (
     resident_figures,
 )
 from geo.network import NetworkError, default_cache_dir
+from tests.support.needs import require_outside_input
 
 BLOCK = 80.0  # block side (m)
 STREET_W = 12.0  # street width (m)
@@ -277,10 +279,10 @@ def urban_mask(blocks: gpd.GeoDataFrame) -> np.ndarray:
     return shapely.STRtree(sectors.geometry.values).query(pts.values, predicate="within")[0]
 
 
-@pytest.mark.skipif(not REAL_BLOCKS.is_file(),
-                    reason=f"shared census blocks not found at {REAL_BLOCKS}")
 def test_real_census_blocks_make_one_walkable_city():
     """Cached after the first run (repo cache folder); deriving takes well under 60 s."""
+    require_outside_input(REAL_BLOCKS.is_file(), f"the shared census blocks ({REAL_BLOCKS})",
+                          "put the shared data folder beside the repository (../shared/data)")
     t0 = time.perf_counter()
     derived = load_block_network(REAL_BLOCKS, cache_dir=default_cache_dir())
     assert time.perf_counter() - t0 < 60.0

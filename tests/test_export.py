@@ -135,7 +135,6 @@ def test_cli_exports_fixture_data_layers(tmp_path):
 
 def test_every_result_layer_exports(tmp_path, session_cache):
     """The analysis layers (access per council and per block, suggested sites) too."""
-    pytest.importorskip("geo.siting")
     source = fixture_study(session_cache)
     done = export_layers(LAYER_NAMES, "gpkg", tmp_path, source.layer)
     assert [d.layer for d in done] == list(LAYER_NAMES)
@@ -151,7 +150,6 @@ def test_every_result_layer_exports(tmp_path, session_cache):
 
 
 def test_cli_exports_all_layers_as_csv(tmp_path):
-    pytest.importorskip("geo.siting")
     args = ["export", *FIXTURE_ARGS, "--layer", "all", "--format", "csv", "--out", str(tmp_path)]
     assert cli_main(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.csv" for n in LAYER_NAMES)

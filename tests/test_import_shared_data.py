@@ -23,16 +23,18 @@ import pytest
 from geo import METRIC_CRS
 from geo.layers import load_layer
 from geo.schema import COUNCILS, POPULATION, VENUES, WORKSHOPS
+from tests.support.needs import require_outside_input
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCRIPT = REPO / "tools" / "import_shared_data.py"
 IMPORTED = "2026-01-01"  # fixed so that runs on different days compare byte for byte
 
-pytestmark = pytest.mark.skipif(
-    not (SHARED / "README.md").is_file(),
-    reason=f"the shared real data folder {SHARED} is absent (it sits beside the repository)",
-)
+@pytest.fixture(autouse=True)
+def _shared_data_present():
+    require_outside_input((SHARED / "README.md").is_file(),
+                          f"the shared real data folder {SHARED}",
+                          "put it beside the repository (../shared/data)")
 
 
 def run_importer(shared: Path, out: Path) -> subprocess.CompletedProcess[str]:

@@ -167,7 +167,7 @@ def test_a_band_shorter_than_the_walk_onto_the_street_is_empty(fixture_index):
         if 80 < travel.snap(xy[None, :]).snap_m[0] < MAX_SNAP_M:
             break
     else:
-        pytest.skip("no point ~100 m off the street near the first node")
+        pytest.fail("the fixture has no point ~100 m off the street near the first node")
     iso = index.from_point(xy, [1, 10])
     assert iso.polygons[0].is_empty and iso.residents[0]["residents"] == 0
     assert not iso.polygons[1].is_empty
@@ -268,7 +268,7 @@ def test_api_isochrone_off_the_network_is_422(client, fixture_index):
         if travel.snap(to_metric([lon], [lat])).snap_m[0] > MAX_SNAP_M + 10:
             break
     else:
-        pytest.skip("every corner of the served extent is near a street")
+        pytest.fail("every corner of the fixture's served extent is near a street")
     response = client.get(f"/api/isochrone?lat={lat}&lon={lon}")
     assert error_of(response, 422) == "off_network"
     assert "m" in response.get_json()["detail"]

@@ -29,13 +29,19 @@ from geo.schema import categories
 from geo.settings import Settings, load_settings
 from geo.study import Study
 from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR
+from tests.support.needs import require
 from tests.support.web import app_for
 from webmap.kit import KitError, render_kit_html, render_kit_pdf, share_sentence
 from webmap.reports import ReportData
 from webmap.static_map import MapInput, print_markers, render_map
 
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None
-                                   or shutil.which("pdfinfo") is None, reason="needs poppler")
+needs_poppler = pytest.mark.usefixtures("poppler")
+
+
+@pytest.fixture
+def poppler():
+    require(shutil.which("pdftoppm") is not None and shutil.which("pdfinfo") is not None,
+            "poppler's pdftoppm and pdfinfo", "run `make browser` (apt-get install poppler-utils)")
 BASE = "https://cultura.example.cl"
 A4_PT = (210 / 25.4 * 72, 297 / 25.4 * 72)  # 595.28 x 841.89 points
 

@@ -24,6 +24,7 @@ from geo.schema import CATEGORIES, CULTURAL_CATEGORIES
 from geo.settings import Settings
 from geo.study import Study
 from tests.support.data import FIXTURE_ARGS, FIXTURE_DATA_DIR
+from tests.support.needs import require
 from webmap.report_format import (
     format_date,
     format_minutes,
@@ -43,7 +44,13 @@ from webmap.reports import (
 from webmap.static_map import MapInput, gap_classes, render_map
 
 NASTY = '<b>x</b> & "Peñuelas"'
-needs_poppler = pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler")
+needs_poppler = pytest.mark.usefixtures("poppler")
+
+
+@pytest.fixture
+def poppler():
+    require(shutil.which("pdftoppm") is not None, "poppler's pdftoppm",
+            "run `make browser` (apt-get install poppler-utils)")
 
 
 class ReportParser(HTMLParser):

@@ -12,10 +12,11 @@ import shapely
 
 from geo.layers import load_all
 from tests.support.data import FIXTURE_DATA_DIR
+from tests.support.needs import require
 from tests.support.web import serve_process
 
-if "OAPIF" not in pyogrio.list_drivers():
-    pytest.skip("this GDAL build has no OAPIF driver", allow_module_level=True)
+require("OAPIF" in pyogrio.list_drivers(), "GDAL's OGC API - Features driver (OAPIF)",
+        "install a pyogrio/GDAL build with it: `.venv/bin/pip install -U pyogrio`", module=True)
 
 
 @pytest.fixture(scope="module")

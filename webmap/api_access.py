@@ -175,6 +175,13 @@ def _sites_k(default: int) -> int:
     return value
 
 
+def _clean_tree(value: Any) -> Any:
+    """Nested dicts of counts, JSON-ready."""
+    if isinstance(value, dict):
+        return {str(k): _clean_tree(v) for k, v in value.items()}
+    return _clean(value)
+
+
 def site_record(row: Any, council_names: dict[str, str]) -> dict[str, Any]:
     ids = [c for c in str(row.councils or "").split(";") if c]
     return {
@@ -211,6 +218,8 @@ def sites() -> Response:
             "candidates": _clean(attrs.get("candidates")),
             "uncovered_residents": _clean(attrs.get("uncovered_residents")),
             "newly_covered": _clean(attrs.get("newly_covered")),
+            "group_weights": attrs.get("group_weights") or {},
+            "newly_covered_by_group": _clean_tree(attrs.get("newly_covered_by_group") or {}),
             "sites": [
                 site_record(row, names)
                 for row in table.sort_values("rank").itertuples(index=False)

@@ -24,6 +24,7 @@ from geo.errors import CulturamapError
 from geo.layers import Layers
 from geo.schema import category_ids, category_label
 from geo.study import Study
+from geo.travel import MATCH_TOLERANCE_MIN
 from webmap.area import AREA_ID, area_name, area_report_id, translate_area
 from webmap.equity_chart import equity_chart
 from webmap.i18n import normalise_language, translate
@@ -285,8 +286,8 @@ def council_venues(data: ReportData, council_id: str, lang: str,
         inside = where.get(row["id"]) == council_id
         first_of_kind = row["category"] not in seen
         seen.add(row["category"])
-        if (inside or row["time_min"] <= data.threshold or first_of_kind
-                or position < MIN_OFFERINGS_LISTED):
+        near = row["time_min"] <= data.threshold + MATCH_TOLERANCE_MIN  # as geo.access counts
+        if inside or near or first_of_kind or position < MIN_OFFERINGS_LISTED:
             offerings.append(_venue_row(row, address, inside, lang, first_of_kind))
 
     hosts = []
@@ -294,7 +295,7 @@ def council_venues(data: ReportData, council_id: str, lang: str,
         found = data.nearest.query(point.x, point.y, categories=others, limit=everything)
         for _, row in found.iterrows():
             inside = where.get(row["id"]) == council_id
-            if inside or row["time_min"] <= data.threshold:
+            if inside or row["time_min"] <= data.threshold + MATCH_TOLERANCE_MIN:
                 hosts.append(_venue_row(row, address, inside, lang))
     return {"offerings": offerings, "hosts": hosts}
 

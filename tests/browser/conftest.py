@@ -14,8 +14,10 @@ import pytest
 
 from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.data import FIXTURE_DATA_DIR
+from tests.support.needs import require
 from tests.support.web import app_for, make_nasty_data, serve
 
+CSP_VIOLATION = "Content Security Policy"  # Chromium's console text for a refused resource
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
@@ -48,8 +50,8 @@ class Watched:
 
 @pytest.fixture(scope="session")
 def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian Chromium (/usr/bin/chromium) is not installed: run `make browser`")
+    require(CHROMIUM.exists(), f"Debian Chromium ({CHROMIUM})",
+            "run `make browser` (apt-get install chromium chromium-driver poppler-utils)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -90,6 +92,8 @@ def open_page(browser, base: str, **context_options) -> Watched:
 
     context.route("**/*", route)
     page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
+    page.on("console", lambda msg: watched.errors.append(msg.text)
+            if CSP_VIOLATION in msg.text else None)  # the pages run under their CSP
     page.on("dialog", lambda dialog: (watched.dialogs.append(dialog.message), dialog.dismiss()))
     return watched
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from tests.support.needs import require
+
 POSTGRES_URL_ENV = "CULTURAMAP_TEST_POSTGRES_URL"
 # Running a single test file by hand without PostgreSQL: set this to skip (never in CI).
 SKIP_POSTGRES_ENV = "CULTURAMAP_TEST_SKIP_POSTGRES"
@@ -27,7 +29,8 @@ def postgres_database() -> Iterator[str]:
     base = os.environ.get(POSTGRES_URL_ENV)
     if not base:
         if os.environ.get(SKIP_POSTGRES_ENV) == "1":
-            pytest.skip(f"{SKIP_POSTGRES_ENV}=1: PostgreSQL cases skipped by request")
+            require(False, f"PostgreSQL ({SKIP_POSTGRES_ENV}=1: cases skipped by request)",
+                    f"start it with `export {POSTGRES_URL_ENV}=$(tools/start_postgres.sh)`")
         pytest.fail(f"{POSTGRES_URL_ENV} is not set: start PostgreSQL with "
                     f"`export {POSTGRES_URL_ENV}=$(tools/start_postgres.sh)` (make test does), "
                     f"or set {SKIP_POSTGRES_ENV}=1 to skip these cases by hand")

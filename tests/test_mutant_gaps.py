@@ -1,0 +1,215 @@
+"""Gaps that surviving mutants showed (make mutation; README, "Pruebas de mutación"):
+settings that must reach the analysis, and error messages that must name the input.
+Expected values are written out by hand."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from geo.access import AccessParams
+from geo.settings import Settings
+from geo.siting import SitingError, suggest_sites
+from tests.support import line_world as world
+
+
+def test_every_analysis_setting_reaches_the_parameters(tmp_path):
+    settings = Settings(data_dir=tmp_path, cache_dir=tmp_path, walking_speed_kmh=3.6,
+                        threshold_min=12.5, thresholds_min=(7.0, 25.0),
+                        sfca_catchment_min=9.0, categories=("museum",))
+    params = AccessParams.from_settings(settings)
+    assert params.walking_speed_kmh == 3.6
+    assert params.threshold_min == 12.5
+    assert params.thresholds_min == (7.0, 25.0)
+    assert params.sfca_catchment_min == 9.0
+    assert params.categories == ("museum",)
+    assert params.all_thresholds == (7.0, 12.5, 25.0)
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    return world.study(tmp_path_factory.mktemp("gaps"))
+
+
+def test_no_default_candidates_says_which_categories_to_count(study):
+    """Counting every category leaves no hall or school to suggest: the message lists the
+    host categories and the offerings to count instead."""
+    every = dataclasses.replace(study.access, params=dataclasses.replace(
+        study.access.params, categories=None))
+    with pytest.raises(SitingError) as info:
+        suggest_sites(every, study.layers, study.travel, k=1)
+    message = str(info.value)
+    assert "(community_hall, school, other) already counts as a cultural offering" in message
+    assert "for example library,cultural_centre,theatre,museum) or give candidate sites" in message
+
+
+def test_a_default_candidate_outside_coquimbo_is_named_as_a_venue(study):
+    layers = world.layers()
+    venues = layers.venues.copy()
+    far = venues["id"] == "H-FAR"
+    venues.loc[far, "geometry"] = venues.loc[far, "geometry"].translate(xoff=5.0)  # degrees
+    broken = dataclasses.replace(layers, venues=venues)
+    with pytest.raises(SitingError, match=r"^venues: row 4 \(.*\) lies outside Coquimbo"):
+        suggest_sites(study.access, broken, study.travel, k=1)
+
+
+def test_2sfca_with_capacities_shares_each_venue_by_its_supply(study):
+    """Supply S_j (e.g. seats): R_j = S_j / residents within reach. Library S = 3 reaches
+    blocks 374..1,125 (180 residents); museum S = 2 reaches 2,875 and 5,125 (152)."""
+    import numpy as np
+
+    from geo.access import points_xy, sfca_scores
+
+    travel = study.travel
+    demand = study.access.demand
+    offer = study.layers.venues[study.layers.venues["id"].isin(["V-LIB", "V-MUS"])]
+    scores, ratio = sfca_scores(travel, travel.snap(points_xy(demand)),
+                                demand["residents"].to_numpy(dtype=float),
+                                travel.snap(points_xy(offer)), 15.0, supply=[3, 2])
+    assert ratio.tolist() == pytest.approx([3 / 180, 2 / 152])
+    got = dict(zip(demand["id"], scores, strict=True))
+    assert got["B-1125"] == pytest.approx(10_000 * 3 / 180)
+    assert got["B-5125"] == pytest.approx(10_000 * 2 / 152)
+    assert got["B-1126"] == 0
+    assert np.isclose(sum(got.values()), 10_000 * (8 * 3 / 180 + 2 * 2 / 152))
+
+
+def test_sites_k_that_is_not_a_number_names_the_range(tmp_path):
+    from tests.support.data import FIXTURE_DATA_DIR
+    from tests.support.web import app_for
+
+    client = app_for(FIXTURE_DATA_DIR, tmp_path / "cache").test_client()
+    body = client.get("/api/sites?k=many&lang=en").get_json()
+    assert body["error"] == "invalid_sites_k"
+    assert "from 1 to 10 (got 'many')" in body["detail"]
+
+
+@pytest.mark.parametrize("cells", [20_000_000, 20, 1])
+def test_2sfca_in_blocks_of_venues_equals_the_hand_figures(study, monkeypatch, cells):
+    """sfca_scores works through the venues in blocks (bounded memory on large data); with
+    blocks of one venue (cells = 20 demand points) the scores are the same hand figures."""
+    import geo.access
+    from geo.access import points_xy, sfca_scores
+
+    monkeypatch.setattr(geo.access, "SFCA_BLOCK_CELLS", cells)
+    travel, demand = study.travel, study.access.demand
+    offer = study.layers.venues[study.layers.venues["id"].isin(["V-LIB", "V-MUS"])]
+    scores, ratio = sfca_scores(travel, travel.snap(points_xy(demand)),
+                                demand["residents"].to_numpy(dtype=float),
+                                travel.snap(points_xy(offer)), 15.0)
+    assert ratio.tolist() == pytest.approx([1 / 180, 1 / 152])
+    got = dict(zip(demand["id"], scores, strict=True))
+    assert got["B-0374"] == pytest.approx(10_000 / 180)
+    assert got["B-2875"] == pytest.approx(10_000 / 152)
+    assert got["B-5900"] == 0
+
+
+def test_2sfca_venue_reached_by_one_resident_or_by_nobody(study):
+    """R_j = 1 / 1 for a venue that one resident reaches; R_j = 0 (not garbage) for one
+    nobody reaches. Residents given as ones on B-0374 only; catchment 5 min (375 m)."""
+    import numpy as np
+
+    from geo.access import points_xy, sfca_scores
+
+    travel, demand = study.travel, study.access.demand
+    residents = np.where(demand["id"] == "B-0374", 1.0, 0.0)
+    offer = study.layers.venues[study.layers.venues["id"].isin(["V-LIB", "V-MUS"])]
+    scores, ratio = sfca_scores(travel, travel.snap(points_xy(demand)), residents,
+                                travel.snap(points_xy(offer)), 5.0)
+    assert ratio.tolist() == [1.0, 0.0]
+    got = dict(zip(demand["id"], scores, strict=True))
+    assert got["B-0374"] == got["B-0375"] == 10_000  # both within 375 m of the library
+    assert got["B-0376"] == 0
+
+
+def test_a_council_without_residents_has_no_shares_and_ranks_last(tmp_path):
+    """A council with no block: 0 residents, shares and mean missing (not a crash on 0/0),
+    nobody unreachable, and the last gap rank."""
+    import math
+
+    import pandas as pd
+
+    from geo.access import analyse
+    from tests.support.network import make_layers
+
+    base = world.layers()
+    empty = make_layers(councils=[("JV-D", (6100.0, -100.0, 7000.0, 100.0))], venues=[],
+                        blocks=[])
+    councils = pd.concat([base.councils, empty.councils], ignore_index=True)
+    layers = dataclasses.replace(base, councils=councils)
+    result = analyse(layers, AccessParams(), world.travel())
+    row = result.councils.set_index("id").loc["JV-D"]
+    assert row["residents"] == 0 and row["unreachable_residents"] == 0
+    assert math.isnan(row["share_within_15min"]) and math.isnan(row["mean_time_min"])
+    assert row["gap_rank"] == 4
+    other = result.councils.set_index("id").loc["JV-B"]
+    assert other["unreachable_residents"] == 0 and other["residents"] == 439
+
+
+def test_one_resident_is_enough_for_figures_and_ranks_are_whole_numbers():
+    """A council of a single resident 100 m from the library: share 1, mean 100/75 min."""
+    from geo.access import analyse
+    from tests.support.network import make_layers
+
+    layers = make_layers(councils=[("JV-1", (-50.0, -50.0, 500.0, 50.0)),
+                                   ("JV-2", (500.0, -50.0, 1000.0, 50.0))],
+                         venues=[("V-1", "library", 0.0, 0.0)],
+                         blocks=[("B-1", 1, 100.0, 0.0), ("B-2", 7, 600.0, 0.0)])
+    result = analyse(layers, AccessParams(), world.travel())
+    one = result.councils.set_index("id").loc["JV-1"]
+    assert one["residents"] == 1 and one["share_within_15min"] == 1.0
+    assert one["mean_time_min"] == pytest.approx(100 / 75)
+    assert result.councils["gap_rank"].dtype.kind == "i"
+    assert sorted(result.councils["gap_rank"]) == [1, 2]
+
+
+def test_venue_counts_per_council_and_category(tmp_path):
+    """Counted by hand from the line world, plus a hall outside every council that no
+    council may count; venues per 10,000 residents; none for a council without residents."""
+    import math
+
+    import pandas as pd
+
+    from geo.access import analyse
+    from tests.support.network import make_layers
+
+    base = world.layers()
+    extra = make_layers(councils=[("JV-D", (6100.0, -100.0, 7000.0, 100.0))],
+                        venues=[("H-OUTSIDE", "community_hall", -500.0, 0.0)], blocks=[])
+    layers = dataclasses.replace(
+        base, councils=pd.concat([base.councils, extra.councils], ignore_index=True),
+        venues=pd.concat([base.venues, extra.venues], ignore_index=True))
+    result = analyse(layers, AccessParams(), world.travel())
+    c = result.councils.set_index("id")
+    assert (c.loc["JV-A", "venues_library"], c.loc["JV-A", "venues_community_hall"]) == (1, 0)
+    assert c.loc["JV-C", "venues_museum"] == 1 and c.loc["JV-C", "venues_school"] == 1
+    assert c.loc["JV-C", "venues_community_hall"] == 3  # H-IN, H-OUT, H-NEAR; not H-OUTSIDE
+    assert c["venues_community_hall"].sum() == 3
+    assert c["venues_total"].tolist() == [1, 0, 1, 0]  # offerings only
+    assert c.loc["JV-A", "venues_per_10k"] == pytest.approx(1 / 112 * 10_000)
+    assert c.loc["JV-B", "venues_per_10k"] == 0
+    assert math.isnan(c.loc["JV-D", "venues_per_10k"])
+    assert result.area["venues_community_hall"] == 3
+
+
+def test_a_council_cut_off_from_every_offering(tmp_path):
+    """Two separate streets: JV-FAR's 9 residents can reach no library; they are all
+    unreachable, never within reach, and out of the mean (None, not a crash)."""
+    import math
+
+    from geo.access import analyse
+    from tests.support.network import direct_network, make_layers, walking
+
+    net = direct_network({1: (0.0, 0.0), 2: (750.0, 0.0), 3: (3000.0, 0.0), 4: (3750.0, 0.0)},
+                         [(1, 2), (3, 4)])
+    layers = make_layers(councils=[("JV-NEAR", (-50.0, -50.0, 1000.0, 50.0)),
+                                   ("JV-FAR", (2900.0, -50.0, 4000.0, 50.0))],
+                         venues=[("V-1", "library", 0.0, 0.0)],
+                         blocks=[("B-1", 5, 300.0, 0.0), ("B-2", 9, 3300.0, 0.0)])
+    result = analyse(layers, AccessParams(), walking(net))
+    far = result.councils.set_index("id").loc["JV-FAR"]
+    assert far["residents"] == 9 and far["unreachable_residents"] == 9
+    assert far["share_within_15min"] == 0 and math.isnan(far["mean_time_min"])
+    assert result.area["unreachable_residents"] == 9
+    assert result.area["mean_time_min"] == pytest.approx(300 / 75)

@@ -1,0 +1,174 @@
+"""The numbers people read, checked against hand computations (issue 15, point 3).
+
+The map's headline share, the council figures behind the popups (/api/councils), the
+minutes /cerca shows (/api/nearest), and the report tables (council vs area figures,
+residents served and mean minutes per venue, sites) are rendered by the real app on the
+straight-street world of tests/support/line_world.py, where every walk is |x1 - x2| metres at
+75 m a minute. The expected figures come from that arithmetic (``Hand``) and numpy, and
+the expected text is written the way es-CL reads it ("35,1 %", "16,7 min"), never from
+the code under test. An audit's "mean not divided by residents" and "headline shows 1 %
+instead of 35 %" fail here.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+from tests.support import line_world as world
+from tests.support.line_world import BLOCKS, M_PER_MIN, VENUES, Hand
+from tests.support.network import lonlat
+from webmap.app import create_app
+
+NBSP = "\u00a0"
+HAND = Hand()
+
+
+def es(value: float, decimals: int) -> str:
+    """es-CL: thousands '.', decimals ','."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("numbers")
+    study = world.study(tmp)
+    app = create_app({"TESTING": True, "DATA_DIR": tmp / "data", "CACHE_DIR": tmp / "cache"},
+                     study=study)
+    return app.test_client()
+
+
+def page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def figures(html: str) -> dict[tuple[str, str | None], str]:
+    """(figure key, scope) -> the text shown, from the report's data-figure cells."""
+    out = {}
+    for m in re.finditer(r'data-figure="([^"]+)"(?: data-scope="([^"]+)")?[^>]*>([^<]*)<', html):
+        out.setdefault((m.group(1), m.group(2)), m.group(3))
+    return out
+
+
+# --- the hand figures, written out once ---------------------------------------------------
+
+
+def test_the_hand_figures_themselves():
+    """The arithmetic the other tests lean on, spelled out: 946 residents; within 15 min
+    of the library (x = 0) or the museum (x = 4,000): 180 + 152 = 332."""
+    assert HAND.residents() == 946
+    assert HAND.share_within(15) == pytest.approx(332 / 946)
+    assert HAND.residents("JV-B") == 439
+    assert HAND.share_within(15, "JV-B") == pytest.approx(68 / 439)
+    metres = np.array([min(abs(x), abs(x - 4000)) for x, _r in BLOCKS.values()])
+    people = np.array([r for _x, r in BLOCKS.values()], dtype=float)
+    assert HAND.mean_minutes() == pytest.approx((metres * people).sum() / people.sum() / 75)
+
+
+# --- the map ------------------------------------------------------------------------------
+
+
+def test_map_headline_share_is_the_area_share_in_percent(client):
+    html = page(client, "/?lang=es")
+    headline = re.search(r'id="area-figure">([^<]*)<', html).group(1)
+    share = round(HAND.share_within(15) * 100)  # 332 / 946 = 35.1 %
+    assert share == 35
+    assert f"el {share} % de los residentes vive a 15 minutos o menos" in headline
+    english = re.search(r'id="area-figure">([^<]*)<', page(client, "/?lang=en")).group(1)
+    assert f"{share}% of residents live 15 minutes or less" in english
+
+
+def test_council_popup_figures_equal_hand_computations(client):
+    """/api/councils is what the council popups print (map.js formats, tested in Chromium)."""
+    body = client.get("/api/councils").get_json()
+    assert body["threshold_min"] == 15
+    got = {c["id"]: c for c in body["councils"]}
+    ranks = sorted(world.COUNCILS, key=lambda c: HAND.share_within(15, c))  # worst first
+    for cid in world.COUNCILS:
+        c = got[cid]
+        assert c["residents"] == HAND.residents(cid)
+        assert c["share_within_threshold"] == pytest.approx(HAND.share_within(15, cid))
+        assert c["mean_time_min"] == pytest.approx(HAND.mean_minutes(cid))
+        assert c["gap_rank"] == ranks.index(cid) + 1
+        assert c["unreachable_residents"] == 0
+    one = client.get("/api/councils/JV-B").get_json()
+    assert one["residents"] == 439 and one["mean_time_min"] == pytest.approx(
+        HAND.mean_minutes("JV-B"))
+
+
+def test_nearby_minutes_and_metres_equal_the_walk_along_the_street(client):
+    """/cerca asks /api/nearest; from x = 1,400 the halls are 1,124/1,125/1,126 m away."""
+    lon, lat = lonlat(1400.0, 0.0)
+    body = client.get("/api/nearest", query_string={"lon": lon, "lat": lat, "limit": 6}).get_json()
+    want = sorted(VENUES, key=lambda v: abs(VENUES[v][1] - 1400.0))
+    assert [r["id"] for r in body["results"]] == want
+    for r in body["results"]:
+        metres = abs(VENUES[r["id"]][1] - 1400.0)
+        assert r["dist_m"] == pytest.approx(metres, abs=0.05)
+        assert r["time_min"] == round(metres / M_PER_MIN, 1)
+    assert [r["time_min"] for r in body["results"][:4]] == [15.0, 15.0, 15.0, 18.7]
+
+
+# --- the reports --------------------------------------------------------------------------
+
+
+def test_council_report_figures_beside_the_area_figures(client):
+    shown = figures(page(client, "/reportes/JV-B.html?lang=es"))
+    assert shown[("residents", "council")] == "439"
+    assert shown[("residents", "area")] == "946"
+    for minutes in (5, 10, 15, 20):
+        for scope, council in (("council", "JV-B"), ("area", None)):
+            want = es(HAND.share_within(minutes, council) * 100, 1) + f"{NBSP}%"
+            assert shown[(f"share_within_{minutes}min", scope)] == want, (minutes, scope)
+    assert shown[("share_within_15min", "council")] == f"15,5{NBSP}%"  # 68 / 439
+    assert shown[("mean_time_min", "council")] == es(HAND.mean_minutes("JV-B"), 1) + f"{NBSP}min"
+    assert shown[("mean_time_min", "area")] == es(HAND.mean_minutes(), 1) + f"{NBSP}min"
+    assert shown[("mean_time_min", "area")] == f"16,7{NBSP}min"
+    assert shown[("gap_rank", "council")] == "1 de 3"
+    # JV-B's residents beyond 15 min: blocks 1,126 .. 1,501
+    assert shown[("uncovered_residents", "council")] == str(41 + 43 + 47 + 53 + 59 + 61 + 67)
+
+
+def test_area_report_residents_served_and_mean_minutes_per_venue(client):
+    html = page(client, "/reportes/parte-alta.html?lang=es")
+    rows = {m.group(1): re.findall(r"<td[^>]*>([^<]*)</td>", m.group(2))
+            for m in re.finditer(r'<tr data-venue="([^"]+)">(.*?)</tr>', html, re.S)}
+    nearest = HAND.nearest_offering()
+    minutes = HAND.block_minutes()
+    for venue in ("V-LIB", "V-MUS"):
+        served = [b for b in BLOCKS if nearest[b] == venue]
+        people = np.array([BLOCKS[b][1] for b in served], dtype=float)
+        mean = float(np.average([minutes[b] for b in served], weights=people))
+        assert rows[venue][3] == es(people.sum(), 0)
+        assert rows[venue][4] == es(mean, 1) + f"{NBSP}min"
+    assert rows["V-LIB"][3] == "551" and rows["V-MUS"][3] == "395"
+    shown = figures(html)
+    assert shown[("residents", "area")] == "946"
+    assert shown[("share_within_15min", "area")] == f"35,1{NBSP}%"
+    assert shown[("uncovered_residents", "area")] == "614"
+
+
+def test_report_sites_equal_a_brute_force_search(client):
+    """k = 2 over the four candidates; each site's gain and the council's own search."""
+    uncovered = {b: r for b, (x, r) in BLOCKS.items() if HAND.block_metres()[b] > 1125}
+    hosts = [v for v, (cat, _x) in VENUES.items() if cat in ("community_hall", "school")]
+
+    def cover(sites, blocks):
+        return sum(uncovered[b] for b in blocks
+                   if min(abs(BLOCKS[b][0] - VENUES[s][1]) for s in sites) <= 1125)
+
+    area = max(cover(s, uncovered) for s in combinations(hosts, 2))
+    html = page(client, "/reportes/parte-alta.html?lang=es")
+    gains = [int(v) for v in re.findall(r'data-figure="newly_covered" data-value="(\d+)"', html)]
+    assert sum(gains) == area == 573
+    own = [b for b in uncovered if b in HAND.blocks_of("JV-B")]
+    council = max(cover(s, own) for s in combinations(hosts, 2))
+    html = page(client, "/reportes/JV-B.html?lang=es")
+    gains = [int(v) for v in re.findall(r'data-figure="newly_covered" data-value="(\d+)"', html)]
+    assert sum(gains) == council == 330
