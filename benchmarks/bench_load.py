@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks._record, run as a script
 CATEGORIES = ["library", "cultural_centre", "theatre", "museum", "school"]
 
 
@@ -259,4 +260,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from benchmarks._record import recorded
+
+    with recorded("load"):  # benchmarks/results/load.txt and .json
+        main()

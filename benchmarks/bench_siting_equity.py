@@ -109,4 +109,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from benchmarks._record import recorded
+
+    with recorded("siting_equity"):  # benchmarks/results/siting_equity.txt and .json
+        main()

@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.layers import copy_fixture_data
+from tests.support.needs import require
 from tests.support.web import free_port
 from webmap.cli import StartError, check_options
 
@@ -137,8 +138,9 @@ def test_a_folder_where_a_layer_file_should_be(command, tmp_path):
 
 @pytest.mark.parametrize("command", ["serve", "validate"])
 def test_an_unreadable_data_folder_is_one_line(command, tmp_path):
-    if os.geteuid() == 0 and shutil.which("setpriv") is None:
-        pytest.skip("root without setpriv reads any folder")
+    require(os.geteuid() != 0 or shutil.which("setpriv") is not None,
+            "util-linux's setpriv (root reads any folder without it)",
+            "apt-get install util-linux")
     data = copy_fixture_data(tmp_path / "data")
     try:
         data.chmod(0o000)

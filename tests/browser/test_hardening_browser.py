@@ -4,17 +4,17 @@ draw (folium's inline code is allowed by its hashes) and an injected inline scri
 
 from __future__ import annotations
 
-import socket
-import threading
 import urllib.request
 
 import pytest
 
+from tests.support.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.support.data import FIXTURE_DATA_DIR
-from tests.support.web import app_for
+from tests.support.web import app_for, serve
 
 pytestmark = pytest.mark.browser
 INTERACTIVE_PATHS = ".leaflet-overlay-pane path.leaflet-interactive"
+OTHER_HOST = "culturamap.test"  # resolved to loopback by Chromium only: not a secure origin
 
 
 @pytest.mark.parametrize("path", ["/", "/cerca", "/?lang=en"])
@@ -41,42 +41,28 @@ def test_an_injected_inline_script_is_refused_and_reported(make_page, base_url):
     assert any("Content Security Policy" in e for e in w.errors), w.errors
 
 
-def _own_address() -> str | None:
-    """This machine's non-loopback IPv4 address (a page from it is not a secure context)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(("10.255.255.255", 9))  # no packet is sent for a UDP connect
-        except OSError:
-            return None
-        address = sock.getsockname()[0]
-    return None if address.startswith("127.") else address
-
-
 def test_location_over_plain_http_says_https_is_needed(browser, tmp_path):
     """From another machine over http the page is not a secure context: the phone view must
-    say that location needs https, not that the person refused it."""
-    from werkzeug.serving import make_server
-
-    address = _own_address()
-    if address is None:
-        pytest.skip("no non-loopback address to serve from")
+    say that location needs https, not that the person refused it. A host name that Chromium
+    resolves to this machine (not "localhost") is such an origin, on any CI machine."""
     app = app_for(FIXTURE_DATA_DIR, tmp_path / "cache")
-    server = make_server(address, 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    context = browser.new_context(locale="es-CL", permissions=["geolocation"],
-                                  geolocation={"latitude": -29.978, "longitude": -71.322})
-    try:
-        page = context.new_page()
-        page.goto(f"http://{address}:{server.server_port}/cerca")
-        page.wait_for_selector("body[data-map-ready='1']", state="attached")
-        assert page.evaluate("() => window.isSecureContext") is False
-        page.click("#locate-btn")
-        status = page.locator("#nearby-status")
-        assert "https://" in status.inner_text()
-        assert "permiso" not in status.inner_text()
-        assert "error" in (status.get_attribute("class") or "")
-    finally:
-        context.close()
-        server.shutdown()
-        thread.join(timeout=5)
+    other = browser.browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {OTHER_HOST} 127.0.0.1"])
+    with serve(app) as base:
+        port = base.rsplit(":", 1)[1]
+        context = other.new_context(locale="es-CL", permissions=["geolocation"],
+                                    geolocation={"latitude": -29.978, "longitude": -71.322})
+        try:
+            page = context.new_page()
+            page.goto(f"http://{OTHER_HOST}:{port}/cerca")
+            page.wait_for_selector("body[data-map-ready='1']", state="attached")
+            assert page.evaluate("() => window.isSecureContext") is False
+            page.click("#locate-btn")
+            status = page.locator("#nearby-status")
+            assert "https://" in status.inner_text()
+            assert "permiso" not in status.inner_text()
+            assert "error" in (status.get_attribute("class") or "")
+        finally:
+            context.close()
+            other.close()
