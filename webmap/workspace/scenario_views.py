@@ -26,6 +26,7 @@ from flask import (
 )
 
 from geo.access import share_column
+from geo.equity import AGE_GROUPS
 from geo.scenarios import (
     ScenarioError,
     list_saved,
@@ -153,9 +154,11 @@ def show(slug: str) -> str:
     area = saved["area"]
     names = dict(zip(_study().layers.venues["id"].astype(str),
                      _study().layers.venues["name"], strict=True))
-    groups = [_row(group, figures, share_col)
-              for kind in ("by_quintile", "by_gse", "by_age")
-              for group, figures in area.get(kind, {}).items()]
+    groups = [_row(_t("report.equity.quintile", q=q[1:]), f, share_col)
+              for q, f in area.get("by_quintile", {}).items()]
+    groups += [_row(gse, f, share_col) for gse, f in area.get("by_gse", {}).items()]
+    groups += [_row(_t(f"report.equity.{a}"), area["by_age"][a], share_col)
+               for a in AGE_GROUPS if a in area.get("by_age", {})]
     councils = [{**_row(f"{cid} · {c['name']}", c, share_col), "id": cid,
                  "changed": bool(c["newly_within"] or c["no_longer_within"]
                                  or c[share_col]["change"])}
@@ -192,7 +195,7 @@ def compare() -> Any:
                            rows=[(label, list(values)) for label, values in table.iterrows()])
 
 
-def _t(key: str) -> str:
+def _t(key: str, **values: Any) -> str:
     from webmap.language import t
 
-    return t(key)
+    return t(key, **values)
