@@ -130,5 +130,14 @@ def test_the_public_and_forged_forms_are_refused(app, planner):
     assert not _saved_dir(app).exists()
 
 
+def test_a_decimal_comma_is_read_as_a_point(app, planner):
+    lon, lat = -71.3235, -29.9730
+    typed = {"add_name_1": "Coma", "add_category_1": "library",
+             "add_lon_1": "-71,3235", "add_lat_1": "-29,9730"}
+    assert _run(planner, "Coma decimal", **typed).status_code == 302
+    saved = json.loads((_saved_dir(app) / "coma-decimal.json").read_text("utf-8"))
+    assert (saved["add"][0]["lon"], saved["add"][0]["lat"]) == (lon, lat)
+
+
 def test_the_plan_page_links_to_the_scenarios(planner):
     assert f'href="{PAGE}"' in planner.get("/planificar").get_data(as_text=True)

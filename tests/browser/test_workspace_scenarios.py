@@ -1,6 +1,6 @@
-"""A planner in Chromium signs in, runs a scenario adding a library inside the council with
-the worst access gap, and sees that council's share within the threshold improve on the
-result page."""
+"""A planner in Chromium signs in, runs a scenario adding a library (placed by a click on the
+map) inside the council with the worst access gap, and sees that council's share within the
+threshold improve on the result page."""
 
 from __future__ import annotations
 
@@ -13,6 +13,14 @@ from tests.support.web import serve
 from tests.support.workspace import PASSWORD, sqlite_url, workspace_app
 
 pytestmark = pytest.mark.browser
+
+CLICK_JS = """([lat, lon]) => {
+  const map = window.culturamapScenarios.map;
+  map.setView([lat, lon], 16, {animate: false});
+  const p = map.latLngToContainerPoint([lat, lon]);
+  const box = document.getElementById('scenario-map').getBoundingClientRect();
+  return [box.left + p.x, box.top + p.y];
+}"""
 
 
 def _percent(text: str) -> float:
@@ -45,8 +53,14 @@ def test_sign_in_run_a_scenario_and_see_a_council_improve(make_page, tmp_path, s
         page.fill(f"{form} input[name=name]", "Biblioteca en la unidad más lejana")
         page.fill(f"{form} input[name=add_name_1]", "Biblioteca nueva")
         page.select_option(f"{form} select[name=add_category_1]", "library")
-        page.fill(f"{form} input[name=add_lon_1]", f"{inside.x:.6f}".replace(".", ","))
-        page.fill(f"{form} input[name=add_lat_1]", f"{inside.y:.6f}".replace(".", ","))
+        page.wait_for_selector("body[data-map-ready='1']", state="attached")
+        page.locator("#scenario-map").scroll_into_view_if_needed()
+        x, y = page.evaluate(CLICK_JS, [inside.y, inside.x])
+        page.mouse.click(x, y)  # the click writes the point into the first empty row
+        lon = float(page.input_value(f"{form} input[name=add_lon_1]"))
+        lat = float(page.input_value(f"{form} input[name=add_lat_1]"))
+        assert abs(lon - inside.x) < 1e-4 and abs(lat - inside.y) < 1e-4  # ~10 m at zoom 16
+        assert page.input_value(f"{form} input[name=add_lon_2]") == ""
         with page.expect_navigation():
             page.click(f"{form} button[type=submit]")
         assert page.url.endswith("/planificar/escenarios/biblioteca-en-la-unidad-m-s-lejana")

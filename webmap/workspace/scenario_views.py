@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 
+from geo import WEB_CRS
 from geo.access import share_column
 from geo.equity import AGE_GROUPS
 from geo.scenarios import (
@@ -37,6 +38,7 @@ from geo.scenarios import (
     side_by_side,
 )
 from geo.schema import categories
+from webmap.geometry import rounded_geojson
 from webmap.report_format import MISSING, format_number
 from webmap.workspace.views import planner_required
 from webmap.workspace.web import current_workspace
@@ -95,7 +97,8 @@ def _row(label: str, figures: dict[str, Any], share_col: str) -> dict[str, Any]:
 
 
 def _form_scenario(form: dict[str, Any]) -> dict[str, Any]:
-    """The form's fields as the dict a scenario file holds (checked by the engine)."""
+    """The form's fields as the dict a scenario file holds (checked by the engine); the
+    map's clicks fill the lon/lat fields, which can also be typed."""
     add = []
     for i in range(1, ADD_ROWS + 1):
         # a decimal comma (es-CL) is read as a point
@@ -118,8 +121,18 @@ def _index_context(problems: list[str] | None = None) -> dict[str, Any]:
                       "date": when.strftime("%Y-%m-%d %H:%M UTC"),
                       "change": _pts(row["share_change"]),
                       "newly": format_number(row["newly_within"], _lang())})
-    venues = _study().layers.venues.sort_values("id")
+    layers = _study().layers
+    venues = layers.venues.sort_values("id")
+    lonlat = venues.to_crs(WEB_CRS).geometry
+    map_data = {
+        "councils": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": rounded_geojson(geom, 5), "properties": {}}
+            for geom in layers.councils.to_crs(WEB_CRS).geometry]},
+        "venues": [{"id": str(v), "name": str(n), "lon": p.x, "lat": p.y}
+                   for v, n, p in zip(venues["id"], venues["name"], lonlat, strict=True)],
+        "home": list(current_app.extensions["culturamap"].home)}
     return {"saved": saved, "problems": problems or [], "form": request.form,
+            "map_data": map_data,
             "rows": range(1, ADD_ROWS + 1),
             "category_options": [(c.id, c.label(_lang())) for c in categories()],
             "venues": [(str(v["id"]), str(v["name"])) for _, v in venues.iterrows()]}
