@@ -21,10 +21,16 @@ run: setup
 	$(VENV)/bin/culturamap serve --host $(HOST) --port $(PORT)
 
 ## browser: Debian's Chromium, which the browser tests drive through Playwright
+## (as root directly, else through sudo; without sudo it prints the line to run and stops)
+APT_PACKAGES := chromium chromium-driver poppler-utils
 browser:
 	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftoppm >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium chromium-driver poppler-utils >/dev/null; fi
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; \
+		elif command -v sudo >/dev/null; then SUDO="sudo"; \
+		else echo "Faltan paquetes de Debian; como root, ejecute / Missing Debian packages; as root, run:"; \
+			echo "  apt-get update && apt-get install -y $(APT_PACKAGES)"; exit 1; fi; \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			$(APT_PACKAGES) >/dev/null; fi
 
 ## make test: install everything (Python packages, Chromium, poppler), lint, run all tests
 ## (the database tests also run on a PostgreSQL + PostGIS that tools/start_postgres.sh starts)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -509,6 +510,10 @@ class NearestIndex:
             }
         )
         self._category = self._attrs["category"].to_numpy()
+        # The same attributes as plain Python values, for answers built without pandas
+        # (a web query is a few rows: pandas' per-call overhead was most of its cost).
+        self._plain = self._attrs.astype(object).where(self._attrs.notna(), None).to_dict(
+            "records")
 
     def query(
         self,
@@ -518,6 +523,34 @@ class NearestIndex:
         limit: int = 10,
     ) -> pd.DataFrame:
         """The ``limit`` nearest venues (optionally of some categories) by walking time."""
+        cand, minutes = self.ranked(lon, lat, categories, limit)
+        out = self._attrs.iloc[cand].reset_index(drop=True)
+        out.insert(4, "dist_m", minutes * self.metres_per_min)
+        out.insert(5, "time_min", minutes)
+        return out[["id", "name", "category", "address", "dist_m", "time_min", "lon", "lat"]]
+
+    def records(
+        self,
+        lon: float,
+        lat: float,
+        categories: Sequence[str] | None = None,
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
+        """``query`` as plain dicts (Python values, None for missing): the web API's path."""
+        cand, minutes = self.ranked(lon, lat, categories, limit)
+        return [
+            {**self._plain[i], "dist_m": m * self.metres_per_min, "time_min": m}
+            for i, m in zip(cand.tolist(), minutes.tolist(), strict=True)
+        ]
+
+    def ranked(
+        self,
+        lon: float,
+        lat: float,
+        categories: Sequence[str] | None = None,
+        limit: int = 10,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(venue positions, minutes) of the ``limit`` nearest venues, nearest first."""
         lon, lat = float(lon), float(lat)
         x0, y0, x1, y1 = COQUIMBO_BOUNDS
         if not (math.isfinite(lon) and math.isfinite(lat) and x0 <= lon <= x1 and y0 <= lat <= y1):
@@ -537,7 +570,4 @@ class NearestIndex:
         if limit < len(cand):
             cand = cand[np.argpartition(minutes[cand], limit - 1)[:limit]]
         cand = cand[np.argsort(minutes[cand], kind="stable")]
-        out = self._attrs.iloc[cand].reset_index(drop=True)
-        out.insert(4, "dist_m", minutes[cand] * self.metres_per_min)
-        out.insert(5, "time_min", minutes[cand])
-        return out[["id", "name", "category", "address", "dist_m", "time_min", "lon", "lat"]]
+        return cand, minutes[cand]

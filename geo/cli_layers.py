@@ -12,7 +12,7 @@ import sys
 
 import geopandas as gpd
 
-from geo.cli_options import add_setting_flags
+from geo.cli_options import add_setting_flags, settings_from_args
 from geo.export import csv_frame
 from geo.join import DEFAULT_TOLERANCE_M, council_summary
 from geo.layer_errors import LayerError
@@ -25,7 +25,22 @@ from geo.layers import (
     load_layer,
     load_manifest,
 )
+from geo.network import NetworkError
 from geo.schema import ALL_LAYERS, categories, category_ids
+from geo.settings import Settings
+from geo.travel import chosen_model, load_travel_model, osm_file
+
+OSM_HINT = (
+    "  Qué hacer: reemplace el archivo por un .osm válido (exportado de OpenStreetMap con JOSM "
+    "u osmium) o quítelo de network/ para usar la red derivada de las manzanas "
+    "(travel_model = \"blocks\") / What to do: replace it with a valid .osm export, or remove "
+    "it from network/ to use the network derived from the blocks (travel_model = \"blocks\")"
+)
+BLOCKS_HINT = (
+    "  Qué hacer: corrija la capa de manzanas (population/blocks.geojson: polígonos con CRS) "
+    "o agregue un archivo OpenStreetMap en network/ / What to do: fix the blocks layer "
+    "(polygons with a CRS) or add an OpenStreetMap file in network/"
+)
 
 
 def _tolerance_m(text: str) -> float:
@@ -45,10 +60,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     validate = subparsers.add_parser(
         "validate",
         help="revisa las capas de datos / check the data layers",
-        description="Revisa las cuatro capas y el manifiesto; sale con código 1 si hay errores. "
-        "/ Checks the four layers and the manifest; exits 1 on errors.",
+        description="Revisa las cuatro capas, el manifiesto y la red peatonal que el servidor "
+        "cargará; sale con código 1 si hay errores. / Checks the four layers, the manifest and "
+        "the walking network the server will load; exits 1 on errors.",
     )
-    add_setting_flags(validate, "data_dir")
+    add_setting_flags(validate, "data_dir", "cache_dir", "travel_model")
     validate.set_defaults(func=run_validate)
 
     layers = subparsers.add_parser(
@@ -89,10 +105,33 @@ def _describe(name: str, gdf: gpd.GeoDataFrame) -> str:
     return ""
 
 
+def network_hint(exc: NetworkError) -> str:
+    """What to do about a network that cannot be loaded: the OSM file or the blocks layer."""
+    text = str(exc)
+    return OSM_HINT if ("OpenStreetMap" in text or ".osm" in text) else BLOCKS_HINT
+
+
+def _check_network(settings: Settings) -> NetworkError | None:
+    """Load the walking network exactly as ``serve`` will (same model, same cache)."""
+    kind = chosen_model(settings)
+    source = osm_file(settings.data_dir) if kind == "osm" else None
+    label = f"{kind} ({source})" if source else kind
+    try:
+        model = load_travel_model(settings)
+    except NetworkError as exc:
+        print(f"  ERROR network     {label}")
+        return exc
+    network = getattr(model, "network", None)
+    size = f"{network.n_nodes} nodos/nodes  " if network is not None else ""
+    print(f"  OK    network     {size}modelo/model {label}")
+    return None
+
+
 def run_validate(args: argparse.Namespace) -> int:
-    data_dir = args.data_dir
+    settings = settings_from_args(args)
+    data_dir = settings.data_dir
     loaded: dict[str, gpd.GeoDataFrame] = {}
-    errors: list[LayerError] = []
+    errors: list[LayerError | NetworkError] = []
     print(f"Carpeta de datos / data folder: {layer_path(ALL_LAYERS[0], data_dir).parents[1]}")
     for spec in ALL_LAYERS:
         path = layer_path(spec, data_dir)
@@ -123,9 +162,16 @@ def run_validate(args: argparse.Namespace) -> int:
         problems = cross_check(layers, data_dir)
         if problems:
             errors.append(LayerError(layer_path(ALL_LAYERS[2], data_dir), problems, "workshops"))
+    needs_blocks = chosen_model(settings) == "blocks"
+    network_error = None if needs_blocks and "population" not in loaded else (
+        _check_network(settings))
+    if network_error is not None:
+        errors.append(network_error)
     if errors:
         for exc in errors:
             print(str(exc), file=sys.stderr)
+            if isinstance(exc, NetworkError):
+                print(network_hint(exc), file=sys.stderr)
         print(
             f"{len(errors)} archivo(s) con errores: nada se cargó de ellos / "
             f"{len(errors)} file(s) with errors: nothing of them was loaded",

@@ -2,7 +2,8 @@
 
 Why a module of its own: the CLI and the web downloads must produce the same files, each
 written whole or not at all (temp file + ``os.replace``), always in EPSG:4326, and CSV cells
-that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) neutralised.
+that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR) neutralised
+in both CSV flavours (standard, and "excel" for Excel with es-CL settings).
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ import pandas as pd
 from geo import WEB_CRS
 from geo.errors import CulturamapError
 
-FORMATS: dict[str, str] = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv"}  # fmt -> ext
+# fmt -> file extension. "excel" is the CSV that Excel with Spanish (Chile) regional settings
+# opens into columns: ";" between cells, decimal comma, and a UTF-8 BOM (without it Excel
+# reads the bytes as Windows-1252 and garbles ñ and accents). "csv" stays the standard
+# (RFC 4180: ",", decimal point, no BOM) for QGIS, pandas and R.
+FORMATS: dict[str, str] = {"geojson": "geojson", "gpkg": "gpkg", "csv": "csv", "excel": "csv"}
 MEDIA_TYPES: dict[str, str] = {
     "geojson": "application/geo+json",
     "gpkg": "application/geopackage+sqlite3",
     "csv": "text/csv",  # Flask adds "; charset=utf-8" to text/* types
+    "excel": "text/csv",
 }
+EXCEL_CSV = {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"}  # Excel, es-CL
 _DRIVERS = {"geojson": "GeoJSON", "gpkg": "GPKG"}
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -86,14 +93,18 @@ def write_layer(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str, layer: str = 
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.{FORMATS[fmt]}"):
+        # left by an export killed mid-write (kill -9, power cut): never a usable file
+        stale.unlink(missing_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".{FORMATS[fmt]}",
                                     dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if fmt == "csv":
+        if fmt in ("csv", "excel"):
             # CRLF (RFC 4180) also makes the writer quote cells holding a bare CR
-            csv_frame(gdf).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
+            dialect = EXCEL_CSV if fmt == "excel" else {"encoding": "utf-8"}
+            csv_frame(gdf).to_csv(tmp, index=False, lineterminator="\r\n", **dialect)
         else:
             tmp.unlink()  # GDAL creates the file itself (GPKG refuses an empty file)
             web = _gdal_ready(to_web(gdf))

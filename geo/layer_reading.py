@@ -6,6 +6,7 @@ no CRS, CRS that contradicts the coordinates) that make every row meaningless.
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -111,8 +112,41 @@ def _pick_gpkg_layer(path: Path, spec: LayerSpec) -> str | None:
     )
 
 
+def _check_readable_file(path: Path, spec: LayerSpec) -> None:
+    """A folder where the layer file should be, or a file this user may not read, is a
+    LayerError naming the path, not an OSError from deep inside a reader."""
+    try:
+        is_dir = path.is_dir()
+        readable = os.access(path, os.R_OK)
+        path.stat()  # a folder on the way that this user may not enter raises here
+    except PermissionError:
+        readable = False
+        is_dir = False
+    except OSError:
+        return  # missing: said below with the usual hint
+    if is_dir and path.suffix.lower() != ".gdb":
+        raise LayerError.single(
+            path,
+            "es una carpeta, no un archivo",
+            "is a folder, not a file",
+            f"ponga en esa ruta el archivo de la capa «{spec.name}» (no una carpeta)",
+            f"put the '{spec.name}' layer file at that path (not a folder)",
+            layer=spec.name,
+        )
+    if not readable:
+        raise LayerError.single(
+            path,
+            "no se puede leer (permiso denegado)",
+            "cannot be read (permission denied)",
+            f"dé permiso de lectura al usuario que corre culturamap: chmod a+r {path}",
+            f"let the user running culturamap read it: chmod a+r {path}",
+            layer=spec.name,
+        )
+
+
 def read_vector(path: Path, spec: LayerSpec) -> gpd.GeoDataFrame:
     """Read the file as it is (no reprojection yet); any reader failure is a LayerError."""
+    _check_readable_file(path, spec)
     if not path.exists():
         raise LayerError.single(
             path,

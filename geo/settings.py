@@ -228,6 +228,8 @@ def check_public_url(value: Any) -> str:
         raise ValueError("must be an http(s) address like https://cultura.example.cl "
                          "(no query, no fragment) or empty")
     return text.rstrip("/")
+
+
 def check_flag(value: Any) -> bool:
     """true/false, or the words an environment variable holds (1/0, yes/no, on/off)."""
     if isinstance(value, bool):
@@ -256,7 +258,15 @@ def _directory(value: Any) -> Path:
 def _data_directory(value: Any) -> Path:
     path = Path(value)
     if not path.is_dir():
-        raise ValueError("is not a directory")
+        raise ValueError(
+            "is not a directory; point it at the data folder (the one holding boundaries/, "
+            "venues/ and population/)"
+        )
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise ValueError(
+            "cannot be read by this user (permission denied); give read access, "
+            f"e.g. chmod -R a+rX {path}"
+        )
     return path
 
 
@@ -345,5 +355,6 @@ def load_settings(
         try:
             values[name] = _CHECKS[name](value)
         except (TypeError, ValueError) as exc:
-            raise ConfigError(f"{origin}: {name} {exc}, got {value!r}") from None
+            shown = str(value) if isinstance(value, Path) else value
+            raise ConfigError(f"{origin}: {name} {exc}, got {shown!r}") from None
     return Settings(**values)

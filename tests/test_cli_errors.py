@@ -18,6 +18,7 @@ from culturamap.cli import main as cli_main
 from geo.export import FORMULA_PREFIXES
 from tests.support.data import FIXTURE_ARGS, FIXTURE_OSM
 from tests.support.layers import copy_fixture_data, edit_geojson
+from tests.support.web import free_port
 from webmap.config import ConfigError, load_settings
 
 TRACEBACK = "Traceback (most recent call last)"
@@ -109,11 +110,12 @@ def test_serve_reports_bad_data_without_traceback(spoil, tmp_path, monkeypatch, 
     monkeypatch.setenv("CULTURAMAP_DATA_DIR", str(data))
     monkeypatch.setenv("CULTURAMAP_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("CULTURAMAP_TRAVEL_MODEL", "osm")
-    assert cli_main(["serve", "--port", "1"]) == 2
+    assert cli_main(["serve", "--port", str(free_port())]) == 2
     err = capsys.readouterr().err
     assert str(path) in err
     assert TRACEBACK not in err
-    if spoil is not _no_network:  # a layer problem: the hint fits the server's settings
+    assert "--data-dir" not in err  # serve has no such option
+    if spoil is _no_blocks:  # a missing file: the hint names what serve reads
         assert "CULTURAMAP_DATA_DIR" in err
 
 

@@ -53,6 +53,7 @@ def app(tmp_path_factory):
     if "reports" not in app.blueprints:  # until webmap.app registers it itself
         app.register_blueprint(reports_bp)
     app.config["TESTING"] = True
+    app.config["REPORT_WAIT_S"] = 120  # a slow machine gets the PDF, not the 202 page
     return app
 
 
@@ -135,8 +136,11 @@ def test_every_download_reads_back_in_every_format(client, layer, tmp_path):
         disposition = response.headers["Content-Disposition"]
         assert disposition.startswith("attachment")
         assert f"culturamap-{layer}.{fmt}" in disposition
-        if fmt == "csv":
-            rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8"))))
+        if fmt in ("csv", "excel"):
+            text, delimiter = response.data.decode("utf-8"), ","
+            if fmt == "excel":  # Excel (es-CL) flavour: BOM and ';' (tests/test_hardening_csv)
+                text, delimiter = response.data.decode("utf-8-sig"), ";"
+            rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
             assert rows and ("wkt" in rows[0] or {"lon", "lat"} <= set(rows[0]))
             ids = [r.get("id") or r.get("candidate_id") for r in rows]
         else:
@@ -198,14 +202,14 @@ def test_map_page_links_to_reports_and_downloads(app):
     assert "/reportes/" in text
 
 
-# --- concurrency: one lock per file, bounded PDF renders, 503 when busy ------------------
+# --- concurrency: one lock per file ---------------------------------------------------------
 
 
 @pytest.fixture
 def fresh_app(tmp_path_factory):
-    """An app whose report cache is still empty, with a single PDF render slot."""
+    """An app whose report cache is still empty."""
     app = create_app({"DATA_DIR": FIXTURE_DATA_DIR, "CACHE_DIR": tmp_path_factory.mktemp("cache"),
-                      "TESTING": True, "REPORT_PDF_RENDERS": 1})
+                      "TESTING": True})
     if "reports" not in app.blueprints:
         app.register_blueprint(reports_bp)
     return app
@@ -252,76 +256,4 @@ def test_different_files_build_side_by_side(fresh_app, monkeypatch):
     assert results["/descargas/venues.csv"].status_code == 200
 
 
-def test_the_same_pdf_asked_at_once_is_built_once(fresh_app, monkeypatch):
-    from webmap import report_routes
-
-    real = report_routes.render_pdf
-    calls: list[int] = []
-    building, release = threading.Event(), threading.Event()
-
-    def counted(html):
-        calls.append(1)
-        building.set()
-        release.wait(10)
-        return real(html)
-
-    monkeypatch.setattr(report_routes, "render_pdf", counted)
-    monkeypatch.setattr(report_routes, "BUSY_WAIT_S", 30.0)  # waiters wait, not 503
-    fresh_app.test_client().get("/descargas")
-    results: dict = {}
-    url = "/reportes/JV-03.pdf?lang=es"
-    threads = [_get_in_thread(fresh_app, url, results)]
-    assert building.wait(10)
-    waiters: dict = {}
-    for i in range(3):
-        def run(i=i):
-            waiters[i] = fresh_app.test_client().get(url)
-        threads.append(threading.Thread(target=run, daemon=True))
-        threads[-1].start()
-    release.set()
-    for thread in threads:
-        thread.join(60)
-    bodies = {results[url].data, *(r.data for r in waiters.values())}
-    assert len(calls) == 1
-    assert len(bodies) == 1 and next(iter(bodies)).startswith(b"%PDF")
-    assert all(r.status_code == 200 for r in [results[url], *waiters.values()])
-
-
-def test_pdf_requests_get_503_with_retry_after_when_every_slot_is_busy(fresh_app,
-                                                                        monkeypatch):
-    from webmap import report_routes
-
-    real = report_routes.render_pdf
-    rendering, release = threading.Event(), threading.Event()
-
-    def slow(html):
-        rendering.set()
-        release.wait(10)
-        return real(html)
-
-    monkeypatch.setattr(report_routes, "render_pdf", slow)
-    monkeypatch.setattr(report_routes, "BUSY_WAIT_S", 0.05)
-    fresh_app.test_client().get("/descargas")
-    results: dict = {}
-    first = _get_in_thread(fresh_app, "/reportes/JV-01.pdf?lang=es", results)
-    try:
-        assert rendering.wait(10)
-        client = fresh_app.test_client()
-        busy = client.get("/reportes/JV-02.pdf?lang=en")  # another file: no slot left
-        assert busy.status_code == 503
-        assert busy.headers["Retry-After"] == str(report_routes.RETRY_AFTER_S)
-        assert busy.content_type.startswith("text/html")
-        assert "try again" in busy.get_data(as_text=True)
-        assert 'http-equiv="refresh"' in busy.get_data(as_text=True)  # the browser retries
-        same = client.get("/reportes/JV-01.pdf?lang=es",
-                          headers={"Accept": "application/json"})  # the file being built
-        assert same.status_code == 503 and same.get_json()["error"] == "busy"
-        assert "Intente de nuevo" in same.get_json()["detail"]
-        assert client.get("/descargas/venues.csv").status_code == 200  # not held up
-    finally:
-        release.set()
-    first.join(60)
-    assert results["/reportes/JV-01.pdf?lang=es"].status_code == 200
-    # once a slot is free the other PDF renders normally
-    again = fresh_app.test_client().get("/reportes/JV-02.pdf?lang=en")
-    assert again.status_code == 200 and again.data.startswith(b"%PDF")
+# PDF rendering ahead, waiting and the 202 page: tests/test_hardening_reports.py

@@ -51,14 +51,14 @@ def test_landing_page_links_to_conformance_and_collections(client):
 def test_api_under_ogc_keeps_its_links_under_ogc(client):
     landing = client.get("/ogc").get_json()
     data = next(link["href"] for link in landing["links"] if link["rel"] == "data")
-    assert data == "http://localhost/ogc/collections"
+    assert data == "/ogc/collections"
     assert client.get("/ogc/").status_code == 200
     collections = client.get("/ogc/collections").get_json()["collections"]
     items = next(link["href"] for link in collections[0]["links"] if link["rel"] == "items")
-    assert items.startswith("http://localhost/ogc/collections/")
+    assert items.startswith("/ogc/collections/")
     page = client.get("/ogc/collections/population/items?limit=50").get_json()
     following = next(link["href"] for link in page["links"] if link["rel"] == "next")
-    assert following.startswith("http://localhost/ogc/collections/population/items?")
+    assert following.startswith("/ogc/collections/population/items?")
     assert "offset=50" in following
     assert client.get("/ogc/collections/venues/items/V-001").get_json()["id"] == "V-001"
     error_of(client.get("/ogc/collections/rivers/items"), 404)
@@ -311,10 +311,10 @@ def test_landing_pages_link_the_openapi_description_and_the_docs(client):
                     client.get("/", headers={"Accept": "application/json"}).get_json()):
         links = {link["rel"]: link for link in landing["links"]}
         desc = links["service-desc"]
-        assert desc["href"] == "http://localhost/ogc/api"
+        assert desc["href"] == "/ogc/api"
         assert desc["type"] == "application/vnd.oai.openapi+json;version=3.0"
         doc = links["service-doc"]
-        assert doc["href"] in ("http://localhost/acerca", "http://localhost/about")
+        assert doc["href"] in ("/acerca", "/about")
         assert doc["type"] == "text/html"
         page = client.get(doc["href"].removeprefix("http://localhost"))
         assert page.status_code == 200 and 'id="openapi-link"' in page.get_data(as_text=True)
@@ -331,7 +331,7 @@ def test_openapi_document_describes_the_paths_that_really_answer(client):
     assert doc["openapi"].startswith("3.0.")
     assert doc["info"]["title"] and doc["info"]["version"]
     servers = [s["url"] for s in doc["servers"]]
-    assert servers == ["http://localhost/ogc", "http://localhost/"]
+    assert servers == ["/ogc", "/"]
     assert set(doc["paths"]) == {
         "/", "/conformance", "/collections", "/collections/{collectionId}",
         "/collections/{collectionId}/items", "/collections/{collectionId}/items/{featureId}",
@@ -351,7 +351,7 @@ def test_openapi_document_describes_the_paths_that_really_answer(client):
         ids = {"collectionId": "venues", "featureId": "V-001", "councilId": "JV-01"}
         concrete = path.format(**ids) + ("?venue=V-001" if path == "/api/isochrone" else "")
         own = [s["url"] for s in item.get("servers", [])]  # a path served at the root only
-        assert own in ([], ["http://localhost"])
+        assert own in ([], ["/"])  # links are relative without public_url
         for prefix in ("/ogc", "") if not own else ("",):
             url = (prefix + concrete) if concrete != "/" else (prefix or "/")
             answer = client.get(url, headers={"Accept": "application/json"})

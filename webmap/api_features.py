@@ -57,29 +57,38 @@ def _link(href: str, rel: str, mtype: str, title: str = "") -> dict[str, str]:
     return link
 
 
+def _href(endpoint: str, **values: Any) -> str:
+    """A link to an endpoint: the configured ``public_url`` + path, else the path alone.
+
+    WHY never the Host header: a forged Host would otherwise end up in every link that a
+    shared cache or a client stores (cache poisoning, links to another site)."""
+    base = current_app.extensions["culturamap"].settings.public_url
+    return base + url_for(endpoint, **values)
+
+
 def _url(endpoint: str, **values: Any) -> str:
-    """Absolute URL of an endpoint under the same prefix (/ or /ogc) as this request."""
+    """Link to an endpoint under the same prefix (/ or /ogc) as this request."""
     name = request.blueprint if request.blueprint in ("features", "ogc") else "features"
-    return url_for(f"{name}.{endpoint}", _external=True, **values)
+    return _href(f"{name}.{endpoint}", **values)
 
 
 def landing_page(prefix: str = "features") -> Response:
     """The landing page of the API at / (prefix "features") or at /ogc (prefix "ogc")."""
-    own = request.url_root.rstrip("/") + ("/ogc" if prefix == "ogc" else "/")
+    own = _href("ogc_landing.landing") if prefix == "ogc" else _href("pages.index")
     return _json(
         {
             "title": t("ogc.title"),
             "description": t("ogc.description"),
             "links": [
                 _link(own, "self", "application/json"),
-                _link(url_for("pages.index", _external=True), "alternate", "text/html"),
-                _link(url_for("ogc_landing.api", _external=True), "service-desc",
+                _link(_href("pages.index"), "alternate", "text/html"),
+                _link(_href("ogc_landing.api"), "service-desc",
                       OPENAPI_MEDIA_TYPE, t("ogc.service_desc")),
-                _link(url_for("pages.about", _external=True), "service-doc", "text/html",
+                _link(_href("pages.about"), "service-doc", "text/html",
                       t("ogc.service_doc")),
-                _link(url_for(f"{prefix}.conformance", _external=True), "conformance",
+                _link(_href(f"{prefix}.conformance"), "conformance",
                       "application/json"),
-                _link(url_for(f"{prefix}.collections", _external=True), "data",
+                _link(_href(f"{prefix}.collections"), "data",
                       "application/json"),
             ],
         }
@@ -95,7 +104,7 @@ def landing() -> Response:
 @landing_bp.get("/ogc/api")
 def api() -> Response:
     """The OpenAPI description (rel service-desc); /api is taken by the access API."""
-    root = request.url_root.rstrip("/")
+    root = current_app.extensions["culturamap"].settings.public_url + request.script_root
     document = openapi_document(
         t("ogc.title"), t("ogc.description"), [root + "/ogc", root + "/"], COLLECTION_IDS,
         DEFAULT_LIMIT, MAX_LIMIT,

@@ -15,7 +15,7 @@ from flask_compress import Compress
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.study import Study
-from webmap import errors, language
+from webmap import errors, language, security
 from webmap.basemap import street_lines, streets_geojson
 from webmap.config import web_settings
 from webmap.features import build_collections
@@ -92,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
     language.init_app(app)
     errors.init_app(app)
     _compress(app)
+    security.init_app(app)  # CSP, frame, referrer and permissions policies
 
     @app.after_request
     def _open_data_to_other_sites(response: Response) -> Response:

@@ -1,53 +1,162 @@
 """``culturamap serve``: the web map and APIs under waitress, a production WSGI server.
 
 The app computes everything before the port opens, so the first visitor waits no longer
-than the others.
+than the others. What the operator can get wrong (port, threads, address, data) is checked
+first and said in one line with what to do, exit status 2 — never a traceback, never a
+silent fallback (waitress would bind port 99999 as 34463, and wait forever with 0 threads).
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import logging
+import socket
 import sys
+from typing import TYPE_CHECKING
 
-SERVE_DATA_HINT = (
-    "  (serve: la carpeta de datos se indica con CULTURAMAP_DATA_DIR o data_dir en "
-    "CULTURAMAP_CONFIG, no con --data-dir / serve: set the data folder with "
-    "CULTURAMAP_DATA_DIR or data_dir in CULTURAMAP_CONFIG, not --data-dir)"
-)
+if TYPE_CHECKING:
+    from flask import Flask
+
+PORT_RANGE = (1, 65535)
+THREADS_RANGE = (1, 256)
+EXIT_START = 2  # the server could not start
+
+
+class StartError(Exception):
+    """The server cannot start; ``str()`` is the one line to print."""
+
+
+def check_options(port: int, threads: int) -> None:
+    """Port and threads within what a TCP server and waitress can use."""
+    low, high = PORT_RANGE
+    if not low <= port <= high:
+        raise StartError(
+            f"--port {port}: el puerto debe estar entre {low} y {high} (p. ej. --port 8000) / "
+            f"the port must be from {low} to {high} (e.g. --port 8000)"
+        )
+    low, high = THREADS_RANGE
+    if not low <= threads <= high:
+        raise StartError(
+            f"--threads {threads}: debe ser un número entero de {low} a {high} (p. ej. "
+            f"--threads 4) / must be a whole number from {low} to {high} (e.g. --threads 4)"
+        )
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind the address once (as waitress will, with SO_REUSEADDR) and let it go, so a busy
+    port or a wrong address is told before seconds of loading data."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise StartError(
+            f"--host {host}: dirección desconocida ({exc.strerror}); use una IP de esta máquina, "
+            f"p. ej. --host 127.0.0.1 o --host 0.0.0.0 / unknown address; use an IP of this "
+            f"machine, e.g. --host 127.0.0.1 or --host 0.0.0.0"
+        ) from None
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise StartError(bind_problem(host, port, exc)) from None
+
+
+def bind_problem(host: str, port: int, exc: OSError) -> str:
+    """One line for a failed bind: in use, privileged port, or an address not of this host."""
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"el puerto {port} de {host} ya está en uso (¿otro culturamap?): elija otro con "
+            f"--port {port + 1 if port < PORT_RANGE[1] else 8000} (o PORT=... make run) / "
+            f"port {port} on {host} is already in use (another culturamap?): choose another "
+            f"with --port {port + 1 if port < PORT_RANGE[1] else 8000}"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"sin permiso para abrir el puerto {port} (los puertos < 1024 piden root): use "
+            f"--port 8000 y un proxy inverso (ver README, HTTPS) / no permission to open port "
+            f"{port} (ports below 1024 need root): use --port 8000 behind a reverse proxy"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"--host {host}: la dirección no es de esta máquina; use 127.0.0.1 o 0.0.0.0 / "
+            f"the address is not one of this machine; use 127.0.0.1 or 0.0.0.0"
+        )
+    return f"no se puede abrir {host}:{port} / cannot open {host}:{port}: {exc.strerror or exc}"
+
+
+def start_problem(exc: Exception) -> str:
+    """The one message for a failure while loading the data and computing the study."""
+    from geo.cli_layers import network_hint
+    from geo.errors import ConfigError
+    from geo.layer_errors import LayerError
+    from geo.network import NetworkError
+
+    if isinstance(exc, ConfigError):
+        return f"configuración inválida / invalid settings: {exc}"
+    if isinstance(exc, LayerError):
+        # The layer hints name --data-dir, which serve does not have: say what serve reads.
+        return str(exc).replace("--data-dir", "CULTURAMAP_DATA_DIR")
+    if isinstance(exc, NetworkError):
+        return f"{exc} — {network_hint(exc).strip()}"
+    return str(exc)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from waitress import serve as waitress_serve
-
-    from geo.errors import ConfigError, CulturamapError
-    from geo.layer_errors import LayerError
+    from geo.errors import CulturamapError
     from webmap.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app = create_app({"WORKSPACE": True})  # the database is made/seeded here
-    except ConfigError as exc:
-        print(f"culturamap serve: configuración inválida / invalid settings: {exc}",
-              file=sys.stderr)
-        return 2
-    except LayerError as exc:
-        # The layer hints speak of --data-dir, which serve does not have.
-        print(f"culturamap serve: {exc}\n{SERVE_DATA_HINT}", file=sys.stderr)
-        return 2
-    except (CulturamapError, OSError) as exc:
+        check_options(args.port, args.threads)
+        check_port_free(args.host, args.port)
+    except StartError as exc:
         print(f"culturamap serve: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_START
+    try:
+        app = create_app({"WORKSPACE": True})  # the database is made/seeded here
+    except (CulturamapError, OSError) as exc:
+        print(f"culturamap serve: {start_problem(exc)}", file=sys.stderr)
+        return EXIT_START
     # The served data (hundreds of thousands of small objects) never change after start:
     # keep them out of the cyclic garbage collector, whose full passes over them would
     # otherwise stall a request now and then by tens of milliseconds.
     gc.collect()
     gc.freeze()
+    try:  # the port may have been taken while the data loaded
+        family = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((args.host, args.port), family=family, backlog=1024)
+    except OSError as exc:
+        print(f"culturamap serve: {bind_problem(args.host, args.port, exc)}", file=sys.stderr)
+        return EXIT_START
     print(f"culturamap: http://{args.host}:{args.port}/  (OGC API: /ogc, API: /api/nearest)",
           flush=True)
-    waitress_serve(app, host=args.host, port=args.port, threads=args.threads,
-                   ident="culturamap")
+    if args.prerender:
+        _prerender(app)
+    return _run_waitress(app, sock, args.threads)
+
+
+def _prerender(app: Flask) -> None:
+    """Every PDF report rendered ahead in the background (webmap.pdf_store)."""
+    if "reports" in app.blueprints:
+        from webmap.report_routes import start_prerender
+
+        start_prerender(app)
+
+
+def _run_waitress(app: Flask, sock: socket.socket, threads: int) -> int:
+    from waitress.server import create_server
+
+    server = create_server(app, sockets=[sock], threads=threads, ident="culturamap")
+    server.print_listen("Serving on http://{}:{}")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
     return 0
 
 
@@ -61,4 +170,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="dirección / address (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="puerto / port (8000)")
     parser.add_argument("--threads", type=int, default=4, help="hilos / worker threads (4)")
+    parser.add_argument("--no-prerender", dest="prerender", action="store_false",
+                        help="no generar los PDF al partir, solo al pedirlos / render PDF "
+                        "reports only when asked for, not all at start")
     parser.set_defaults(func=serve)

@@ -6,7 +6,8 @@ Machines read the stable ``error`` code; people read ``detail`` in their languag
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask.globals import request_ctx
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geo.errors import CulturamapError
 from webmap.language import t
@@ -59,11 +60,19 @@ def init_app(app: Flask) -> None:
         return render_template("error.html", code=400), 400
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    def _http_error(exc: HTTPException) -> Response:
         code = exc.code or 500
-        if _wants_json():
+        if request_ctx.url_adapter is None:
+            # The request could not even be routed (a malformed Host such as a label over
+            # 63 characters): no page can build its links, so a plain answer, never a 500.
+            resp = Response(f"{code} {exc.name}\n", status=code, mimetype="text/plain")
+        elif _wants_json():
             kind = {404: "not_found", 405: "method_not_allowed"}.get(code, "http_error")
             resp = jsonify({"error": kind, "detail": t(f"error.{kind}", path=request.path)})
             resp.status_code = code
-            return resp
-        return render_template("error.html", code=code), code
+        else:
+            resp = Response(render_template("error.html", code=code), status=code,
+                            mimetype="text/html")
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            resp.headers["Allow"] = ", ".join(sorted(exc.valid_methods))  # RFC 9110 §15.5.6
+        return resp

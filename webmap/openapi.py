@@ -93,7 +93,7 @@ def openapi_document(title: str, description: str, servers: list[str],
         },
         "components": {"schemas": _schemas()},
     }
-    document["paths"].update(isochrone_paths(servers[-1].rstrip("/")))
+    document["paths"].update(isochrone_paths(servers[-1].rstrip("/") or "/"))
     document["components"]["schemas"]["equity"] = {"type": "object",
                                                    "required": ["residents", "headline"]}
     return document

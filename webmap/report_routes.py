@@ -11,11 +11,11 @@ The analysis behind them is the web map's own study (same settings, same figures
 sites) and every rendered file is kept: the data do not change while serving. Unknown
 council or layer: 404; unknown format: 400.
 
-Concurrency (waitress serves with a few threads): each file has its own lock, so unrelated
-files build side by side and one file is built once however many ask for it; PDF renders
-(WeasyPrint, CPU-bound, seconds each) share a few slots (cores minus one). A request that
-cannot get its file's lock or a PDF slot within ``BUSY_WAIT_S`` gets 503 + Retry-After
-instead of holding a server thread, so the map and the JSON APIs stay responsive.
+PDFs never make a reader wait behind others (webmap.pdf_store): they are rendered ahead by
+one background thread (all of them when ``culturamap serve`` starts) and kept on disk; a
+PDF asked for before it is ready jumps the queue, and the request waits ``PDF_WAIT_S`` at
+most before getting a 202 page that refreshes itself and shows the progress. HEAD never
+renders. HTML pages and downloads are built once per file, each under its own lock.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ import io
 import os
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -44,6 +46,7 @@ from geo.study import LAYER_NAMES
 from webmap.area import area_report_id, area_report_ids, translate_area
 from webmap.i18n import LANGUAGES, normalise_language, translate
 from webmap.inventory import inventory_statement
+from webmap.pdf_store import PdfStore, layers_digest, prepare_folder, report_version
 from webmap.reports import (
     ReportData,
     ReportLinks,
@@ -55,25 +58,20 @@ from webmap.reports import (
 reports_bp = Blueprint("reports", __name__)
 REPORT_FORMATS = ("html", "pdf")
 EXTENSION_KEY = "culturamap_reports"
-_lock = threading.Lock()
-BUSY_WAIT_S = 0.25  # longest wait for a file being built or a PDF slot, then 503
-RETRY_AFTER_S = 5  # a PDF renders in about a second: then it is kept and served at once
-
-
-def pdf_render_slots() -> int:
-    """Concurrent WeasyPrint renders: one per core but one (left to the map and APIs)."""
-    configured = current_app.config.get("REPORT_PDF_RENDERS")
-    if configured:
-        return max(1, int(configured))
-    return max(1, (os.cpu_count() or 1) - 1)
+PDF_STORE_KEY = "culturamap_pdf"
+_lock = threading.RLock()
+BUSY_WAIT_S = 0.25  # kits: longest wait for a render slot, then 503
+BUSY_RETRY_AFTER_S = 5
+PDF_WAIT_S = 2.0  # longest wait for a PDF asked for (it jumps the queue), then the 202 page
+RETRY_AFTER_S = 3  # the 202 page reloads itself after this many seconds
 
 
 class Busy(Exception):
-    """The file is being built by another request, or every PDF slot is taken."""
+    """The file is being built by another request, or every kit render slot is taken."""
 
 
 class _ReportCache:
-    """The shared ReportData and every file rendered from it."""
+    """The shared ReportData and every HTML page, download and kit built from it."""
 
     def __init__(self, data: ReportData, pdf_slots: int = 1) -> None:
         self.data = data
@@ -81,12 +79,15 @@ class _ReportCache:
         self.files: dict[tuple[str, ...], Any] = {}
         self.lock = threading.Lock()  # guards key_locks only; held for microseconds
         self.key_locks: dict[tuple[str, ...], threading.Lock] = {}
+        # Kits are rendered on request (their QR follows the request's address): a few at
+        # a time, the rest get 503 + Retry-After instead of holding server threads.
         self.pdf_slots = threading.BoundedSemaphore(pdf_slots)
 
     def get(self, key: tuple[str, ...], build: Callable[[], Any],
             wait: float | None = None, slots: threading.BoundedSemaphore | None = None) -> Any:
-        """The file under ``key``, built once; waits at most ``wait`` s (None: no limit)
-        for the key's lock and then for one of ``slots``, else raises Busy."""
+        """The file under ``key``, built once (other keys build side by side); waits at most
+        ``wait`` s (None: no limit) for the key's lock and then for one of ``slots``, else
+        raises Busy."""
         if key in self.files:
             return self.files[key]
         with self.lock:
@@ -110,6 +111,14 @@ class _ReportCache:
             key_lock.release()
 
 
+def kit_render_slots() -> int:
+    """Concurrent kit renders: one per core but one (left to the map and APIs)."""
+    configured = current_app.config.get("REPORT_PDF_RENDERS")
+    if configured:
+        return max(1, int(configured))
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 def _build_data() -> ReportData:
     """The web map's own study: the reports show the map's figures and sites."""
     return ReportData(current_app.extensions["culturamap"].study)
@@ -120,9 +129,70 @@ def _cache() -> _ReportCache:
     if EXTENSION_KEY not in extensions:
         with _lock:
             if EXTENSION_KEY not in extensions:
-                extensions[EXTENSION_KEY] = _ReportCache(_build_data(),
-                                                         pdf_render_slots())
+                extensions[EXTENSION_KEY] = _ReportCache(_build_data(), kit_render_slots())
     return extensions[EXTENSION_KEY]
+
+
+SECTOR_KEY = "sector-"  # PDF store names of sector reports: sector-<id>
+
+
+def report_targets(data: ReportData) -> dict[str, tuple[str | None, str]]:
+    """Every report the PDF store keeps: store name -> (target id, territory level); the
+    whole area first, then each unidad vecinal, then each municipal sector."""
+    targets: dict[str, tuple[str | None, str]] = {
+        area_report_id(data.layers.manifest): (None, "councils")}
+    targets.update({cid: (cid, "councils") for cid in data.council_ids})
+    targets.update({f"{SECTOR_KEY}{sid}": (sid, "sectors") for sid in data.sector_ids})
+    return targets
+
+
+def report_keys(data: ReportData) -> list[tuple[str, str]]:
+    """Every PDF report as (store name, language), in the order worth rendering."""
+    return [(name, lang) for name in report_targets(data) for lang in LANGUAGES]
+
+
+def pdf_store(app: Flask | None = None) -> PdfStore:
+    """The app's PDF store, for the data served now: made on first use, and made again
+    when the planner workspace has swapped in new data (webmap.workspace.refresh drops the
+    report cache); a store that was rendering ahead hands that on to the new one."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context():
+        data = _cache().data
+    store = app.extensions.get(PDF_STORE_KEY)
+    if store is not None and store.owner is data:
+        return store
+    with _lock:
+        store = app.extensions.get(PDF_STORE_KEY)
+        if store is not None and store.owner is data:
+            return store
+        settings = data.study.settings
+        folder = prepare_folder(Path(settings.cache_dir) / "reports",
+                                report_version(settings, layers_digest(data.layers)))
+        targets = report_targets(data)
+
+        def render(key: tuple[str, str]) -> bytes:
+            name, lang = key
+            target, level = targets[name]
+            return render_pdf(render_html(data, target, lang, level=level))
+
+        fresh = PdfStore(folder, report_keys(data), render, owner=data)
+        if store is not None:
+            store.close()
+            if store.ahead:
+                fresh.prerender_all()
+        app.extensions[PDF_STORE_KEY] = fresh
+        return fresh
+
+
+def start_prerender(app: Flask) -> PdfStore:
+    """Render every PDF report in the background now (``culturamap serve`` at start)."""
+    store = pdf_store(app)
+    store.prerender_all()
+    return store
+
+
+def _wait_s() -> float:
+    return float(current_app.config.get("REPORT_WAIT_S", PDF_WAIT_S))
 
 
 def _lang() -> str:
@@ -150,17 +220,23 @@ def report(name: str, fmt: str) -> Response:
     lang = _lang()
     target = None if name in area_names else name
     if fmt == "pdf":
-        try:
-            pdf = cache.get(("pdf", name, lang),
-                            lambda: render_pdf(render_html(cache.data, target, lang)),
-                            wait=BUSY_WAIT_S, slots=cache.pdf_slots)
-        except Busy:
-            return _busy(lang)
-        return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"culturamap-{name}.{lang}.pdf")
+        key = (area_report_id(cache.data.layers.manifest) if target is None else name, lang)
+        return _pdf(key, f"culturamap-{name}.{lang}.pdf")
     links = _links(".report", name, lang)
     html = cache.get(("html", name, lang), lambda: render_html(cache.data, target, lang, links))
     return Response(html, mimetype="text/html")
+
+
+def _pdf(key: tuple[str, str], download_name: str) -> Response:
+    """The kept PDF of ``key``, or the 202 page while it is rendered. HEAD asks for headers
+    only: it never renders, but says whether the file is ready."""
+    asking = request.method != "HEAD"
+    store = pdf_store()
+    path = store.get(key, wait=_wait_s() if asking else 0, ask=asking)
+    if path is None:
+        return _preparing(key[1], store)
+    return send_file(path, mimetype="application/pdf", as_attachment=True,
+                     download_name=download_name, max_age=0)
 
 
 def _links(endpoint: str, name: str, lang: str) -> ReportLinks:
@@ -190,15 +266,7 @@ def sector_report(name: str, fmt: str) -> Response:
         abort(400)
     lang = _lang()
     if fmt == "pdf":
-        try:
-            pdf = cache.get(("pdf", "sector", name, lang),
-                            lambda: render_pdf(render_html(cache.data, name, lang,
-                                                           level="sectors")),
-                            wait=BUSY_WAIT_S, slots=cache.pdf_slots)
-        except Busy:
-            return _busy(lang)
-        return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
-                         download_name=f"culturamap-sector-{name}.{lang}.pdf")
+        return _pdf((f"{SECTOR_KEY}{name}", lang), f"culturamap-sector-{name}.{lang}.pdf")
     links = _links(".sector_report", name, lang)
     html = cache.get(("html", "sector", name, lang),
                      lambda: render_html(cache.data, name, lang, links, level="sectors"))
@@ -206,8 +274,8 @@ def sector_report(name: str, fmt: str) -> Response:
 
 
 def _busy(lang: str) -> Response:
-    """503 + Retry-After: a short translated message (JSON for clients that ask for it)."""
-    detail = translate("report.busy", lang, seconds=RETRY_AFTER_S)
+    """503 + Retry-After for a kit when every render slot is taken (JSON if asked for)."""
+    detail = translate("report.busy", lang, seconds=BUSY_RETRY_AFTER_S)
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     if request.args.get("f") == "json" or best == "application/json":
         response = jsonify({"error": "busy", "detail": detail})
@@ -215,12 +283,38 @@ def _busy(lang: str) -> Response:
         title = escape(translate("report.busy_title", lang))
         response = Response(
             f'<!doctype html><html lang="{escape(translate("report.html_lang", lang))}">'
-            f'<meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER_S}">'
+            f'<meta charset="utf-8"><meta http-equiv="refresh" content="{BUSY_RETRY_AFTER_S}">'
             f"<title>{title}</title>"
             f"<h1>{title}</h1><p>{escape(detail)}</p></html>",
             mimetype="text/html",
         )
     response.status_code = 503
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _preparing(lang: str, store: PdfStore) -> Response:
+    """202 Accepted: the report is being rendered; the page refreshes itself and shows how
+    many reports are ready (JSON for clients that ask for it). Not an error."""
+    ready, total = store.progress()
+    detail = translate("report.preparing", lang, seconds=RETRY_AFTER_S, ready=ready,
+                       total=total)
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if request.args.get("f") == "json" or best == "application/json":
+        response = jsonify({"status": "rendering", "detail": detail, "ready": ready,
+                            "total": total, "retry_after": RETRY_AFTER_S})
+    else:
+        title = escape(translate("report.preparing_title", lang))
+        response = Response(
+            f'<!doctype html><html lang="{escape(translate("report.html_lang", lang))}">'
+            f'<meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER_S}">'
+            f"<title>{title}</title>"
+            f"<h1>{title}</h1><p>{escape(detail)}</p>"
+            f'<progress max="{total}" value="{ready}">{ready}/{total}</progress></html>',
+            mimetype="text/html",
+        )
+    response.status_code = 202
     response.headers["Retry-After"] = str(RETRY_AFTER_S)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -244,6 +338,10 @@ def kit(name: str) -> Response:
 
     def build() -> bytes:
         return render_kit_pdf(cache.data, name, lang, base)
+
+    if request.method == "HEAD" and not (configured and ("kit", name, lang) in cache.files):
+        # HEAD asks for headers only: a kit not kept yet is not rendered for it
+        return Response(status=202, headers={"Retry-After": "1", "Cache-Control": "no-store"})
 
     try:
         if configured:
@@ -320,5 +418,6 @@ def download(layer: str, fmt: str) -> Response:
                             lambda: layer_bytes(cache.study.layer(layer), fmt, layer))
     except ExportError:
         abort(500)
+    suffix = FORMATS[fmt] if FORMATS[fmt] == fmt else f"{fmt}.{FORMATS[fmt]}"  # .excel.csv
     return send_file(io.BytesIO(content), mimetype=MEDIA_TYPES[fmt], as_attachment=True,
-                     download_name=f"culturamap-{layer}.{FORMATS[fmt]}")
+                     download_name=f"culturamap-{layer}.{suffix}")

@@ -111,19 +111,20 @@ class MapStore:
                         limit: int) -> list[dict[str, Any]]:
         """The ``limit`` nearest venues on foot as JSON-ready records (/api/nearest and
         the phone view's first answer, rendered in the page)."""
-        table = self.nearest_index.query(lon, lat, categories=categories, limit=limit)
+        # plain records, not a pandas frame: pandas was a third of a query's time (py-spy)
+        rows = self.nearest_index.records(lon, lat, categories=categories, limit=limit)
         return [
             {
-                "id": str(row.id),
-                "name": str(row.name),
-                "category": str(row.category),
-                "address": _clean(row.address),
-                "dist_m": round(float(row.dist_m), 1),
-                "time_min": round(float(row.time_min), 1),
-                "lon": round(float(row.lon), 6),
-                "lat": round(float(row.lat), 6),
+                "id": str(row["id"]),
+                "name": str(row["name"]),
+                "category": str(row["category"]),
+                "address": _clean(row["address"]),
+                "dist_m": round(row["dist_m"], 1),
+                "time_min": round(row["time_min"], 1),
+                "lon": round(row["lon"], 6),
+                "lat": round(row["lat"], 6),
             }
-            for row in table.itertuples(index=False)
+            for row in rows
         ]
 
     def territory_layer(self, level: str) -> gpd.GeoDataFrame:

@@ -17,6 +17,7 @@ from tests.support.data import FIXTURE_DATA_DIR
 from tests.support.needs import require
 from tests.support.web import app_for, make_nasty_data, serve
 
+CSP_VIOLATION = "Content Security Policy"  # Chromium's console text for a refused resource
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
@@ -91,6 +92,8 @@ def open_page(browser, base: str, **context_options) -> Watched:
 
     context.route("**/*", route)
     page.on("pageerror", lambda exc: watched.errors.append(str(exc)))
+    page.on("console", lambda msg: watched.errors.append(msg.text)
+            if CSP_VIOLATION in msg.text else None)  # the pages run under their CSP
     page.on("dialog", lambda dialog: (watched.dialogs.append(dialog.message), dialog.dismiss()))
     return watched
 

@@ -96,7 +96,7 @@ def serve_process(cache_dir: Path, threads: int = 4) -> Iterator[str]:
            "CULTURAMAP_DATABASE_URL": f"sqlite:///{cache_dir / 'workspace.sqlite'}",
            "CULTURAMAP_SECRET_KEY": "test-only-secret"}
     cmd = [sys.executable, "-m", "webmap", "serve", "--host", "127.0.0.1", "--port", str(port),
-           "--threads", str(threads)]
+           "--threads", str(threads), "--no-prerender"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -29,7 +29,15 @@ from geo.schema import VENUES
 from geo.validation import validate_frame
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import record_change, snapshot
-from webmap.workspace.models import Change, User, Venue, VenueToLocate, Workshop
+from webmap.workspace.models import (
+    Change,
+    Junta,
+    Proposal,
+    User,
+    Venue,
+    VenueToLocate,
+    Workshop,
+)
 
 NEW_ID_PREFIX = "CM-"  # venues added in the workspace: CM-001, CM-002...
 TEXT_FIELDS = ("name", "category", "address", "source")
@@ -233,19 +241,28 @@ REVERTIBLE = {
                       "retired")),
     "workshop": (Workshop, ("title", "date", "venue_id", "councils", "source", "lon", "lat",
                             "attendance", "minutes", "retired")),
+    "junta": (Junta, ("name", "council_id", "sede_venue_id", "contact", "retired")),
+    "proposal": (Proposal, ("text", "councils", "retired")),
 }
 
 
+def record_of(session: Session, change: Change) -> Any:
+    """The record a history row is about (juntas and proposals have numeric ids)."""
+    model = REVERTIBLE[change.kind][0]
+    key = int(change.record_id) if model in (Junta, Proposal) else change.record_id
+    return session.get(model, key)
+
+
 def revert(session: Session, admin: User, change_id: int) -> Change:
-    """Put a venue or a workshop back as it was before ``change_id`` (admin only; a new
-    history row). Reverting an addition or a placement retires the record (and a placed
-    venue's place goes back to the list to locate)."""
+    """Put a venue, a workshop, a junta or a proposal back as it was before ``change_id``
+    (admin only; a new history row). Reverting an addition or a placement retires the
+    record (and a placed venue's place goes back to the list to locate)."""
     change = session.get(Change, change_id)
     if change is None or change.kind not in REVERTIBLE or change.action == "seed":
         raise RecordNotFound(f"no hay un cambio reversible n.º {change_id} / no revertible "
                              f"change #{change_id}")
-    model, names = REVERTIBLE[change.kind]
-    record = session.get(model, change.record_id)
+    names = REVERTIBLE[change.kind][1]
+    record = record_of(session, change)
     if record is None:  # pragma: no cover - records are never deleted
         raise RecordNotFound(change.record_id)
     before = snapshot(record)
@@ -259,7 +276,7 @@ def revert(session: Session, admin: User, change_id: int) -> Change:
                 value = dt.date.fromisoformat(value)
             setattr(record, name, value)
     session.flush()
-    revert_row = record_change(session, admin, change.kind, record.id, "revert", before,
+    revert_row = record_change(session, admin, change.kind, str(record.id), "revert", before,
                                snapshot(record), reverts=change)
     if change.kind == "venue" and change.action == "place":
         place = session.scalar(select(VenueToLocate)

@@ -1,5 +1,5 @@
-"""Import venues from a CSV (lon/lat columns) or GeoJSON file: preview first, then all or
-nothing.
+"""Import venues or workshops from a CSV (lon/lat columns; for workshops a venue_id may
+give the place instead) or GeoJSON file: preview first, then all or nothing.
 
 Why a preview: a planner must see every row's problems (same rules and messages as the file
 loaders) before anything is written. Why one transaction: a file that fails half-way (a
@@ -9,24 +9,27 @@ crash, a row refused by the database) must leave the inventory exactly as it was
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo import WEB_CRS
 from geo.layer_errors import LayerError, Problem
-from geo.layer_reading import check_utf8
-from geo.layers import load_layer
-from geo.schema import VENUES
+from geo.layer_reading import check_utf8, read_vector, to_web_crs
+from geo.layers import cross_check, load_layer
+from geo.schema import VENUES, WORKSHOPS
 from geo.validation import validate_frame
 from webmap.workspace.edits import _number
 from webmap.workspace.history import json_safe, record_change, snapshot
-from webmap.workspace.models import User, Venue
-from webmap.workspace.seed import VENUE_COLUMNS, venue_from_row
+from webmap.workspace.models import User, Venue, Workshop
+from webmap.workspace.seed import VENUE_COLUMNS, WORKSHOP_COLUMNS, venue_from_row
+from webmap.workspace.workshop_edits import MAX_MINUTES_TEXT
 
 SUFFIXES = (".csv", ".geojson", ".json")
 LON_NAMES = ("lon", "lng", "longitude", "longitud", "x")
@@ -38,6 +41,7 @@ class Preview:
     """What an import would do: one entry per row, and every problem found."""
 
     filename: str
+    layer: str = VENUES.name
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     frame: gpd.GeoDataFrame | None = None
@@ -146,5 +150,158 @@ def apply(session: Session, user: User, frame: gpd.GeoDataFrame) -> int:
                                              incoming.extra.items()}}
             session.flush()
             record_change(session, user, "venue", venue.id, "import", before, snapshot(venue))
+        count += 1
+    return count
+
+
+# --- workshops -----------------------------------------------------------------------------
+
+WORKSHOP_FIELDS = ("title", "date", "venue_id", "councils", "source", "lon", "lat",
+                   "attendance", "minutes")
+
+
+def _workshop_csv(path: Path, places: Mapping[str, tuple[float, float]]) -> gpd.GeoDataFrame:
+    """A workshops CSV -> a raw layer; a row without lon/lat takes its venue's place."""
+    check_utf8(path, WORKSHOPS.name)
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    lon_col, lat_col = _column(table, LON_NAMES), _column(table, LAT_NAMES)
+    if (lon_col is None or lat_col is None) and "venue_id" not in table.columns:
+        raise LayerError.single(
+            path, "faltan las columnas de coordenadas «lon» y «lat» (o «venue_id»)",
+            "the coordinate columns 'lon' and 'lat' (or 'venue_id') are missing",
+            "agregue lon y lat en grados (EPSG:4326) o el id del espacio en venue_id",
+            "add lon and lat in degrees (EPSG:4326) or the venue's id in venue_id",
+            layer=WORKSHOPS.name)
+    missing = pd.Series([""] * len(table), index=table.index, dtype=object)
+
+    def numbers(col: str | None) -> pd.Series:
+        raw = table[col] if col is not None else missing
+        return pd.to_numeric(raw.str.replace(",", ".", regex=False), errors="coerce")
+
+    lon, lat = numbers(lon_col), numbers(lat_col)
+    venue = table["venue_id"].str.strip() if "venue_id" in table.columns else missing
+    fill = lon.isna() & lat.isna() & venue.isin(list(places))
+    lon[fill] = [places[v][0] for v in venue[fill]]
+    lat[fill] = [places[v][1] for v in venue[fill]]
+    table = table.drop(columns=[c for c in (lon_col, lat_col) if c is not None])
+    if "venue_id" in table.columns:
+        table["venue_id"] = table["venue_id"].str.strip().replace("", None)
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(lon, lat), crs=WEB_CRS)
+
+
+def _workshop_raw(filename: str, content: bytes,
+                  places: Mapping[str, tuple[float, float]]) -> gpd.GeoDataFrame:
+    name = Path(filename or "subido.csv").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise LayerError.single(
+            Path(name), f"formato no admitido «{suffix or name}»",
+            f"unsupported format '{suffix or name}'",
+            "suba un .csv (con lon y lat o venue_id) o un .geojson",
+            "upload a .csv (with lon and lat or venue_id) or a .geojson", layer=WORKSHOPS.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        try:
+            if suffix == ".csv":
+                return _workshop_csv(path, places)
+            return to_web_crs(read_vector(path, WORKSHOPS), path, WORKSHOPS)
+        except LayerError as exc:  # name the uploaded file, not the temporary folder
+            raise LayerError(Path(name), [_renamed(p, name) for p in exc.problems],
+                             layer=WORKSHOPS.name, omitted=exc.omitted) from None
+
+
+class _Layers:
+    """Just what ``geo.layers.cross_check`` reads: the ids of councils and venues."""
+
+    def __init__(self, councils: set[str], venues: set[str], workshops: pd.DataFrame) -> None:
+        self.councils = pd.DataFrame({"id": sorted(councils)})
+        self.venues = pd.DataFrame({"id": sorted(venues)})
+        self.workshops = workshops
+
+
+def _details(row: Mapping[str, Any], problems: list[Problem]) -> tuple[Any, Any]:
+    """The workspace's own columns (attendance, minutes), checked like its forms."""
+    attendance = _number(json_safe(row.get("attendance")), "attendance", problems, whole=True)
+    minutes = json_safe(row.get("minutes"))
+    minutes = str(minutes).strip() or None if minutes is not None else None
+    if minutes and len(minutes) > MAX_MINUTES_TEXT:
+        problems.append(Problem(Path(WORKSHOPS.name),
+                                f"el acta tiene más de {MAX_MINUTES_TEXT} caracteres",
+                                f"the minutes are longer than {MAX_MINUTES_TEXT} characters"))
+    return attendance, minutes
+
+
+def preview_workshops(session: Session, filename: str, content: bytes,
+                      councils: set[str]) -> Preview:
+    """Every row's problems: the workshops file's rules (dates, inside Coquimbo, ids), the
+    loader's cross-check (known councils, a venue in service), attendance and minutes."""
+    result = Preview(filename=Path(filename or "").name, layer=WORKSHOPS.name)
+    venues = list(session.scalars(select(Venue).where(Venue.retired.is_(False))))
+    places = {v.id: (v.lon, v.lat) for v in venues}
+    try:
+        raw = _workshop_raw(filename, content, places)
+    except LayerError as exc:
+        result.problems = list(exc.problems)
+        return result
+    clean, report = validate_frame(WORKSHOPS, raw, Path(result.filename))
+    problems = list(report.problems)
+    if {"id", "councils"} <= set(raw.columns):
+        links = pd.DataFrame({
+            "id": raw["id"].astype(str),
+            "councils": [str(json_safe(c) or "") for c in raw["councils"]],
+            "venue_id": [json_safe(v) or None for v in raw.get("venue_id", [None] * len(raw))]})
+        problems += cross_check(_Layers(councils, set(places), links))
+    for i, row in enumerate(raw.to_dict("records")):
+        found: list[Problem] = []
+        _details(row, found)
+        problems += [_renamed(p, result.filename, i + 1, str(row.get("id"))) for p in found]
+        record_id = str(json_safe(row.get("id")) or "")
+        existing = session.get(Workshop, record_id) if record_id else None
+        if existing is not None and existing.retired:
+            problems.append(Problem(
+                Path(result.filename), f"el taller «{record_id}» está retirado",
+                f"workshop '{record_id}' is retired", "use otro id o pida a un admin que lo "
+                "revierta", "use another id or ask an admin to revert it", row=i + 1,
+                feature_id=record_id))
+        result.rows.append({"row": i + 1, "id": record_id,
+                            "name": json_safe(row.get("title")), "category": None,
+                            "action": "add" if existing is None else "update"})
+    problems.sort(key=lambda p: (p.row is not None, p.row or 0))
+    result.problems = [_renamed(p, result.filename) for p in problems]
+    if not result.problems:
+        result.frame = clean
+    return result
+
+
+def apply_workshops(session: Session, user: User, frame: gpd.GeoDataFrame) -> int:
+    """Add or update every workshop, each with a history row, in the caller's
+    transaction."""
+    count = 0
+    for row in frame.to_dict("records"):
+        attendance, minutes = _details(row, [])
+        point = row["geometry"]
+        values = {"title": row["title"], "date": row["date"].date(),
+                  "venue_id": json_safe(row.get("venue_id")) or None,
+                  "councils": row["councils"], "source": row["source"],
+                  "lon": float(point.x), "lat": float(point.y), "attendance": attendance,
+                  "minutes": minutes}
+        extra = {k: json_safe(v) for k, v in row.items()
+                 if k not in (*WORKSHOP_COLUMNS, "geometry", "attendance", "minutes")}
+        workshop = session.get(Workshop, row["id"])
+        if workshop is None:
+            workshop = Workshop(id=row["id"], extra=extra, retired=False, **values)
+            session.add(workshop)
+            session.flush()
+            record_change(session, user, "workshop", workshop.id, "import", None,
+                          snapshot(workshop))
+        else:
+            before = snapshot(workshop)
+            for name, value in values.items():
+                setattr(workshop, name, value)
+            workshop.extra = {**workshop.extra, **extra}
+            session.flush()
+            record_change(session, user, "workshop", workshop.id, "import", before,
+                          snapshot(workshop))
         count += 1
     return count

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.layer_errors import Problem
-from webmap.workspace.edits import EditRejected, add_venue
+from webmap.workspace.edits import EditRejected, RecordNotFound, add_venue
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Junta, User, Venue
+from webmap.workspace.versioning import expect_version, flush_versioned
 
 SEDE_CATEGORY = "community_hall"
 MAX_CONTACT = 500
@@ -25,9 +26,9 @@ def _problem(es: str, en: str) -> Problem:
     return Problem(DB_PATH / "juntas", es, en)
 
 
-def add_junta(session: Session, user: User, data: Mapping[str, Any],
-              known_councils: set[str], source: str = "registro de juntas") -> Junta:
-    """Register a junta; a new sede (name + lon/lat) becomes a community-hall venue."""
+def _checked(session: Session, data: Mapping[str, Any], known_councils: set[str],
+             ) -> dict[str, Any]:
+    """The junta's values, or EditRejected with every problem."""
     name = str(data.get("name") or "").strip()
     council = str(data.get("council_id") or "").strip()
     contact = str(data.get("contact") or "").strip() or None
@@ -49,17 +50,64 @@ def add_junta(session: Session, user: User, data: Mapping[str, Any],
                                      f"sede '{sede_id}' is not a venue in service"))
     if problems:
         raise EditRejected(problems)
-    if not sede_id and (data.get("lon") or data.get("lat")):
-        sede_name = str(data.get("sede_name") or "").strip() or f"Sede {name}"
+    return {"name": name, "council_id": council, "contact": contact, "sede_venue_id": sede_id}
+
+
+def _new_sede(session: Session, user: User, data: Mapping[str, Any], values: dict[str, Any],
+              source: str) -> None:
+    """No sede chosen but a point given: the point becomes a community-hall venue."""
+    if not values["sede_venue_id"] and (data.get("lon") or data.get("lat")):
+        sede_name = str(data.get("sede_name") or "").strip() or f"Sede {values['name']}"
         sede = add_venue(session, user, {
             "name": sede_name, "category": SEDE_CATEGORY, "address": data.get("address"),
             "source": source, "lon": data.get("lon"), "lat": data.get("lat")})
-        sede_id = sede.id
-    junta = Junta(name=name, council_id=council, sede_venue_id=sede_id, contact=contact,
-                  retired=False)
+        values["sede_venue_id"] = sede.id
+
+
+def add_junta(session: Session, user: User, data: Mapping[str, Any],
+              known_councils: set[str], source: str = "registro de juntas") -> Junta:
+    """Register a junta; a new sede (name + lon/lat) becomes a community-hall venue."""
+    values = _checked(session, data, known_councils)
+    _new_sede(session, user, data, values, source)
+    junta = Junta(**values, retired=False)
     session.add(junta)
     session.flush()
     record_change(session, user, "junta", str(junta.id), "add", None, snapshot(junta))
+    return junta
+
+
+def _editable(session: Session, junta_id: int) -> Junta:
+    junta = session.get(Junta, junta_id)
+    if junta is None or junta.retired:
+        raise RecordNotFound(f"no hay una junta vigente n.º {junta_id} / no junta #{junta_id}")
+    return junta
+
+
+def edit_junta(session: Session, user: User, junta_id: int, version: Any,
+               data: Mapping[str, Any], known_councils: set[str],
+               source: str = "registro de juntas") -> Junta:
+    """Change name, unit, sede or contact; a stale version is a conflict (nothing lost)."""
+    junta = _editable(session, junta_id)
+    submitted = {k: data.get(k) for k in ("name", "council_id", "sede_venue_id", "contact")}
+    expect_version(junta, version, submitted)
+    values = _checked(session, data, known_councils)
+    _new_sede(session, user, data, values, source)
+    before = snapshot(junta)
+    for name, value in values.items():
+        setattr(junta, name, value)
+    flush_versioned(session, junta, before, submitted)
+    record_change(session, user, "junta", str(junta.id), "edit", before, snapshot(junta))
+    return junta
+
+
+def retire_junta(session: Session, user: User, junta_id: int, version: Any) -> Junta:
+    """Hide a junta from the list; its row and history stay (its sede stays a venue)."""
+    junta = _editable(session, junta_id)
+    expect_version(junta, version, {"retired": True})
+    before = snapshot(junta)
+    junta.retired = True
+    flush_versioned(session, junta, before, {"retired": True})
+    record_change(session, user, "junta", str(junta.id), "retire", before, snapshot(junta))
     return junta
 
 

@@ -37,7 +37,7 @@ from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
-from webmap.workspace.models import ROLES, Venue, VenueToLocate, Workshop
+from webmap.workspace.models import ROLES, Junta, Proposal, Venue, VenueToLocate, Workshop
 from webmap.workspace.refresh import refresh
 from webmap.workspace.web import (
     LOGIN_LIMIT,
@@ -293,8 +293,7 @@ def history(venue_id: str) -> str:
 def revert(change_id: int) -> Any:
     def action(session: Any) -> Any:
         change = edits.revert(session, current_user, change_id)
-        model = edits.REVERTIBLE[change.kind][0]
-        return session.get(model, change.record_id)
+        return edits.record_of(session, change)
 
     return _edit(action)
 
@@ -357,6 +356,56 @@ def add_junta() -> Any:
     data = _data()
     known = _known_councils()
     return _edit(lambda s: juntas.add_junta(s, current_user, data, known))
+
+
+@bp.post("/planificar/juntas/<int:junta_id>")
+@planner_required
+def edit_junta(junta_id: int) -> Any:
+    data = _data()
+    known = _known_councils()
+    return _edit(lambda s: juntas.edit_junta(s, current_user, junta_id, data.get("version"),
+                                             data, known))
+
+
+@bp.post("/planificar/juntas/<int:junta_id>/retirar")
+@planner_required
+def retire_junta(junta_id: int) -> Any:
+    data = _data()
+    return _edit(lambda s: juntas.retire_junta(s, current_user, junta_id,
+                                               data.get("version")))
+
+
+@bp.post("/planificar/propuestas/<int:proposal_id>")
+@planner_required
+def edit_proposal(proposal_id: int) -> Any:
+    data = _data()
+    known = _known_councils()
+    return _edit(lambda s: workshop_edits.edit_proposal(s, current_user, proposal_id,
+                                                        data.get("version"), data, known))
+
+
+@bp.post("/planificar/propuestas/<int:proposal_id>/retirar")
+@planner_required
+def retire_proposal(proposal_id: int) -> Any:
+    data = _data()
+    return _edit(lambda s: workshop_edits.retire_proposal(s, current_user, proposal_id,
+                                                          data.get("version")))
+
+
+@bp.get("/planificar/<any(juntas, propuestas):kind>/<int:record_id>/historial")
+@planner_required
+def record_history(kind: str, record_id: int) -> str:
+    """History of a junta or a proposal; an admin can revert a change from here."""
+    model, history_kind = (Junta, "junta") if kind == "juntas" else (Proposal, "proposal")
+    with current_workspace().db.session() as session:
+        record = session.get(model, record_id)
+        if record is None:
+            abort(404)
+        changes = history_of(session, history_kind, str(record_id))
+        names = user_names(session)
+        title = record.name if history_kind == "junta" else record.text[:80]
+    return render_template("workspace/history.html", venue=record, changes=changes,
+                           names=names, title=title)
 
 
 # --- accounts (admin) ---------------------------------------------------------------------
@@ -429,9 +478,15 @@ def import_venues() -> Any:
     if request.method == "GET":
         return render_template("workspace/import.html", preview=None)
     filename, content = _upload()
+    layer = request.form.get("layer") or "venues"
+    if layer not in ("venues", "workshops"):
+        abort(400)
     ws = current_workspace()
     with ws.db.session() as session:
-        result = imports.preview(session, filename, content)
+        if layer == "workshops":
+            result = imports.preview_workshops(session, filename, content, _known_councils())
+        else:
+            result = imports.preview(session, filename, content)
     texts = _problem_texts_where(result.problems)
     carried = base64.b64encode(content).decode("ascii")
     if request.form.get("step") != "apply" or not result.ok:
@@ -440,13 +495,15 @@ def import_venues() -> Any:
                                content=carried), status
     try:
         with ws.db.session() as session:
-            count = imports.apply(session, current_user, result.frame)
+            apply = imports.apply_workshops if layer == "workshops" else imports.apply
+            count = apply(session, current_user, result.frame)
             _check_inventory(session)
     except edits.EditRejected as exc:
         return render_template("workspace/import.html", preview=result, content=carried,
                                problems=_problem_texts_where(exc.problems)), 400
     refresh(current_app._get_current_object(), ws.db)
-    return render_template("workspace/import.html", preview=None, imported=count)
+    return render_template("workspace/import.html", preview=None, imported=count,
+                           layer=layer)
 
 
 def _problem_texts_where(problems: list) -> list[str]:

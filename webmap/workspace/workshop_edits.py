@@ -29,6 +29,7 @@ from webmap.workspace.edits import (
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Proposal, User, Venue, Workshop
+from webmap.workspace.versioning import expect_version, flush_versioned
 
 NEW_ID_PREFIX = "TM-"  # workshops recorded in the workspace: TM-001, TM-002...
 MAX_MINUTES_TEXT = 4000
@@ -160,10 +161,7 @@ def retire_workshop(session: Session, user: User, workshop_id: str, version: Any
     return workshop
 
 
-def add_proposal(session: Session, user: User, workshop_id: str, data: Mapping[str, Any],
-                 known_councils: set[str]) -> Proposal:
-    """A proposal of a workshop, for one or more known councils."""
-    workshop = _editable(session, workshop_id)
+def _proposal_values(data: Mapping[str, Any], known_councils: set[str]) -> dict[str, Any]:
     text = _text(data, "text")
     councils = council_list(data.get("councils"))
     problems = []
@@ -180,10 +178,54 @@ def add_proposal(session: Session, user: User, workshop_id: str, data: Mapping[s
                 f" (unknown: {', '.join(unknown)})" if unknown else ""), "proposals"))
     if problems:
         raise EditRejected(problems)
-    proposal = Proposal(workshop_id=workshop.id, text=text, councils=councils, retired=False)
+    return {"text": text, "councils": councils}
+
+
+def add_proposal(session: Session, user: User, workshop_id: str, data: Mapping[str, Any],
+                 known_councils: set[str]) -> Proposal:
+    """A proposal of a workshop, for one or more known councils."""
+    workshop = _editable(session, workshop_id)
+    values = _proposal_values(data, known_councils)
+    proposal = Proposal(workshop_id=workshop.id, retired=False, **values)
     session.add(proposal)
     session.flush()
     record_change(session, user, "proposal", str(proposal.id), "add", None, snapshot(proposal))
+    return proposal
+
+
+def _editable_proposal(session: Session, proposal_id: int) -> Proposal:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.retired:
+        raise RecordNotFound(f"no hay una propuesta vigente n.º {proposal_id} / no proposal "
+                             f"#{proposal_id}")
+    return proposal
+
+
+def edit_proposal(session: Session, user: User, proposal_id: int, version: Any,
+                  data: Mapping[str, Any], known_councils: set[str]) -> Proposal:
+    """Change a proposal's text or councils; a stale version is a conflict."""
+    proposal = _editable_proposal(session, proposal_id)
+    submitted = {"text": data.get("text"), "councils": data.get("councils")}
+    expect_version(proposal, version, submitted)
+    values = _proposal_values(data, known_councils)
+    before = snapshot(proposal)
+    for name, value in values.items():
+        setattr(proposal, name, value)
+    flush_versioned(session, proposal, before, submitted)
+    record_change(session, user, "proposal", str(proposal.id), "edit", before,
+                  snapshot(proposal))
+    return proposal
+
+
+def retire_proposal(session: Session, user: User, proposal_id: int, version: Any) -> Proposal:
+    """Hide a proposal from the lists; its row and history stay."""
+    proposal = _editable_proposal(session, proposal_id)
+    expect_version(proposal, version, {"retired": True})
+    before = snapshot(proposal)
+    proposal.retired = True
+    flush_versioned(session, proposal, before, {"retired": True})
+    record_change(session, user, "proposal", str(proposal.id), "retire", before,
+                  snapshot(proposal))
     return proposal
 
 

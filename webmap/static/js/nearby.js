@@ -235,6 +235,9 @@
   map.on("click", function (e) { setOrigin(e.latlng.lat, e.latlng.lng, null); });
 
   document.getElementById("locate-btn").addEventListener("click", function () {
+    /* Browsers give the location only to secure pages (https or this machine); over
+       plain http they answer "denied" without asking, which is not the person's doing. */
+    if (window.isSecureContext === false) { setStatus(c.tr("js.geo_insecure"), true); return; }
     if (!navigator.geolocation) { setStatus(c.tr("js.geo_unsupported"), true); return; }
     setStatus(c.tr("js.locating"), false);
     navigator.geolocation.getCurrentPosition(function (pos) {
