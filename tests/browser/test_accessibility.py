@@ -61,7 +61,7 @@ def test_no_serious_wcag_violation(browser, base_url, path, kind, lang):
 
 
 PLANNER_PAGES = ["/planificar", "/planificar/importar", "/planificar/cuentas",
-                 "/planificar/espacios/V-001/historial"]
+                 "/planificar/espacios/V-001/historial", "/planificar/escenarios"]
 
 
 @pytest.fixture(scope="module")

@@ -129,6 +129,8 @@ def init_app(app: Flask, workspace: Workspace) -> None:
             return response
         return redirect(url_for("workspace.login", next=request.path))
 
+    from webmap.workspace.scenario_views import bp as scenarios_bp
     from webmap.workspace.views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(scenarios_bp)
