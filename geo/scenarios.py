@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,7 +65,9 @@ class Scenario:
 
     @property
     def slug(self) -> str:
-        return SLUG.sub("-", self.name.lower()).strip("-") or "scenario"
+        """The file name: 'Más talleres' -> 'mas-talleres' (accents kept as their letter)."""
+        plain = unicodedata.normalize("NFKD", self.name).encode("ascii", "ignore").decode()
+        return SLUG.sub("-", plain.lower()).strip("-") or "scenario"
 
 
 @dataclass

@@ -141,3 +141,16 @@ def test_a_decimal_comma_is_read_as_a_point(app, planner):
 
 def test_the_plan_page_links_to_the_scenarios(planner):
     assert f'href="{PAGE}"' in planner.get("/planificar").get_data(as_text=True)
+
+
+def test_a_second_scenario_with_a_saved_name_is_refused_and_the_first_kept(app, planner):
+    """Saving under an existing name would silently replace the first scenario."""
+    lonlat = (-71.3405, -29.9655)
+    first = _run(planner, "Más talleres", lonlat=lonlat)
+    assert first.status_code == 302 and first.headers["Location"].endswith("/mas-talleres")
+    saved = (_saved_dir(app) / "mas-talleres.json").read_bytes()
+    again = _run(planner, "Más talleres", lonlat=lonlat)
+    assert again.status_code == 400
+    assert "Ya hay un escenario guardado con el nombre «Más talleres»" in again.get_data(
+        as_text=True)
+    assert (_saved_dir(app) / "mas-talleres.json").read_bytes() == saved

@@ -39,6 +39,7 @@ from geo.scenarios import (
 )
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
+from webmap.i18n import translate
 from webmap.report_format import MISSING, format_number
 from webmap.workspace.views import planner_required
 from webmap.workspace.web import current_workspace
@@ -151,6 +152,9 @@ def run() -> Any:
     engine's reason when the scenario cannot be used."""
     try:
         scenario = scenario_from_dict(_form_scenario(request.form), "form")
+        if (_folder() / f"{scenario.slug}.json").exists():  # never overwrite a saved one
+            raise ScenarioError(translate("workspace.scenarios.name_taken", _lang(),
+                                          name=scenario.name))
         result = run_scenario(_study(), scenario)
     except ScenarioError as exc:
         return render_template("workspace/scenarios.html",
