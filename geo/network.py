@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from geo import METRIC_CRS, WEB_CRS
+from geo.atomic import write_atomic
 from geo.errors import CulturamapError
 
 CACHE_FORMAT = 4  # bump when the cached arrays change meaning (4: edge snapping)
@@ -483,18 +483,7 @@ def cache_path(osm_path: Path, digest: str, cache_dir: Path) -> Path:
 def save_npz_atomic(path: Path, prefix: str, **arrays: np.ndarray) -> None:
     """``np.savez`` to ``path`` whole or not at all (temp file in the same folder, fsync,
     rename): a crash or a second process never sees half a cache."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, lambda fh: np.savez(fh, **arrays), prefix=prefix, suffix=".npz")
 
 
 def save_cache(net: WalkNetwork, path: Path) -> None:

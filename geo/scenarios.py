@@ -21,9 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import re
-import tempfile
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from shapely.geometry import Point
 
 from geo import WEB_CRS
 from geo.access import AccessResult, analyse, share_column
+from geo.atomic import write_bytes_atomic
 from geo.equity import EquityResult, analyse_equity
 from geo.errors import CulturamapError
 from geo.schema import COQUIMBO_BOUNDS, category_ids
@@ -290,15 +289,8 @@ def save_result(result: ScenarioResult, folder: Path | str) -> Path:
 
 
 def _write_atomic(path: Path, body: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".scenario-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(body, fh, ensure_ascii=False, indent=1)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    text = json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+    write_bytes_atomic(path, text, prefix=".scenario-", suffix=".json")
 
 
 def list_saved(folder: Path | str) -> list[dict[str, Any]]:

@@ -9,12 +9,11 @@ each, webmap.kit), whose QR code needs the site's address: ``--public-url`` or `
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from geo.atomic import write_bytes_atomic
 from geo.cli_options import add_setting_flags, settings_from_args
 from geo.settings import check_public_url
 from geo.study import Study
@@ -73,15 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _write_atomic(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, content)
 
 
 def write_reports(data: ReportData, targets: list[str | None], langs: tuple[str, ...],

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from geo.atomic import write_bytes_atomic
 from geo.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,19 +82,9 @@ def report_version(settings: Settings, extra: str = "") -> str:
 
 
 def write_atomic(path: Path, content: bytes) -> None:
-    """``content`` at ``path`` whole or not at all (temporary file, fsync, rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{TMP_PREFIX}{os.getpid()}-",
-                               suffix=".pdf")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``content`` at ``path`` whole or not at all; the temporary name carries the writer's
+    pid so that a sibling worker's clean-up never deletes a live one."""
+    write_bytes_atomic(path, content, prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=".pdf")
 
 
 def prepare_folder(reports_dir: Path, version: str) -> Path:
