@@ -63,7 +63,7 @@ def test_sign_in_run_a_scenario_and_see_a_council_improve(make_page, tmp_path, s
         assert page.input_value(f"{form} input[name=add_lon_2]") == ""
         with page.expect_navigation():
             page.click(f"{form} button[type=submit]")
-        assert page.url.endswith("/planificar/escenarios/biblioteca-en-la-unidad-m-s-lejana")
+        assert page.url.endswith("/planificar/escenarios/biblioteca-en-la-unidad-mas-lejana")
         row = page.locator(f'#council-changes tr[data-council="{worst}"]')
         before = _percent(row.locator("td.before").inner_text())
         after = _percent(row.locator("td.after").inner_text())
