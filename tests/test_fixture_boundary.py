@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.support.source_scan import offending_lines
+
 TESTS = Path(__file__).resolve().parent
 ALLOWED = {
     TESTS / "support" / "data.py",
@@ -21,14 +23,7 @@ SHIPPED = re.compile(r"(?<![\w\"'])(?:DATA_DIR|NETWORK_OSM|SHIPPED_DATA)\b")
 
 
 def _offenders() -> list[str]:
-    found = []
-    for path in sorted(TESTS.rglob("*.py")):
-        if path in ALLOWED or (TESTS / "fixtures") in path.parents:
-            continue
-        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-            if SHIPPED.search(line):
-                found.append(f"{path.relative_to(TESTS.parent)}:{number}: {line.strip()}")
-    return found
+    return offending_lines(SHIPPED, ALLOWED)
 
 
 def test_no_test_reads_the_shipped_data_folder():

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import needs
+from tests.support.source_scan import offending_lines
 
 TESTS = Path(__file__).resolve().parent
 ALLOWED = {TESTS / "support" / "needs.py", Path(__file__).resolve()}
@@ -23,14 +24,7 @@ SKIPS = re.compile(r"\bpytest\.skip\b|\bimportorskip\b|\bmark\.skip(?:if)?\b|\bm
 
 
 def _offenders() -> list[str]:
-    found = []
-    for path in sorted(TESTS.rglob("*.py")):
-        if path in ALLOWED or (TESTS / "fixtures") in path.parents:
-            continue
-        for number, line in enumerate(path.read_text("utf-8").splitlines(), start=1):
-            if SKIPS.search(line):
-                found.append(f"{path.relative_to(TESTS.parent)}:{number}: {line.strip()}")
-    return found
+    return offending_lines(SKIPS, ALLOWED)
 
 
 def test_no_test_skips_except_through_require():
