@@ -126,7 +126,7 @@ def check(record_id: str, values: dict[str, Any]) -> list[Problem]:
     return report.problems
 
 
-def _checked(record_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def checked_venue(record_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
     values, problems = parse_venue(data)
     problems = problems or check(record_id, values)
     if problems:
@@ -142,7 +142,7 @@ def next_venue_id(session: Session) -> str:
 
 def add_venue(session: Session, user: User, data: Mapping[str, Any]) -> Venue:
     venue_id = next_venue_id(session)
-    values = _checked(venue_id, data)
+    values = checked_venue(venue_id, data)
     venue = Venue(id=venue_id, extra={}, retired=False, **values)
     session.add(venue)
     session.flush()
@@ -183,7 +183,7 @@ def edit_venue(session: Session, user: User, venue_id: str, version: Any,
     venue = _editable(session, venue_id)
     submitted = {k: data.get(k) for k in (*TEXT_FIELDS, "lon", "lat", "capacity")}
     _expect(venue, version, submitted)
-    values = _checked(venue_id, data)
+    values = checked_venue(venue_id, data)
     before = snapshot(venue)
     for name, value in values.items():
         setattr(venue, name, value)
@@ -223,7 +223,7 @@ def place_venue(session: Session, user: User, place_id: str, version: Any,
     address = extra.pop("address", None) or None
     source = extra.pop("source_urls", None) or extra.pop("source", None) or "por ubicar"
     venue_id = place.id if session.get(Venue, place.id) is None else next_venue_id(session)
-    values = _checked(venue_id, {"name": place.name, "category": place.category,
+    values = checked_venue(venue_id, {"name": place.name, "category": place.category,
                                  "address": address, "source": source, **data})
     venue = Venue(id=venue_id, extra=extra, retired=False, **values)
     session.add(venue)

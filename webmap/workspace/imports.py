@@ -45,10 +45,16 @@ class Preview:
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     frame: gpd.GeoDataFrame | None = None
+    records: list[Any] | None = None  # checked rows of layers without a file loader
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.frame is not None
+        return not self.problems and (self.frame is not None or self.records is not None)
+
+    @property
+    def checked(self) -> Any:
+        """What the apply step writes: the checked layer, or the checked rows."""
+        return self.frame if self.frame is not None else self.records
 
 
 def _column(table: pd.DataFrame, names: tuple[str, ...]) -> str | None:

@@ -32,12 +32,13 @@ from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
-from webmap.workspace import auth, edits, imports, juntas, workshop_edits
+from webmap.workspace import auth, edits, juntas, workshop_edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
 from webmap.workspace.models import ROLES, Junta, Proposal, Venue, VenueToLocate, Workshop
+from webmap.workspace.record_imports import IMPORTERS
 from webmap.workspace.refresh import refresh
 from webmap.workspace.web import (
     LOGIN_LIMIT,
@@ -479,14 +480,12 @@ def import_venues() -> Any:
         return render_template("workspace/import.html", preview=None)
     filename, content = _upload()
     layer = request.form.get("layer") or "venues"
-    if layer not in ("venues", "workshops"):
+    if layer not in IMPORTERS:
         abort(400)
+    check, apply = IMPORTERS[layer]
     ws = current_workspace()
     with ws.db.session() as session:
-        if layer == "workshops":
-            result = imports.preview_workshops(session, filename, content, _known_councils())
-        else:
-            result = imports.preview(session, filename, content)
+        result = check(session, filename, content, _known_councils())
     texts = _problem_texts_where(result.problems)
     carried = base64.b64encode(content).decode("ascii")
     if request.form.get("step") != "apply" or not result.ok:
@@ -495,8 +494,7 @@ def import_venues() -> Any:
                                content=carried), status
     try:
         with ws.db.session() as session:
-            apply = imports.apply_workshops if layer == "workshops" else imports.apply
-            count = apply(session, current_user, result.frame)
+            count = apply(session, current_user, result.checked)
             _check_inventory(session)
     except edits.EditRejected as exc:
         return render_template("workspace/import.html", preview=result, content=carried,

@@ -134,3 +134,6 @@ def init_app(app: Flask, workspace: Workspace) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(scenarios_bp)
+    from webmap.workspace.transfer_views import bp as transfer_bp
+
+    app.register_blueprint(transfer_bp)

@@ -161,7 +161,7 @@ def retire_workshop(session: Session, user: User, workshop_id: str, version: Any
     return workshop
 
 
-def _proposal_values(data: Mapping[str, Any], known_councils: set[str]) -> dict[str, Any]:
+def proposal_values(data: Mapping[str, Any], known_councils: set[str]) -> dict[str, Any]:
     text = _text(data, "text")
     councils = council_list(data.get("councils"))
     problems = []
@@ -185,7 +185,7 @@ def add_proposal(session: Session, user: User, workshop_id: str, data: Mapping[s
                  known_councils: set[str]) -> Proposal:
     """A proposal of a workshop, for one or more known councils."""
     workshop = _editable(session, workshop_id)
-    values = _proposal_values(data, known_councils)
+    values = proposal_values(data, known_councils)
     proposal = Proposal(workshop_id=workshop.id, retired=False, **values)
     session.add(proposal)
     session.flush()
@@ -207,7 +207,7 @@ def edit_proposal(session: Session, user: User, proposal_id: int, version: Any,
     proposal = _editable_proposal(session, proposal_id)
     submitted = {"text": data.get("text"), "councils": data.get("councils")}
     expect_version(proposal, version, submitted)
-    values = _proposal_values(data, known_councils)
+    values = proposal_values(data, known_councils)
     before = snapshot(proposal)
     for name, value in values.items():
         setattr(proposal, name, value)
