@@ -415,8 +415,8 @@ def record_history(kind: str, record_id: int) -> str:
 @bp.route("/planificar/cuentas", methods=["GET", "POST"])
 @admin_required
 def accounts() -> Any:
-    """Admins list, create, disable and enable accounts (the first admin comes from the
-    command line: culturamap users add)."""
+    """Admins list, create, disable and enable accounts and reset passwords (the first
+    admin comes from the command line: culturamap users add)."""
     problem = None
     status = 200
     if request.method == "POST":
@@ -426,12 +426,15 @@ def accounts() -> Any:
                 if data.get("action") == "add":
                     auth.add_user(session, data.get("name", ""), data.get("password", ""),
                                   data.get("role", ""))
-                elif data.get("action") in ("disable", "enable"):
+                elif data.get("action") in ("disable", "enable", "password"):
                     user_id = data.get("user_id", "")
                     if not user_id.isdigit():
                         abort(400)
-                    auth.set_active(session, current_user, int(user_id),
-                                    data.get("action") == "enable")
+                    if data.get("action") == "password":  # an admin's reset
+                        auth.set_password(session, int(user_id), data.get("password", ""))
+                    else:
+                        auth.set_active(session, current_user, int(user_id),
+                                        data.get("action") == "enable")
                 else:
                     abort(400)
         except auth.AccountError as exc:
