@@ -11,9 +11,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.layers import copy_fixture_data
-from tests.support.workspace import page_token, sign_in, workspace_app
-from webmap.workspace import imports
+from tests.support.workspace import crash_on_second_row, page_token
 from webmap.workspace.models import Change, Venue, Workshop
 
 GOOD_CSV = (
@@ -33,17 +31,9 @@ BAD_CSV = (
 
 
 @pytest.fixture
-def app(tmp_path, session_cache, database_url):
-    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache, database_url)
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
-
-
-@pytest.fixture
-def planner(app):
-    client = app.test_client()
-    sign_in(client)
-    return client
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _db(app):
@@ -117,16 +107,7 @@ def test_preview_then_apply_adds_and_updates_with_history(app, planner):
 def test_a_crash_in_the_middle_of_an_import_leaves_the_database_as_before(app, planner,
                                                                         monkeypatch):
     before = _state(app)
-    calls = {"n": 0}
-    real = imports.record_change
-
-    def crash_on_the_second_row(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the first row is already written in the transaction
-            raise RuntimeError("power cut")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(imports, "record_change", crash_on_the_second_row)
+    calls = crash_on_second_row(monkeypatch)
     with pytest.raises(RuntimeError, match="power cut"):
         _upload(planner, "espacios.csv", GOOD_CSV, step="apply")
     assert calls["n"] == 2
@@ -250,16 +231,7 @@ def test_workshop_import_writes_every_row_with_one_history_row_each(app, planner
 def test_a_crash_in_the_middle_of_a_workshop_import_leaves_the_database_as_before(
         app, planner, monkeypatch):
     before = _workshop_state(app)
-    calls = {"n": 0}
-    real = imports.record_change
-
-    def crash_on_the_second_row(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("power cut")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(imports, "record_change", crash_on_the_second_row)
+    calls = crash_on_second_row(monkeypatch)
     with pytest.raises(RuntimeError, match="power cut"):
         _upload_workshops(planner, "talleres.csv", WORKSHOPS_GOOD, step="apply")
     assert calls["n"] == 2

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.layers import copy_fixture_data
-from tests.support.workspace import page_token, sign_in, workspace_app
+from tests.support.workspace import page_token, sign_in
 from webmap.workspace import juntas, workshop_edits
 from webmap.workspace.edits import EditConflict
 from webmap.workspace.models import Change, Junta, Proposal, User
@@ -16,17 +15,9 @@ CONTACT = "secretaria: +56 9 8765 4321"
 
 
 @pytest.fixture
-def app(tmp_path, session_cache, database_url):
-    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache, database_url)
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
-
-
-@pytest.fixture
-def planner(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _db(app):

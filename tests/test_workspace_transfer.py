@@ -11,8 +11,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.workspace import page_token
-from webmap.workspace import record_imports
+from tests.support.workspace import crash_on_second_row, page_token
 from webmap.workspace.models import Change, Junta, Proposal, Venue
 
 PROPOSALS_GOOD = (
@@ -119,16 +118,7 @@ def test_proposals_import_all_with_history_and_export_back(app, planner):
 def test_a_crash_in_the_middle_of_a_proposal_import_leaves_the_database_as_before(
         app, planner, monkeypatch):
     before = _state(app)
-    calls = {"n": 0}
-    real = record_imports.record_change
-
-    def crash_on_the_second_row(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the first row is already written in the transaction
-            raise RuntimeError("power cut")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(record_imports, "record_change", crash_on_the_second_row)
+    calls = crash_on_second_row(monkeypatch)
     with pytest.raises(RuntimeError, match="power cut"):
         _upload(planner, "proposals", "propuestas.csv", PROPOSALS_GOOD, step="apply")
     assert calls["n"] == 2

@@ -25,24 +25,22 @@ SQLISH = "Robert'); DROP TABLE venues;-- \" % _ \\"
 
 
 @pytest.fixture
-def data_dir(tmp_path):
+def workspace_data(tmp_path):
+    """The fixture data with two places still to locate ("por ubicar")."""
     data = copy_fixture_data(tmp_path / "data")
     (data / "venues" / "por_ubicar.csv").write_text(TO_LOCATE_CSV, "utf-8")
     return data
 
 
 @pytest.fixture
-def app(data_dir, session_cache, database_url):
-    app = workspace_app(data_dir, session_cache, database_url)
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
+def data_dir(workspace_data):
+    return workspace_data
 
 
 @pytest.fixture
-def planner(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _db(app):

@@ -96,3 +96,21 @@ def sign_in(client, name: str = "ana", password: str = PASSWORD):
 def page_token(client) -> str:
     """The CSRF token of a signed-in planner's page."""
     return csrf_token(client.get("/planificar").get_data(as_text=True))
+
+
+def crash_on_second_row(monkeypatch) -> dict[str, int]:
+    """Make an import crash ("power cut") while writing its second row's history, after
+    the first row was written in the transaction. Returns the call count."""
+    from webmap.workspace import imports
+
+    calls = {"n": 0}
+    real = imports.record_change
+
+    def crash(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "record_change", crash)
+    return calls

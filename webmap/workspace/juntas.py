@@ -12,11 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.layer_errors import Problem
-from webmap.workspace.edits import EditRejected, RecordNotFound, add_venue
+from webmap.workspace.edits import add_venue
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Junta, User, Venue
-from webmap.workspace.versioning import expect_version, flush_versioned
+from webmap.workspace.versioning import (
+    EditRejected,
+    editable,
+    expect_version,
+    retire,
+    update,
+)
 
 SEDE_CATEGORY = "community_hall"
 MAX_CONTACT = 500
@@ -82,10 +88,7 @@ def add_junta(session: Session, user: User, data: Mapping[str, Any],
 
 
 def _editable(session: Session, junta_id: int) -> Junta:
-    junta = session.get(Junta, junta_id)
-    if junta is None or junta.retired:
-        raise RecordNotFound(f"no hay una junta vigente n.º {junta_id} / no junta #{junta_id}")
-    return junta
+    return editable(session, Junta, junta_id, "una junta", "junta")
 
 
 def edit_junta(session: Session, user: User, junta_id: int, version: Any,
@@ -97,23 +100,12 @@ def edit_junta(session: Session, user: User, junta_id: int, version: Any,
     expect_version(junta, version, submitted)
     values = checked(session, data, known_councils)
     new_sede(session, user, data, values, source)
-    before = snapshot(junta)
-    for name, value in values.items():
-        setattr(junta, name, value)
-    flush_versioned(session, junta, before, submitted)
-    record_change(session, user, "junta", str(junta.id), "edit", before, snapshot(junta))
-    return junta
+    return update(session, user, junta, version, values, submitted)
 
 
 def retire_junta(session: Session, user: User, junta_id: int, version: Any) -> Junta:
     """Hide a junta from the list; its row and history stay (its sede stays a venue)."""
-    junta = _editable(session, junta_id)
-    expect_version(junta, version, {"retired": True})
-    before = snapshot(junta)
-    junta.retired = True
-    flush_versioned(session, junta, before, {"retired": True})
-    record_change(session, user, "junta", str(junta.id), "retire", before, snapshot(junta))
-    return junta
+    return retire(session, user, _editable(session, junta_id), version)
 
 
 def juntas(session: Session) -> list[Junta]:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from geo.layer_errors import LayerError, Problem
 from geo.layer_reading import check_utf8
 from webmap.workspace import edits, imports, juntas, workshop_edits
-from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.imports import SUFFIXES, Preview, _renamed
 from webmap.workspace.models import Junta, Proposal, User, Workshop
 
@@ -133,6 +132,14 @@ def _preview(session: Session, filename: str, content: bytes, layer: str,
     return result
 
 
+def _setter(values: dict[str, Any]) -> Callable[[Any], None]:
+    def change(record: Any) -> None:
+        for name, value in values.items():
+            setattr(record, name, value)
+
+    return change
+
+
 # --- proposals -----------------------------------------------------------------------------
 
 
@@ -164,21 +171,11 @@ def preview_proposals(session: Session, filename: str, content: bytes,
 def apply_proposals(session: Session, user: User, records: list[tuple[dict, dict]]) -> int:
     """Add or update every proposal, each with a history row, in the caller's transaction."""
     for row, values in records:
+        values = {"workshop_id": row["workshop_id"], **values}
         raw_id = row.get("id", "")
-        if raw_id:
-            proposal = session.get(Proposal, int(raw_id))
-            before = snapshot(proposal)
-            proposal.workshop_id = row["workshop_id"]
-            for name, value in values.items():
-                setattr(proposal, name, value)
-        else:
-            before = None
-            proposal = Proposal(workshop_id=row["workshop_id"], retired=False, **values)
-            session.add(proposal)
-        session.flush()
-        if before != snapshot(proposal):  # a row exported and imported unchanged is no change
-            record_change(session, user, "proposal", str(proposal.id), "import", before,
-                          snapshot(proposal))
+        imports.save_imported(session, user, "proposal",
+                              session.get(Proposal, int(raw_id)) if raw_id else None,
+                              Proposal(retired=False, **values), _setter(values))
     return len(records)
 
 
@@ -215,19 +212,9 @@ def apply_juntas(session: Session, user: User, records: list[tuple[dict, dict]])
         values = dict(values)
         juntas.new_sede(session, user, row, values, "importación de juntas")
         raw_id = row.get("id", "")
-        if raw_id:
-            junta = session.get(Junta, int(raw_id))
-            before = snapshot(junta)
-            for name, value in values.items():
-                setattr(junta, name, value)
-        else:
-            before = None
-            junta = Junta(**values, retired=False)
-            session.add(junta)
-        session.flush()
-        if before != snapshot(junta):  # a row exported and imported unchanged is no change
-            record_change(session, user, "junta", str(junta.id), "import", before,
-                          snapshot(junta))
+        imports.save_imported(session, user, "junta",
+                              session.get(Junta, int(raw_id)) if raw_id else None,
+                              Junta(retired=False, **values), _setter(values))
     return len(records)
 
 
