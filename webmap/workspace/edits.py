@@ -40,6 +40,7 @@ from webmap.workspace.versioning import (  # the errors of an edit are raised fr
     EditConflict,
     EditRejected,
     RecordNotFound,
+    add,
     editable,
     expect_version,
     next_id,
@@ -126,11 +127,7 @@ def next_venue_id(session: Session) -> str:
 def add_venue(session: Session, user: User, data: Mapping[str, Any]) -> Venue:
     venue_id = next_venue_id(session)
     values = checked_venue(venue_id, data)
-    venue = Venue(id=venue_id, extra={}, retired=False, **values)
-    session.add(venue)
-    session.flush()
-    record_change(session, user, "venue", venue.id, "add", None, snapshot(venue))
-    return venue
+    return add(session, user, Venue(id=venue_id, extra={}, retired=False, **values))
 
 
 def _editable(session: Session, venue_id: str) -> Venue:

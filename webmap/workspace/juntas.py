@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from geo.layer_errors import Problem
 from webmap.workspace.edits import add_venue
 from webmap.workspace.frames import DB_PATH
-from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Junta, User, Venue
 from webmap.workspace.versioning import (
     EditRejected,
+    add,
     editable,
     expect_version,
     retire,
@@ -80,11 +80,7 @@ def add_junta(session: Session, user: User, data: Mapping[str, Any],
     """Register a junta; a new sede (name + lon/lat) becomes a community-hall venue."""
     values = checked(session, data, known_councils)
     new_sede(session, user, data, values, source)
-    junta = Junta(**values, retired=False)
-    session.add(junta)
-    session.flush()
-    record_change(session, user, "junta", str(junta.id), "add", None, snapshot(junta))
-    return junta
+    return add(session, user, Junta(**values, retired=False))
 
 
 def _editable(session: Session, junta_id: int) -> Junta:

@@ -73,6 +73,15 @@ def flush_versioned(session: Session, record: Any, before: dict[str, Any],
                            submitted) from None
 
 
+def add(session: Session, user: User, record: Any) -> Any:
+    """Store a new record (version 1) with its "add" history row."""
+    session.add(record)
+    session.flush()
+    record_change(session, user, KIND_OF[type(record)], str(record.id), "add", None,
+                  snapshot(record))
+    return record
+
+
 def update(session: Session, user: User, record: Any, version: Any, values: dict[str, Any],
            submitted: dict[str, Any], action: str = "edit") -> Any:
     """Set ``values`` on a record of the given version, with its history row."""

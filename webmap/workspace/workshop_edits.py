@@ -22,10 +22,10 @@ from geo.schema import WORKSHOPS
 from geo.validation import LIST_SEPARATOR, validate_frame
 from webmap.workspace.edits import _number
 from webmap.workspace.frames import DB_PATH
-from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Proposal, User, Venue, Workshop
 from webmap.workspace.versioning import (
     EditRejected,
+    add,
     editable,
     expect_version,
     next_id,
@@ -113,12 +113,8 @@ def next_workshop_id(session: Session) -> str:
 
 def add_workshop(session: Session, user: User, data: Mapping[str, Any]) -> Workshop:
     workshop_id = next_workshop_id(session)
-    workshop = Workshop(id=workshop_id, extra={}, retired=False,
-                        **_checked(session, workshop_id, data))
-    session.add(workshop)
-    session.flush()
-    record_change(session, user, "workshop", workshop.id, "add", None, snapshot(workshop))
-    return workshop
+    return add(session, user, Workshop(id=workshop_id, extra={}, retired=False,
+                                       **_checked(session, workshop_id, data)))
 
 
 def _editable(session: Session, workshop_id: str) -> Workshop:
@@ -162,11 +158,7 @@ def add_proposal(session: Session, user: User, workshop_id: str, data: Mapping[s
     """A proposal of a workshop, for one or more known councils."""
     workshop = _editable(session, workshop_id)
     values = proposal_values(data, known_councils)
-    proposal = Proposal(workshop_id=workshop.id, retired=False, **values)
-    session.add(proposal)
-    session.flush()
-    record_change(session, user, "proposal", str(proposal.id), "add", None, snapshot(proposal))
-    return proposal
+    return add(session, user, Proposal(workshop_id=workshop.id, retired=False, **values))
 
 
 def _editable_proposal(session: Session, proposal_id: int) -> Proposal:
