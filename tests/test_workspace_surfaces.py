@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 
-import geopandas as gpd
 import pytest
 
-from geo import METRIC_CRS, WEB_CRS
 from tests.support.layers import copy_fixture_data
 from tests.support.web import app_for
-from tests.support.workspace import page_token, sqlite_url
+from tests.support.workspace import page_token, point_in_worst_council, sqlite_url
 from webmap.store import SITES_PENDING
 from webmap.workspace.refresh import finish, rebuilt_store
 
@@ -43,31 +41,22 @@ def _by_id(collection: dict) -> dict:
     return {f["id"]: f for f in collection["features"]}
 
 
-def _worst_council(client) -> str:
-    return next(c for c in client.get("/api/councils").json["councils"]
-                if c["gap_rank"] == 1)["id"]
-
-
-def _add_in(workspace, planner, council: str) -> tuple[float, float]:
-    councils = gpd.read_file(workspace.extensions["culturamap"].settings.data_dir
-                             / "boundaries" / "councils.geojson")
-    point = (councils[councils["id"] == council].to_crs(METRIC_CRS).representative_point()
-             .to_crs(WEB_CRS).iloc[0])
-    lon, lat = round(point.x, 6), round(point.y, 6)
+def _add_at(workspace, planner, lon: float, lat: float) -> None:
     added = planner.post("/planificar/espacios", json={**VENUE, "lon": lon, "lat": lat},
                          headers={"X-CSRFToken": page_token(planner)})
     assert added.status_code == 201, added.json
     workspace.extensions["culturamap_last_refresh"].wait(60)
-    return lon, lat
 
 
-def test_every_surface_reflects_one_venue_edit(workspace, planner, tmp_path, session_cache):
+def test_every_surface_reflects_one_venue_edit(workspace, workspace_data, planner, tmp_path,
+                                               session_cache):
     public = workspace.test_client()
-    council = _worst_council(public)
-    report_before = public.get(f"/reportes/{council}.html").get_data(as_text=True)
+    council, point = point_in_worst_council(workspace, workspace_data)
+    lon, lat = round(point.x, 6), round(point.y, 6)
     figures_before = public.get("/descargas/access-councils.csv").data
+    report_before = public.get(f"/reportes/{council}.html").get_data(as_text=True)
     assert NAME not in public.get("/").get_data(as_text=True)
-    lon, lat = _add_in(workspace, planner, council)
+    _add_at(workspace, planner, lon, lat)
     oracle = _oracle(tmp_path, session_cache, lon, lat)
 
     # the map page: the venue is on it, and its figures are the oracle's

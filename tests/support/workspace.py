@@ -114,3 +114,18 @@ def crash_on_second_row(monkeypatch) -> dict[str, int]:
 
     monkeypatch.setattr(imports, "record_change", crash)
     return calls
+
+
+def point_in_worst_council(app, data_dir: Path) -> tuple[str, object]:
+    """The council with the worst access gap (gap_rank 1) in ``app``'s figures, and a point
+    inside it (a shapely Point, EPSG:4326): where a new venue must improve its figures."""
+    import geopandas as gpd
+
+    from geo import METRIC_CRS, WEB_CRS
+
+    figures = app.extensions["culturamap"].councils
+    worst = str(figures.sort_values("gap_rank").iloc[0]["id"])
+    councils = gpd.read_file(data_dir / "boundaries" / "councils.geojson")
+    inside = (councils[councils["id"] == worst].to_crs(METRIC_CRS).representative_point()
+              .to_crs(WEB_CRS).iloc[0])
+    return worst, inside
