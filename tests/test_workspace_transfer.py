@@ -11,7 +11,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.workspace import crash_on_second_row, page_token
+from tests.support.workspace import crash_on_second_row, db_of, upload
 from webmap.workspace.models import Change, Junta, Proposal, Venue
 
 PROPOSALS_GOOD = (
@@ -39,18 +39,8 @@ def app(workspace):
     return workspace
 
 
-def _db(app):
-    return app.extensions["culturamap_workspace"].db
-
-
-def _upload(client, layer: str, name: str, text: str, step: str = "preview"):
-    return client.post("/planificar/importar", content_type="multipart/form-data",
-                       data={"csrf_token": page_token(client), "step": step, "layer": layer,
-                             "file": (io.BytesIO(text.encode("utf-8")), name)})
-
-
 def _state(app) -> tuple:
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         proposals = tuple(session.execute(select(Proposal.id, Proposal.text, Proposal.version)
                                           .order_by(Proposal.id)))
         juntas = tuple(session.execute(select(Junta.id, Junta.name).order_by(Junta.id)))
@@ -61,7 +51,7 @@ def _state(app) -> tuple:
 
 def test_proposal_preview_lists_every_row_problem_and_writes_nothing(app, planner):
     before = _state(app)
-    response = _upload(planner, "proposals", "propuestas.csv", PROPOSALS_BAD)
+    response = upload(planner, "propuestas.csv", PROPOSALS_BAD, layer="proposals")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     problems = html.split('id="problems"')[1].split("</div>")[0]
@@ -71,17 +61,17 @@ def test_proposal_preview_lists_every_row_problem_and_writes_nothing(app, planne
     assert "elemento/feature 1 " not in problems  # the good row has no problem
     assert "T-404" in problems and "JV-99" in problems and "n.º 77" in problems
     assert 'id="import-apply"' not in html  # nothing to confirm
-    applied = _upload(planner, "proposals", "propuestas.csv", PROPOSALS_BAD, step="apply")
+    applied = upload(planner, "propuestas.csv", PROPOSALS_BAD, step="apply", layer="proposals")
     assert applied.status_code == 400
     assert _state(app) == before
 
 
 def test_proposals_import_all_with_history_and_export_back(app, planner):
     before = _state(app)
-    applied = _upload(planner, "proposals", "propuestas.csv", PROPOSALS_GOOD, step="apply")
+    applied = upload(planner, "propuestas.csv", PROPOSALS_GOOD, step="apply", layer="proposals")
     assert applied.status_code == 200
     assert "2 propuesta(s) importadas" in applied.get_data(as_text=True)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         stored = session.execute(select(Proposal.text, Proposal.councils)
                                  .order_by(Proposal.id)).all()
         imported = session.scalars(select(Change).where(Change.action == "import")).all()
@@ -105,10 +95,10 @@ def test_proposals_import_all_with_history_and_export_back(app, planner):
     writer.writeheader()
     writer.writerows(rows)
     changes = _state(app)[3]
-    again = _upload(planner, "proposals", "propuestas.csv", out.getvalue(), step="apply")
+    again = upload(planner, "propuestas.csv", out.getvalue(), step="apply", layer="proposals")
     assert again.status_code == 200
     assert _state(app)[3] == changes + 1  # the unchanged row is no change: no history row
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         texts = session.scalars(select(Proposal.text).order_by(Proposal.id)).all()
         versions = session.scalars(select(Proposal.version).order_by(Proposal.id)).all()
     assert texts == ["Luminarias LED en la plaza", "Talleres de muralismo; con vecinos"]
@@ -120,17 +110,17 @@ def test_a_crash_in_the_middle_of_a_proposal_import_leaves_the_database_as_befor
     before = _state(app)
     calls = crash_on_second_row(monkeypatch)
     with pytest.raises(RuntimeError, match="power cut"):
-        _upload(planner, "proposals", "propuestas.csv", PROPOSALS_GOOD, step="apply")
+        upload(planner, "propuestas.csv", PROPOSALS_GOOD, step="apply", layer="proposals")
     assert calls["n"] == 2
     assert _state(app) == before
 
 
 def test_juntas_import_with_a_new_sede_and_export_keeps_the_private_contact(app, planner):
     before = _state(app)
-    preview = _upload(planner, "juntas", "juntas.csv", JUNTAS_GOOD)
+    preview = upload(planner, "juntas.csv", JUNTAS_GOOD, layer="juntas")
     assert 'id="import-apply"' in preview.get_data(as_text=True)
     assert _state(app) == before
-    applied = _upload(planner, "juntas", "juntas.csv", JUNTAS_GOOD, step="apply")
+    applied = upload(planner, "juntas.csv", JUNTAS_GOOD, step="apply", layer="juntas")
     assert applied.status_code == 200
     assert "2 junta(s) importadas" in applied.get_data(as_text=True)
     _, juntas, venues, _ = _state(app)
@@ -150,7 +140,7 @@ def test_a_junta_row_with_a_point_outside_the_area_is_refused_with_the_venue_rul
         app, planner):
     before = _state(app)
     bad = JUNTAS_GOOD.replace("-71.3250,-29.9750", "-72.9000,-29.9750")
-    response = _upload(planner, "juntas", "juntas.csv", bad, step="apply")
+    response = upload(planner, "juntas.csv", bad, step="apply", layer="juntas")
     assert response.status_code == 400
     problems = response.get_data(as_text=True).split('id="problems"')[1]
     assert "elemento/feature 2" in problems
@@ -172,8 +162,9 @@ def test_venues_and_workshops_export_as_csv_and_geojson_with_the_same_records(
         assert float(row["lon"]) == pytest.approx(lon, abs=1e-6)
         assert float(row["lat"]) == pytest.approx(lat, abs=1e-6)
     # the exported CSV imports back as a preview with no problem, every row an update
-    again = _upload(planner, layer, f"{layer}.csv",
-                    planner.get(f"/planificar/exportar/{layer}.csv").get_data(as_text=True))
+    again = upload(planner, f"{layer}.csv",
+                   planner.get(f"/planificar/exportar/{layer}.csv").get_data(as_text=True),
+                   layer=layer)
     html = again.get_data(as_text=True)
     assert 'id="problems"' not in html, html.split('id="problems"')[1][:500]
     assert html.count("<td>actualizar</td>") == len(table)

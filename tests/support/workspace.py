@@ -129,3 +129,20 @@ def point_in_worst_council(app, data_dir: Path) -> tuple[str, object]:
     inside = (councils[councils["id"] == worst].to_crs(METRIC_CRS).representative_point()
               .to_crs(WEB_CRS).iloc[0])
     return worst, inside
+
+
+def db_of(app):
+    """The workspace database of ``app``."""
+    return app.extensions["culturamap_workspace"].db
+
+
+def upload(client, name: str, text: str | bytes, step: str = "preview",
+           layer: str | None = None):
+    """Send a file to the import page (``step`` preview or apply) with the page's token."""
+    import io
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    form = {"csrf_token": page_token(client), "step": step, "file": (io.BytesIO(data), name)}
+    if layer is not None:
+        form["layer"] = layer
+    return client.post("/planificar/importar", content_type="multipart/form-data", data=form)
