@@ -112,11 +112,12 @@ def finish(store: MapStore, timings: dict[str, float]) -> None:
         collections = dict(store.cache["collections"])
         collections["sites"] = sites_collection(sites)
         store.cache["collections"] = collections
-        store.cache.pop(SITES_PENDING, None)
-        store.cache["pages"] = {}  # pages rendered meanwhile said "being updated"
         timings["sites"] = time.perf_counter() - start
     except Exception:  # noqa: BLE001 - a background failure must be logged, not lost
         log.exception("computing the suggested sites after an edit failed")
+    finally:  # never "being updated" for ever: a failure shows when the sites are asked for
+        store.cache.pop(SITES_PENDING, None)
+        store.cache["pages"] = {}  # pages rendered meanwhile said "being updated"
 
 
 def refresh(app: Flask, db: Database) -> Refreshed:
