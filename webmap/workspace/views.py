@@ -223,8 +223,9 @@ def _check_inventory(session: Any) -> None:
         raise edits.EditRejected(exc.problems) from None
 
 
-def _edit(action: Callable[[Any], Any]) -> Any:
-    """Run one edit in one transaction; problems -> 400, stale version -> 409."""
+def _edit(action: Callable[[Any], Any], created: bool | None = None) -> Any:
+    """Run one edit in one transaction; problems -> 400, stale version -> 409; 201 when
+    ``created`` (None: the add routes of this blueprint), else 200."""
     try:
         with current_workspace().db.session() as session:
             record = action(session)
@@ -242,8 +243,9 @@ def _edit(action: Callable[[Any], Any]) -> Any:
         return render_template("workspace/conflict.html", conflict=exc), 409
     except edits.RecordNotFound:
         abort(404)
-    created = request.endpoint in ("workspace.add_venue", "workspace.add_workshop",
-                                   "workspace.add_proposal", "workspace.add_junta")
+    if created is None:
+        created = request.endpoint in ("workspace.add_venue", "workspace.add_workshop",
+                                       "workspace.add_proposal", "workspace.add_junta")
     return _done(record, 201 if created else 200)
 
 
