@@ -116,7 +116,7 @@ def register(session: Session, user: User | None, data: Mapping[str, Any],
              known_councils: set[str], known_sectors: set[str]) -> Creator:
     """Self-registration (user None: waits for moderation) or by a planner (published)."""
     values = _checked(data, known_councils, known_sectors, need_contact=user is None)
-    creator = Creator(**values, origin="registro" if user is None else "planificacion",
+    creator = Creator(**values, origin="registro" if user is None else "equipo",
                       moderation=PENDING if user is None else PUBLISHED)
     session.add(creator)
     session.flush()

@@ -30,7 +30,7 @@ class Creator(Base):
     links: Mapped[str | None] = mapped_column(Text)  # http(s) addresses, one per line
     contact_email: Mapped[str | None] = mapped_column(String(254))  # planners only
     contact_phone: Mapped[str | None] = mapped_column(String(40))  # planners only
-    origin: Mapped[str] = mapped_column(String(12))  # "registro" (self) or "planificacion"
+    origin: Mapped[str] = mapped_column(String(12))  # "registro" (themselves), "equipo"
     moderation: Mapped[str] = mapped_column(String(12))  # pendiente, publicada, rechazada
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(nullable=False)
