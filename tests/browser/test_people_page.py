@@ -70,6 +70,17 @@ def test_propose_on_the_map_moderate_and_see_it_on_the_public_map(make_page, tmp
         assert popup.locator(".proposal-text").inner_text() == TEXT
         assert row["name"] in popup.inner_text()
         resident.shot("people_proposal_on_map")
+
+        # /cerca for that council lists it; choosing another council offers a link instead
+        page.goto(base + f"/cerca?junta={row['id']}")
+        page.wait_for_selector("body[data-map-ready='1']", state="attached")
+        assert page.locator("#nearby-proposals .proposal-text").inner_text() == TEXT
+        assert page.locator("#people-link-row").is_hidden()
+        other = str(councils.iloc[0]["id"])
+        page.select_option("#council-select", other)
+        assert page.locator("#nearby-people").is_hidden()
+        assert f"junta={other}" in page.locator("#people-link").get_attribute("href")
+        assert page.locator("#people-link-row").is_visible()
         resident.assert_clean()
         planner.assert_clean()
     app.extensions["culturamap_workspace"].db.dispose()
