@@ -574,3 +574,33 @@ def test_the_migration_keeps_workshop_proposals_published(tmp_path, database_url
             "SELECT origin, moderation, supports, lon, photo FROM proposals")).one()
     assert tuple(row) == ("taller", "publicada", 0, None, None)
     engine.dispose()
+
+
+def test_workshop_proposals_sit_beside_residents_marked_by_origin(sqlite_app):
+    """A planner's workshop proposal is published at once (origin "taller") and reaches the
+    map and /cerca; retiring it takes it away again."""
+    planner = _planner(sqlite_app)
+    token = csrf_token(planner.get("/planificar").get_data(as_text=True))
+    added = planner.post("/planificar/talleres/T-1/propuestas",
+                         json={"text": "Taller de teatro zq", "councils": [COUNCIL]},
+                         headers={"X-CSRFToken": token})
+    assert added.status_code == 201
+    public = sqlite_app.test_client()
+    _propose(public)
+    resident = _proposals(sqlite_app)[-1]
+    _planner_post(planner, f"/planificar/participacion/{resident.id}/aprobar")
+    page = public.get(f"/cerca?junta={COUNCIL}").get_data(as_text=True)
+    assert re.search(r"Taller de teatro zq</p>\s*<p class=\"proposal-meta\">taller ·", page)
+    assert re.search(rf"{MARK}</p>\s*<p class=\"proposal-meta\">vecinos ·", page)
+    origins = {f["properties"]["text"]: f["properties"]["origin"] for f in
+               public.get("/participa/propuestas.geojson").get_json()["features"]}
+    assert origins == {"Taller de teatro zq": "taller", MARK: "vecinos"}
+    assert "Taller de teatro zq" in public.get("/").get_data(as_text=True)
+    workshop_proposal = added.get_json()["proposal"]
+    retired = planner.post(f"/planificar/propuestas/{workshop_proposal['id']}/retirar",
+                           json={"version": workshop_proposal["version"]},
+                           headers={"X-CSRFToken": token})
+    assert retired.status_code == 200
+    assert "Taller de teatro zq" not in public.get("/").get_data(as_text=True)
+    assert "Taller de teatro zq" not in public.get(f"/cerca?junta={COUNCIL}").get_data(
+        as_text=True)

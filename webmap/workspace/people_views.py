@@ -145,6 +145,16 @@ def for_council(council: str | None) -> dict[str, Any] | None:
             "creators": near, "names": geo.names, "sectors": sector_names(store)}
 
 
+@bp.after_app_request
+def _after_workspace_edit(response: Response) -> Response:
+    """A workspace edit may add, change or retire a workshop's proposal (or revert one):
+    the map's proposal layer follows (a few milliseconds)."""
+    if (request.method == "POST" and (request.endpoint or "").startswith("workspace.")
+            and response.status_code < 400):
+        publication_changed()
+    return response
+
+
 @bp.app_context_processor
 def _people_nav() -> dict[str, Any]:
     return {"has_people": True}
