@@ -84,3 +84,51 @@ def test_propose_on_the_map_moderate_and_see_it_on_the_public_map(make_page, tmp
         resident.assert_clean()
         planner.assert_clean()
     app.extensions["culturamap_workspace"].db.dispose()
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_people_pages_have_no_wcag_violation(browser, tmp_path, session_cache, lang):
+    """The public pages of issue 16 and the moderation pages, with a published proposal
+    and a published creator in them."""
+    from tests.browser.conftest import open_page
+    from tests.browser.test_accessibility import BLOCKING, axe_violations, describe
+    from webmap.workspace import creators, participation
+    from webmap.workspace.models import User
+
+    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache,
+                        sqlite_url(tmp_path))
+    db = app.extensions["culturamap_workspace"].db
+    with db.session() as s:
+        ana = s.query(User).filter_by(name="ana").one()
+        p = participation.submit(s, {"text": "Un club de lectura", "category": "lectura",
+                                     "council": "JV-05"}, {"JV-05"}, lambda *_: None)
+        participation.submit(s, {"text": "Otra", "category": "otra", "council": "JV-05"},
+                             {"JV-05"}, lambda *_: None)
+        participation.approve(s, ana, p.id)
+        creators.register(s, ana, {"name": "Colectivo", "kind": "colectivo",
+                                   "disciplines": ["teatro"], "councils": ["JV-05"],
+                                   "links": "https://example.org"}, {"JV-05"}, set())
+    from webmap.workspace.people_views import publication_changed
+
+    publication_changed(app)
+    public_pages = ["/participa", f"/participa/propuestas/{p.id}", "/creadores",
+                    "/creadores/registro", "/creadores/1/contacto", "/privacidad",
+                    "/cerca?junta=JV-05"]
+    with serve(app) as base:
+        w = open_page(browser, base, bypass_csp=True)  # axe is injected inline
+        page = w.page
+        found = {}
+        for path in public_pages:
+            page.goto(f"{base}{path}{'&' if '?' in path else '?'}lang={lang}")
+            found[path] = axe_violations(page)
+        page.goto(f"{base}/entrar")
+        page.fill("#name", "root")
+        page.fill("#password", PASSWORD)
+        with page.expect_navigation():
+            page.click("#login-form button[type=submit]")
+        for path in ("/planificar/participacion", "/planificar/privacidad"):
+            page.goto(f"{base}{path}?lang={lang}")
+            found[path] = axe_violations(page)
+    db.dispose()
+    blocking = {k: v for k, v in found.items() if any(x["impact"] in BLOCKING for x in v)}
+    assert blocking == {}, "\n".join(f"{k}:\n{describe(v)}" for k, v in blocking.items())
