@@ -604,3 +604,18 @@ def test_workshop_proposals_sit_beside_residents_marked_by_origin(sqlite_app):
     assert "Taller de teatro zq" not in public.get("/").get_data(as_text=True)
     assert "Taller de teatro zq" not in public.get(f"/cerca?junta={COUNCIL}").get_data(
         as_text=True)
+
+
+def test_a_deletion_by_e_mail_matches_that_address_only(app):
+    """'_' and '%' in an address are characters, not wildcards: deleting a_b@... leaves
+    axb@... alone."""
+    planner = _planner(app)
+    for name, email in (("Uno Zq", "a_b@example.org"), ("Dos Zq", "axb@example.org")):
+        _planner_post(planner, "/planificar/creadores", name=name, kind="artista",
+                      disciplines="teatro", councils=COUNCIL, contact_email=email)
+    admin = _planner(app, "root")
+    assert _planner_post(admin, "/planificar/privacidad/borrar",
+                         email="A_B@example.org").status_code == 200
+    assert [c.name for c in _creators(app)] == ["Dos Zq"]
+    exported = _planner_post(admin, "/planificar/privacidad/exportar", email="a%@example.org")
+    assert exported.get_json() == {"creators": [], "messages": []}

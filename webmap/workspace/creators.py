@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from geo.layer_errors import Problem
@@ -222,7 +222,7 @@ def _matching(session: Session, creator_id: int | None, email: str | None,
     if creator_id is not None:
         conditions.append(Creator.id == creator_id)
     if email:
-        conditions.append(Creator.contact_email.ilike(email))
+        conditions.append(func.lower(Creator.contact_email) == email)  # not LIKE: "_" is literal
     creators = list(session.scalars(select(Creator).where(or_(*conditions)))) if conditions \
         else []
     ids = [c.id for c in creators]
@@ -230,7 +230,7 @@ def _matching(session: Session, creator_id: int | None, email: str | None,
     if ids:
         msg_conditions.append(CreatorMessage.creator_id.in_(ids))
     if email:
-        msg_conditions.append(CreatorMessage.reply_to.ilike(email))
+        msg_conditions.append(func.lower(CreatorMessage.reply_to) == email)
     messages = list(session.scalars(select(CreatorMessage).where(or_(*msg_conditions)))) \
         if msg_conditions else []
     return creators, messages
