@@ -619,3 +619,20 @@ def test_a_deletion_by_e_mail_matches_that_address_only(app):
     assert [c.name for c in _creators(app)] == ["Dos Zq"]
     exported = _planner_post(admin, "/planificar/privacidad/exportar", email="a%@example.org")
     assert exported.get_json() == {"creators": [], "messages": []}
+
+
+def test_a_rejected_proposals_photo_is_deleted(sqlite_app):
+    public = sqlite_app.test_client()
+    _propose(public, photo=(io.BytesIO(_jpeg_with_exif((40, 30))), "foto.jpg"))
+    [p] = _proposals(sqlite_app)
+    data_dir = sqlite_app.extensions["culturamap_workspace"].settings.data_dir
+    assert photos.photo_path(data_dir, p.photo) is not None
+    _planner_post(_planner(sqlite_app), f"/planificar/participacion/{p.id}/rechazar")
+    assert photos.photo_path(data_dir, p.photo) is None
+    assert _proposals(sqlite_app)[0].photo is None
+
+
+def test_a_self_registration_matching_the_word_list_is_flagged(sqlite_app):
+    _register(sqlite_app.test_client(), name="Casino Zq")
+    page = _planner(sqlite_app).get("/planificar/participacion").get_data(as_text=True)
+    assert "Retenida automáticamente: lista de palabras: casino" in page

@@ -152,8 +152,10 @@ def approve(session: Session, user: User, proposal_id: int) -> Proposal:
 
 
 def reject(session: Session, user: User, proposal_id: int) -> Proposal:
+    """Not published; its photo (if any) is to be deleted by the caller: a rejected
+    proposal's picture is not kept (``photo`` is cleared here, in the history too)."""
     proposal = _get(session, proposal_id)
-    return _moderate(session, user, proposal, "reject", moderation=REJECTED)
+    return _moderate(session, user, proposal, "reject", moderation=REJECTED, photo=None)
 
 
 def merge(session: Session, user: User, proposal_id: int, into_id: Any) -> Proposal:

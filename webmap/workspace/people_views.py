@@ -353,6 +353,7 @@ def _moderation_context(problems: list[str] | None = None) -> dict[str, Any]:
         listed = creators.directory(s, discipline, council)
         messages = creators.pending_messages(s)
         creator_names = {c.id: c.name for c in creators.directory(s, only_published=False)}
+        creator_held = {c.id: creators.held(c) for c in pending_creators}
     context = council_context(store)
     per_council: dict[str, dict[str, int]] = {}
     for p in [*waiting, *shown]:
@@ -368,6 +369,7 @@ def _moderation_context(problems: list[str] | None = None) -> dict[str, Any]:
     by_council = [{**context[c], **per_council.get(c, {})} for c in sorted(context)]
     return {"waiting": waiting, "published": shown, "pending_creators": pending_creators,
             "creators_list": listed, "messages": messages, "creator_names": creator_names,
+            "creator_held": creator_held,
             "by_council": by_council, "names": geo.names, "sectors": sector_names(store),
             "threshold": f"{store.threshold_min:g}", "problems": problems or [],
             "chosen_discipline": discipline, "chosen_council": council, **_options()}
@@ -396,8 +398,17 @@ def _moderate(action: Callable[[Any], Any], published_change: bool = True) -> An
 @bp.post("/planificar/participacion/<int:proposal_id>/<any(aprobar, rechazar):action>")
 @planner_required
 def decide(proposal_id: int, action: str) -> Any:
-    step = participation.approve if action == "aprobar" else participation.reject
-    return _moderate(lambda s: step(s, current_user, proposal_id))
+    if action == "aprobar":
+        return _moderate(lambda s: participation.approve(s, current_user, proposal_id))
+    with _db().session() as s:
+        record = s.get(Proposal, proposal_id)
+        photo_name = record.photo if record is not None else None
+    answer = _moderate(lambda s: participation.reject(s, current_user, proposal_id))
+    if photo_name and answer.status_code == 302:  # rejected: its photo is not kept
+        path = photos.photo_path(current_workspace().settings.data_dir, photo_name)
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return answer
 
 
 @bp.post("/planificar/participacion/<int:proposal_id>/fusionar")
