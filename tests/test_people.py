@@ -636,3 +636,33 @@ def test_a_self_registration_matching_the_word_list_is_flagged(sqlite_app):
     _register(sqlite_app.test_client(), name="Casino Zq")
     page = _planner(sqlite_app).get("/planificar/participacion").get_data(as_text=True)
     assert "Retenida automáticamente: lista de palabras: casino" in page
+
+
+def test_every_people_text_is_in_both_languages():
+    """Keys of webmap/translations/people.*.json agree, with the same placeholders, and
+    every key the people templates and views ask for exists (prefixes: every value)."""
+    from pathlib import Path
+
+    from webmap.workspace import creators as creator_rules
+    from webmap.workspace import participation as rules
+
+    root = Path(__file__).resolve().parents[1] / "webmap"
+    es, en = (json.loads((root / "translations" / f"people.{lang}.json").read_text("utf-8"))
+              for lang in ("es", "en"))
+    assert set(es) == set(en)
+    for key in es:
+        assert set(re.findall(r"\{\w+\}", es[key])) == set(re.findall(r"\{\w+\}", en[key])), key
+    sources = [*(root / "templates" / "people").glob("*.html"),
+               root / "workspace" / "people_views.py", root / "map_builder.py"]
+    used = set()
+    for source in sources:
+        used |= set(re.findall(r"""t\(\s*["'](people\.[a-z_.]+[a-z_])["']\s*[,)]""",
+                               source.read_text("utf-8")))
+    used |= {f"people.category.{c}" for c in rules.CATEGORIES}
+    used |= {f"people.answer.{a.replace(' ', '_')}" for a in rules.ANSWERS}
+    used |= {f"people.origin.{o}" for o in (rules.RESIDENTS, rules.WORKSHOP)}
+    used |= {f"people.kind.{k}" for k in creator_rules.KINDS}
+    used |= {f"people.discipline.{d}" for d in creator_rules.DISCIPLINES}
+    used |= {f"people.privacy.p{i}" for i in range(1, 8)}
+    used |= {f"people.privacy_admin.{a}" for a in ("exportar", "borrar")}
+    assert used - set(es) == set()
