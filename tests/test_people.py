@@ -666,3 +666,19 @@ def test_every_people_text_is_in_both_languages():
     used |= {f"people.privacy.p{i}" for i in range(1, 8)}
     used |= {f"people.privacy_admin.{a}" for a in ("exportar", "borrar")}
     assert used - set(es) == set()
+
+
+def test_a_relayed_message_is_deleted_and_the_history_keeps_no_text(sqlite_app):
+    planner = _planner(sqlite_app)
+    _planner_post(planner, "/planificar/creadores", name="Tres Zq", kind="artista",
+                  disciplines="teatro", councils=COUNCIL)
+    public = sqlite_app.test_client()
+    token = _token(public, "/creadores/1/contacto")
+    public.post("/creadores/1/contacto", data={"csrf_token": token, "text": "Hola zq",
+                                               "reply_to": "vecino.zq@example.org"})
+    assert _planner_post(planner, "/planificar/mensajes/1/reenviado").status_code == 302
+    with _db(sqlite_app).session() as s:
+        assert s.scalars(select(CreatorMessage)).all() == []
+        [row] = s.scalars(select(Change).where(Change.kind == "message")).all()
+        assert (row.action, row.before, row.after) == ("relayed", {"creator_id": 1}, None)
+    assert "vecino.zq" not in planner.get("/planificar/participacion").get_data(as_text=True)

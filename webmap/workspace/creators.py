@@ -197,14 +197,16 @@ def pending_messages(session: Session) -> list[CreatorMessage]:
                                 .order_by(CreatorMessage.id)))
 
 
-def mark_relayed(session: Session, user: User, message_id: int) -> CreatorMessage:
+def mark_relayed(session: Session, user: User, message_id: int) -> None:
+    """The planner passed the message on: it is deleted (kept only until relayed, as the
+    privacy note says); the history keeps who relayed it to which creator, not the text."""
     message = session.get(CreatorMessage, message_id)
     if message is None:
         raise RecordNotFound(f"no hay un mensaje n.º {message_id}")
-    message.relayed = True
-    record_change(session, user, "message", str(message.id), "relayed", None,
-                  {"creator_id": message.creator_id, "relayed": True})
-    return message
+    record_change(session, user, "message", str(message.id), "relayed",
+                  {"creator_id": message.creator_id}, None)
+    session.delete(message)
+    session.flush()
 
 
 def held(creator: Creator) -> str | None:
