@@ -34,9 +34,9 @@ def _point(record: Venue | Workshop | None) -> Point | None:
 
 
 def proposals_frame(session: Session) -> gpd.GeoDataFrame:
-    """The proposals in service, each at its workshop's point (none: no point)."""
-    rows = session.execute(select(Proposal, Workshop)
-                           .outerjoin(Workshop, Proposal.workshop_id == Workshop.id)
+    """The workshop proposals in service, each at its workshop's point (residents'
+    proposals, without a workshop, are moderated on their own pages: people_views)."""
+    rows = session.execute(select(Proposal, Workshop).join(Workshop)
                            .where(Proposal.retired.is_(False)).order_by(Proposal.id)).all()
     records = [{"id": p.id, "workshop_id": p.workshop_id, "text": p.text,
                 "councils": p.councils} for p, _ in rows]

@@ -151,8 +151,14 @@ def preview_proposals(session: Session, filename: str, content: bytes,
 
     def check_row(row: dict[str, str], i: int) -> tuple[Any, list[Problem], str]:
         raw_id = row.get("id", "")
-        _, problems = _existing(session, Proposal, raw_id, ("una propuesta", "proposal"),
-                                name, i)
+        record, problems = _existing(session, Proposal, raw_id,
+                                     ("una propuesta de taller", "workshop proposal"), name, i)
+        if record is not None and record.workshop_id is None:  # a residents' proposal
+            problems.append(_problem(
+                name, f"la propuesta n.º {raw_id} es de vecinos, no de un taller",
+                f"proposal #{raw_id} is a residents' proposal, not a workshop's",
+                "se modera en su propia página", "it is moderated on its own page", row=i,
+                feature_id=raw_id))
         workshop_id = row.get("workshop_id", "")
         workshop = session.get(Workshop, workshop_id) if workshop_id else None
         if workshop is None or workshop.retired:

@@ -144,3 +144,6 @@ def init_app(app: Flask, workspace: Workspace) -> None:
     from webmap.workspace.account_views import bp as account_bp
 
     app.register_blueprint(account_bp)
+    from webmap.workspace import people_views
+
+    people_views.init_app(app)  # residents' proposals, creators directory (issue 16)
