@@ -168,3 +168,22 @@ def test_venues_and_workshops_export_as_csv_and_geojson_with_the_same_records(
     html = again.get_data(as_text=True)
     assert 'id="problems"' not in html, html.split('id="problems"')[1][:500]
     assert html.count("<td>actualizar</td>") == len(table)
+
+
+def test_residents_proposals_are_neither_exported_nor_overwritten_by_an_import(app, planner):
+    with db_of(app).session() as session:
+        resident = Proposal(workshop_id=None, text="Una plaza con sombra", councils="JV-08",
+                            retired=False)
+        session.add(resident)
+        session.flush()
+        resident_id = resident.id
+    rows = list(csv.DictReader(io.StringIO(
+        planner.get("/planificar/exportar/proposals.csv").get_data(as_text=True))))
+    assert str(resident_id) not in {r["id"] for r in rows}
+    before = _state(app)
+    response = upload(planner, "propuestas.csv",
+                      f"id,workshop_id,text,councils\n{resident_id},T-1,Otra cosa,JV-08\n",
+                      step="apply", layer="proposals")
+    assert response.status_code == 400
+    assert f"la propuesta n.º {resident_id} es de vecinos" in response.get_data(as_text=True)
+    assert _state(app) == before
