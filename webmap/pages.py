@@ -221,7 +221,8 @@ def population_layer() -> Response:
 
 # What the phone view needs offline (webmap/static/js/sw.js), besides /cerca itself.
 OFFLINE_STATIC = ("vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "js/common.js",
-                  "js/nearby.js", "css/app.css", "manifest.webmanifest")
+                  "js/nearby.js", "css/app.css", "manifest.webmanifest",
+                  "js/nearby_agenda.js")
 
 
 @bp.get("/sw.js")
@@ -269,12 +270,16 @@ def nearby() -> str:
         ]
         initial = first_answer(store, council_options)
         css = Path(current_app.static_folder or "") / "css" / "app.css"
+        from webmap.agenda_pages import nearby_section
+
+        agenda = nearby_section(store, initial["council"] if initial else None, g.lang)
         return render_template(
             "nearby.html",
             inline_css=css.read_text("utf-8"),  # our own file: no render-blocking request
             council_options=council_options,
             initial=initial,
             initial_rows=answer_rows(initial["results"], g.lang) if initial else [],
+            agenda=agenda,
             map_data={
                 "councils": outline,
                 "streets_url": url_for("pages.streets_layer"),
@@ -286,7 +291,10 @@ def nearby() -> str:
             **_common(store),
         )
 
-    key = ("nearby", request.path, g.lang, *sorted(kept_args().items()))
+    from webmap.agenda_data import local_today
+
+    # the agenda's dates move on: a kept page lasts one day in Coquimbo at most
+    key = ("nearby", request.path, g.lang, local_today(), *sorted(kept_args().items()))
     return _cached(key, render)
 
 

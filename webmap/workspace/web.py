@@ -134,3 +134,6 @@ def init_app(app: Flask, workspace: Workspace) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(scenarios_bp)
+    from webmap.workspace.activity_views import bp as agenda_bp
+
+    app.register_blueprint(agenda_bp)  # the agenda of activities (issue 14)
