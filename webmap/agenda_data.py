@@ -79,8 +79,14 @@ def invalidate(app: Flask) -> None:
     app.extensions.pop(REPORTS_KEY, None)
 
 
+NOW_KEY = "AGENDA_NOW"  # Flask config: a fixed "now" (aware) for tests and reproductions
+
+
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    """The present, or the app's fixed clock (``AGENDA_NOW``) so that "upcoming" can be
+    checked against hand-written dates."""
+    fixed = current_app.config.get(NOW_KEY) if current_app else None
+    return fixed or dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def local_today() -> dt.date:
@@ -126,3 +132,29 @@ def session_json(session: Session, lang: str) -> dict[str, Any]:
             "free": item.free, "audience": item.audience,
             "time_min": None if session.minutes is None else round(session.minutes, 1),
             "lon": item.lon, "lat": item.lat}
+
+
+def activities_collection() -> Any:
+    """The OGC collection ``activities``: every located session of the next 30 days, one
+    feature each (id ``<activity>-<start UTC>``), times in Coquimbo."""
+    import numpy as np
+    import shapely
+
+    from webmap.features import Collection
+
+    since = now()
+    found = [s for s in everywhere(since, since + dt.timedelta(days=30)) if s.item.lon is not None]
+    features, geometries = [], []
+    for s in found:
+        item = s.item
+        fid = f"{item.id}-{s.start:%Y%m%dT%H%MZ}"
+        features.append({"type": "Feature", "id": fid,
+                         "geometry": {"type": "Point", "coordinates": [item.lon, item.lat]},
+                         "properties": {"id": fid, "activity_id": item.id, "title": item.title,
+                                        "start": s.local_start.isoformat(),
+                                        "end": s.local_end.isoformat(), "free": item.free,
+                                        "audience": item.audience, "rrule": item.rule}})
+        geometries.append(shapely.Point(item.lon, item.lat))
+    return Collection(id="activities", features=features,
+                      geometries=np.asarray(geometries, dtype=object),
+                      positions={f["id"]: i for i, f in enumerate(features)})

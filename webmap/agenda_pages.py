@@ -14,11 +14,12 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 
-from geo.agenda import AUDIENCES, SANTIAGO, aware_utc, sessions
+from geo.agenda import AUDIENCES, SANTIAGO, aware_utc, reachable, sessions
 from webmap import agenda_data
 from webmap.agenda_feed import calendar
 from webmap.agenda_format import when_text
 from webmap.errors import bad_request
+from webmap.i18n import translate
 from webmap.language import t
 from webmap.report_format import format_setting
 from webmap.store import MapStore
@@ -183,29 +184,25 @@ def _urls() -> dict[int, str]:
             for r in agenda_data.records()}
 
 
-def council_calendar(store: MapStore, council_id: str, lang: str) -> bytes | None:
-    """The feed of one council: activities within the study's walking threshold of the
+def council_calendar(store: MapStore, council_id: str, recs: list[agenda_data.AgendaRecord],
+                     lang: str, urls: dict[int, str] | None = None) -> bytes | None:
+    """The feed of one council: the activities within the study's walking threshold of the
     point /cerca walks from; None for an unknown council."""
     origin = agenda_data.council_point(store, council_id)
     if origin is None:
         return None
-    from geo.agenda import reachable
-
-    near = {i.id for i, _ in reachable(store.travel, origin,
-                                       [r.item for r in agenda_data.records()],
+    near = {i.id for i, _ in reachable(store.travel, origin, [r.item for r in recs],
                                        store.threshold_min)}
     names = dict(zip(store.layers.councils["id"].astype(str), store.layers.councils["name"],
                      strict=True))
-    from webmap.i18n import translate
-
     title = translate("agenda.feed.council", lang, name=names.get(council_id, council_id),
                       minutes=format_setting(store.threshold_min, lang))
-    return calendar([r for r in agenda_data.records() if r.item.id in near], title, _urls())
+    return calendar([r for r in recs if r.item.id in near], title, urls)
 
 
 @bp.get("/agenda/unidad/<council_id>.ics")
 def council_feed(council_id: str) -> Response:
-    body = council_calendar(_store(), council_id, g.lang)
+    body = council_calendar(_store(), council_id, agenda_data.records(), g.lang, _urls())
     if body is None:
         abort(404)
     return _ics(body, f"agenda-{council_id}.ics")

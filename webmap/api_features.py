@@ -31,7 +31,7 @@ CONFORMANCE = [
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
-                  "isochrones")
+                  "isochrones", "activities")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:
@@ -40,7 +40,10 @@ def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> R
 
 
 def _collections() -> dict[str, Collection]:
-    return current_app.extensions["culturamap"].cache["collections"]
+    from webmap.agenda_data import activities_collection  # sessions move with the clock
+
+    return {**current_app.extensions["culturamap"].cache["collections"],
+            "activities": activities_collection()}
 
 
 def _get_collection(collection_id: str) -> Collection:
