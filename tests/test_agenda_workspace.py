@@ -306,3 +306,37 @@ def test_without_activities_every_view_says_none_are_registered(tmp_path, sessio
     assert cal.walk("VEVENT") == []
     assert client.get("/actividades/1").status_code == 404
     assert client.get("/api/agenda?junta=JV-01&minutos=500").status_code == 400
+
+
+def test_cerca_the_api_and_the_council_report_list_the_same_sessions_with_the_same_walk(
+        app, planner):
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    token = page_token(planner)
+    _post(planner, "/planificar/actividades", WEEKLY, token)  # at V-003, Tuesdays 19:00
+    _post(planner, "/planificar/actividades", {**WEEKLY, "title": "Pagada", "free": False,
+                                               "audience": "adults", "rrule": ""}, token)
+    point = app.extensions["culturamap"].cache["council_points"]["JV-01"]
+    venue = planner.get(f"/api/nearest?lon={point[0]}&lat={point[1]}&limit=50").json
+    walk = next(r["time_min"] for r in venue["results"] if r["id"] == "V-003")
+    answer = planner.get("/api/agenda?junta=JV-01").json
+    # by hand: Tuesdays from 1 December until 26 December 12:00 UTC, plus the one-off
+    assert [(s["title"], s["start"]) for s in answer["sessions"]] == [
+        ("Pagada", "2026-12-01T19:00:00-03:00"), ("Taller de murga", "2026-12-01T19:00:00-03:00"),
+        ("Taller de murga", "2026-12-08T19:00:00-03:00"),
+        ("Taller de murga", "2026-12-15T19:00:00-03:00"),
+        ("Taller de murga", "2026-12-22T19:00:00-03:00")]
+    assert {s["time_min"] for s in answer["sessions"]} == {walk}  # the walk /cerca shows
+    assert answer["sessions"][1]["when"] == "martes 1 de diciembre de 2026, 19:00–21:00"
+    free = planner.get("/api/agenda?junta=JV-01&gratis=1&publico=youth").json
+    assert {s["title"] for s in free["sessions"]} == {"Taller de murga"}
+    shorter = planner.get(f"/api/agenda?junta=JV-01&minutos={int(walk)}").json
+    assert shorter["sessions"] == []  # the walk is longer than its whole minutes
+    page = planner.get("/cerca?junta=JV-01").get_data(as_text=True)
+    assert page.count('class="agenda-item"') == 5
+    assert "martes 8 de diciembre de 2026, 19:00–21:00" in page
+    report = planner.get("/reportes/JV-01.html").get_data(as_text=True)
+    section = report[report.index('<section id="agenda">'):]
+    section = section[:section.index("</section>")]
+    assert section.count("data-activity=") == 5
+    english = planner.get("/reportes/JV-01.html?lang=en").get_data(as_text=True)
+    assert "Tuesday 1 December 2026, 19:00–21:00" in english
