@@ -190,3 +190,60 @@ def agenda(items: Iterable[tuple[AgendaItem, float | None]], since: dt.datetime,
             continue
         out += [Session(item, s.start, s.end, minutes) for s in sessions(item, since, until)]
     return sorted(out, key=lambda s: (s.start, s.item.title.casefold(), s.item.id))
+
+
+# --- equity: where the programme's activities went ----------------------------------------
+
+
+def month_window(year: int, month: int) -> tuple[dt.datetime, dt.datetime]:
+    """The month in Coquimbo (local midnight to local midnight), as aware UTC."""
+    start = dt.datetime(year, month, 1)
+    end = dt.datetime(year + (month == 12), month % 12 + 1, 1)
+    return local_to_utc(start), local_to_utc(end)
+
+
+def _figures(reach: np.ndarray, counts: np.ndarray, residents: np.ndarray,
+             sel: np.ndarray) -> dict[str, float | int | None]:
+    """Sessions within reach of a group of demand points, and per 10,000 of its residents."""
+    people = float(residents[sel].sum())
+    reached = reach[:, sel].any(axis=1) if sel.any() else np.zeros(len(counts), bool)
+    sessions_in_reach = int(counts[reached].sum())
+    per_point = counts @ reach[:, sel] if sel.any() else np.zeros(0)
+    mean = float((per_point * residents[sel]).sum() / people) if people > 0 else None
+    return {"residents": people, "activities": int((reached & (counts > 0)).sum()),
+            "sessions": sessions_in_reach,
+            "per_10k": sessions_in_reach / people * 10_000 if people > 0 else None,
+            "mean_per_resident": mean}
+
+
+def activity_equity(travel: TravelModel, demand_xy: np.ndarray, residents: np.ndarray,
+                    councils: Sequence[str], groups: Sequence[str | None],
+                    group_order: Sequence[str], items: Iterable[AgendaItem],
+                    since: dt.datetime, until: dt.datetime, limit_min: float,
+                    ) -> dict[str, dict[str, dict[str, float | int | None]]]:
+    """Per council, per socio-economic group and for the whole area: the sessions in
+    [since, until) of activities within ``limit_min`` on foot of at least one of its demand
+    points (``sessions``), that number per 10,000 of its residents (``per_10k``), and the
+    sessions within reach of its average resident (``mean_per_resident``).
+
+    ``demand_xy``: EPSG:32719 metres of the demand points (census blocks), with their
+    residents, council and group (None: no group; left out of the group figures only).
+    """
+    located = [i for i in items if i.lon is not None and i.lat is not None]
+    counts = np.array([len(sessions(i, since, until)) for i in located], dtype=float)
+    residents = np.asarray(residents, dtype=float)
+    if located:
+        xy = np.array([(i.lon, i.lat) for i in located], dtype=float)
+        reach = travel.within(travel.snap(to_metric(xy[:, 0], xy[:, 1])),
+                              travel.snap(np.asarray(demand_xy, dtype=float)), limit_min)
+    else:
+        reach = np.zeros((0, len(residents)), dtype=bool)
+    council_arr = np.asarray([str(c) for c in councils], dtype=object)
+    group_arr = np.asarray([g or "" for g in groups], dtype=object)
+    return {
+        "area": {"all": _figures(reach, counts, residents, np.ones(len(residents), bool))},
+        "councils": {c: _figures(reach, counts, residents, council_arr == c)
+                     for c in sorted(set(council_arr))},
+        "groups": {g: _figures(reach, counts, residents, group_arr == g)
+                   for g in group_order if (group_arr == g).any()},
+    }

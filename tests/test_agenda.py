@@ -154,3 +154,40 @@ def test_within_reach_is_the_walk_along_the_street_with_the_threshold_included(t
 
 def test_wall_clock_is_america_santiago():
     assert str(SANTIAGO) == "America/Santiago"
+
+
+def test_equity_counts_the_month_sessions_within_reach_per_10000_residents(tmp_path):
+    from geo.agenda import activity_equity, month_window
+    from tests.support.network import ORIGIN
+
+    study = world.study(tmp_path)
+    ids = list(world.BLOCKS)
+    xs = [world.BLOCKS[b][0] for b in ids]
+    residents = [world.BLOCKS[b][1] for b in ids]
+    councils = [next(c for c, (x0, x1) in world.COUNCILS.items() if x0 <= x < x1) for x in xs]
+    groups = ["E" if x < 1000 else "ABC1" for x in xs]
+    weekly = AgendaItem(**{**at(2525.0, 1).__dict__, "rule": "FREQ=WEEKLY;BYDAY=TU",
+                           "start": z("2026-11-03 22:00"), "end": z("2026-11-03 23:00")})
+    once = AgendaItem(**{**at(0.0, 2).__dict__, "start": z("2026-12-10 22:00"),
+                         "end": z("2026-12-10 23:00")})
+    november = AgendaItem(**{**at(0.0, 3).__dict__, "start": z("2026-11-10 22:00"),
+                             "end": z("2026-11-10 23:00")})
+    got = activity_equity(study.travel, [(ORIGIN[0] + x, ORIGIN[1]) for x in xs], residents,
+                          councils, groups, ("ABC1", "E"), [weekly, once, november],
+                          *month_window(2026, 12), 15.0)
+    # by hand: Tuesdays of December 2026 = 1, 8, 15, 22, 29 (5 sessions) at x = 2,525,
+    # reaching x in [1,400, 3,650]; one session at x = 0, reaching x <= 1,125
+    a, b, c = (got["councils"][k] for k in ("JV-A", "JV-B", "JV-C"))
+    assert (a["sessions"], a["residents"]) == (1, 112)
+    assert a["per_10k"] == pytest.approx(1 / 112 * 10_000)
+    assert (b["sessions"], b["residents"], b["activities"]) == (6, 439, 2)
+    assert b["per_10k"] == pytest.approx(6 / 439 * 10_000)
+    assert b["mean_per_resident"] == pytest.approx((31 + 37 + 5 * (47 + 53 + 59 + 61 + 67))
+                                                   / 439)
+    assert (c["sessions"], c["residents"]) == (5, 395)
+    assert got["area"]["all"]["sessions"] == 6
+    # group E: blocks x < 1,000 (reached only by the one-off); ABC1: all the others
+    assert got["groups"]["E"]["sessions"] == 1
+    assert got["groups"]["ABC1"]["sessions"] == 6
+    assert list(got["groups"]) == ["ABC1", "E"]
+    assert month_window(2026, 12) == (z("2026-12-01 03:00"), z("2027-01-01 03:00"))

@@ -78,6 +78,7 @@ def _common(store: MapStore, level: str = "councils") -> dict[str, Any]:
             "councils": len(store.territory_layer(level)),
             "level": level,
             "population_url": url_for("pages.population_layer"),
+            "agenda_week_url": url_for("agenda_pages.week_layer"),  # issue 14
             "categories": list(category_ids()),
             "category_icons": {c.id: c.icon for c in categories()},
             "counted_categories": list(store.counted_categories),
