@@ -340,3 +340,18 @@ def test_cerca_the_api_and_the_council_report_list_the_same_sessions_with_the_sa
     assert section.count("data-activity=") == 5
     english = planner.get("/reportes/JV-01.html?lang=en").get_data(as_text=True)
     assert "Tuesday 1 December 2026, 19:00–21:00" in english
+
+
+def test_the_equity_page_counts_the_month_sessions_per_council_and_group(app, planner):
+    token = page_token(planner)
+    _post(planner, "/planificar/actividades", WEEKLY, token)  # Tuesdays from 1 December
+    page = planner.get("/planificar/actividades/equidad?mes=2026-12")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # December 2026 has 5 Tuesdays (1, 8, 15, 22, 29): the area row counts them all
+    area = re.search(r'<th scope="row">Toda el área</th><td>[^<]*</td><td>(\d+)</td>'
+                     r'<td>(\d+)</td>', html)
+    assert area.groups() == ("1", "5")
+    assert "Por grupo socioeconómico" in html
+    assert planner.get("/planificar/actividades/equidad?mes=diciembre").status_code == 400
+    assert app.test_client().get("/planificar/actividades/equidad").status_code == 302

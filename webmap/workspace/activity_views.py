@@ -17,6 +17,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -174,3 +175,50 @@ def import_file() -> Any:
                                problems=texts, content=carried), 400
     agenda_data.invalidate(current_app._get_current_object())
     return render_template("workspace/activity_import.html", preview=None, imported=count)
+
+
+@bp.get("/planificar/actividades/equidad")
+@planner_required
+def equity() -> Any:
+    """Where the month's activities went: sessions within reach per 10,000 residents, per
+    council and per socio-economic group (``geo.agenda.activity_equity``), beside each
+    council's share of residents within reach of a cultural venue (the gaps)."""
+    import datetime as dt
+
+    from geo.access import points_xy
+    from geo.agenda import activity_equity, month_window
+    from geo.equity import GSE_ORDER, block_table
+    from webmap.report_format import format_number, format_percent
+
+    raw = request.args.get("mes") or agenda_data.local_today().strftime("%Y-%m")
+    try:
+        month = dt.datetime.strptime(raw, "%Y-%m")
+    except ValueError:
+        abort(400)
+    store = current_app.extensions["culturamap"]
+    access = store.study.access
+    table = block_table(access, store.layers, None)
+    xy = points_xy(access.demand)  # metres (EPSG:32719), as the access figures walk
+    lang = g.get("lang", "es")
+    figures = activity_equity(
+        store.travel, xy, table["residents"].to_numpy(), table["council_id"].tolist(),
+        table["gse"].tolist(), GSE_ORDER, [r.item for r in agenda_data.records()],
+        *month_window(month.year, month.month), store.threshold_min)
+    names = dict(zip(store.layers.councils["id"].astype(str), store.layers.councils["name"],
+                     strict=True))
+    shares = {str(r["id"]): r.get(store.share_column) for _, r in store.councils.iterrows()}
+
+    def row(label: str, f: dict[str, Any], share: Any = None) -> dict[str, Any]:
+        return {"label": label, "residents": format_number(f["residents"], lang),
+                "activities": f["activities"], "sessions": f["sessions"],
+                "per_10k": format_number(f["per_10k"], lang, 1),
+                "mean": format_number(f["mean_per_resident"], lang, 2),
+                "share": format_percent(share, lang) if share is not None else "—"}
+
+    return render_template(
+        "workspace/activity_equity.html", month=raw, registered=len(agenda_data.records()),
+        minutes=f"{store.threshold_min:g}",
+        area=row(t("agenda.equity.area"), figures["area"]["all"]),
+        councils=[row(f"{c} · {names.get(c, c)}", f, shares.get(c))
+                  for c, f in figures["councils"].items()],
+        groups=[row(g, f) for g, f in figures["groups"].items()])
