@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
 
@@ -164,8 +165,15 @@ def activity(activity_id: int) -> str:
     return render_template(
         "activity.html", record=record, item=record.item, jsonld=json_ld(record, upcoming, url),
         dates=[when_text(s, g.lang) for s in upcoming],
-        back_url=url_for("pages.nearby", junta=back, lang=g.lang),
+        back_url=_nearby_url(back),
         feed_url=url_for("agenda_pages.comuna_feed"))
+
+
+def _nearby_url(council: str | None) -> str:
+    """/cerca (Spanish first; /nearby in English) for the council the visitor came from."""
+    path = "/cerca" if g.lang == "es" else "/nearby"
+    query = urlencode({k: v for k, v in (("junta", council), ("lang", g.lang)) if v})
+    return f"{request.script_root}{path}?{query}"
 
 
 def agenda_data_councils() -> set[str]:
