@@ -355,3 +355,19 @@ def test_the_equity_page_counts_the_month_sessions_per_council_and_group(app, pl
     assert "Por grupo socioeconómico" in html
     assert planner.get("/planificar/actividades/equidad?mes=diciembre").status_code == 400
     assert app.test_client().get("/planificar/actividades/equidad").status_code == 302
+
+
+def test_an_activity_follows_its_venue_when_the_venue_moves(app, planner):
+    token = page_token(planner)
+    added = _post(planner, "/planificar/actividades", WEEKLY, token).json["activity"]
+    before = planner.get("/agenda/semana.geojson").json  # fills the agenda cache
+    assert before["registered"] == 1
+    venue = planner.get("/ogc/collections/venues/items/V-003").json
+    lon, lat = venue["geometry"]["coordinates"]
+    moved = _post(planner, "/planificar/espacios/V-003", {
+        **{k: venue["properties"][k] for k in ("name", "category", "address", "source")},
+        "lon": lon + 0.001, "lat": lat, "version": 1}, token)
+    assert moved.status_code == 200, moved.json
+    page = planner.get(f"/actividades/{added['id']}").get_data(as_text=True)
+    data = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert data["location"]["geo"]["longitude"] == pytest.approx(lon + 0.001, abs=1e-9)

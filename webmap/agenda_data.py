@@ -57,13 +57,14 @@ def _read(app: Flask) -> list[AgendaRecord]:
 def records(app: Flask | None = None) -> list[AgendaRecord]:
     """Every activity in force (not cancelled), read once until ``invalidate``."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    cached = app.extensions.get(CACHE_KEY)
-    if cached is None:
+    store = app.extensions.get("culturamap")  # a venue edit swaps the store: read again,
+    cached = app.extensions.get(CACHE_KEY)    # activities follow their venue's new place
+    if cached is None or cached[0] is not store:
         with _lock:
             cached = app.extensions.get(CACHE_KEY)
-            if cached is None:
-                cached = app.extensions[CACHE_KEY] = _read(app)
-    return cached
+            if cached is None or cached[0] is not store:
+                cached = app.extensions[CACHE_KEY] = (store, _read(app))
+    return cached[1]
 
 
 def record(activity_id: int) -> AgendaRecord | None:
