@@ -365,6 +365,7 @@
   function ready(map, layers, control) {
     L.control.scale({imperial: false}).addTo(map);
     common().translateControls(map, control);
+    addWeekLayer(map, control);  // before the list is folded: adding a layer unfolds it
     foldLayerList(map, control);
     var byLayer = {};
     Object.keys(layers).forEach(function (key) { byLayer[L.stamp(layers[key])] = key; });
@@ -376,7 +377,6 @@
     map.on("overlayadd", function (e) { toggleLegend(e, true); });
     map.on("overlayremove", function (e) { toggleLegend(e, false); });
     loadWhenShown(map, layers.population, common().config.population_url);
-    addWeekLayer(map, control);
     bindTable(map);
     if (window.culturamapIsochrones) { window.culturamapIsochrones.init(map); }
     window.culturamap.map = map;
