@@ -137,3 +137,7 @@ def init_app(app: Flask, workspace: Workspace) -> None:
     from webmap.workspace.activity_views import bp as agenda_bp
 
     app.register_blueprint(agenda_bp)  # the agenda of activities (issue 14)
+
+    from webmap.workspace import people_views
+
+    people_views.init_app(app)  # residents' proposals, creators directory (issue 16)

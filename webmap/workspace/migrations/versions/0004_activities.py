@@ -1,7 +1,7 @@
 """Activities of the agenda: what, where (a venue or a point), when (UTC), repeat rule.
 
 Revision ID: 0004
-Revises: 0003
+Revises: 0005 (re-chained after main merged 0005_participation on 0003)
 Create Date: 2026-11-26
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0003"
+down_revision = "0005"  # one head: 0003 -> 0005 (participation) -> 0004
 branch_labels = None
 depends_on = None
 
