@@ -327,6 +327,9 @@ def test_cerca_the_api_and_the_council_report_list_the_same_sessions_with_the_sa
         ("Taller de murga", "2026-12-22T19:00:00-03:00")]
     assert {s["time_min"] for s in answer["sessions"]} == {walk}  # the walk /cerca shows
     assert answer["sessions"][1]["when"] == "martes 1 de diciembre de 2026, 19:00–21:00"
+    comuna = planner.get("/api/agenda").json["sessions"]  # no place: the whole comuna
+    assert len(comuna) == 5 and {s["time_min"] for s in comuna} == {None}
+    assert planner.get("/api/agenda?lat=-29.97").status_code == 400
     free = planner.get("/api/agenda?junta=JV-01&gratis=1&publico=youth").json
     assert {s["title"] for s in free["sessions"]} == {"Taller de murga"}
     shorter = planner.get(f"/api/agenda?junta=JV-01&minutos={int(walk)}").json

@@ -107,12 +107,19 @@ def _origin(store: MapStore) -> tuple[float, float]:
 
 @bp.get("/api/agenda")
 def api_agenda() -> Response:
-    """Upcoming sessions (30 days) within the walk asked for, from a council or a point."""
+    """Upcoming sessions (30 days) within the walk asked for, from a council or a point;
+    without either, every session of the comuna (no walk)."""
     store = _store()
     wanted = filters(request.args, store)
-    origin = _origin(store)
     registered = len(agenda_data.records())
-    found = upcoming_near(store, origin, wanted) if registered else []
+    if not any(request.args.get(k) for k in ("junta", "council", "lat", "lon")):
+        since = agenda_data.now()  # no place: the whole comuna, walks unknown
+        found = agenda_data.everywhere(since, since + dt.timedelta(days=UPCOMING_DAYS))
+        found = [s for s in found if (not wanted["free_only"] or s.item.free) and (
+            not wanted["audience"] or s.item.audience in (wanted["audience"], "all"))]
+    else:
+        origin = _origin(store)
+        found = upcoming_near(store, origin, wanted) if registered else []
     body = {"registered": registered, "minutes": wanted["minutes"], "days": UPCOMING_DAYS,
             "sessions": [{**agenda_data.session_json(s, g.lang),
                           "url": url_for("agenda_pages.activity", activity_id=s.item.id)}
