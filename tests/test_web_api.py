@@ -83,7 +83,7 @@ def test_collections_list_the_layers_and_sites_with_their_extent(client, layers)
     body = client.get("/collections").get_json()
     by_id = {c["id"]: c for c in body["collections"]}
     assert set(by_id) == {"councils", "sectors", "venues", "workshops", "population", "sites",
-                          "isochrones"}
+                          "isochrones", "activities"}
     minx, miny, maxx, maxy = by_id["venues"]["extent"]["spatial"]["bbox"][0]
     for point in layers.venues.geometry:
         assert minx - 1e-6 <= point.x <= maxx + 1e-6 and miny - 1e-6 <= point.y <= maxy + 1e-6

@@ -32,7 +32,7 @@ CONFORMANCE = [
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 SITES_RETRY_AFTER_S = 10  # the background step takes ~2-9 s on the real data
 COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
-                  "isochrones")
+                  "isochrones", "activities")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:
@@ -41,7 +41,10 @@ def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> R
 
 
 def _collections() -> dict[str, Collection]:
-    return current_app.extensions["culturamap"].cache["collections"]
+    from webmap.agenda_data import activities_collection  # sessions move with the clock
+
+    return {**current_app.extensions["culturamap"].cache["collections"],
+            "activities": activities_collection()}
 
 
 def _not_while_updating(collection_id: str) -> None:

@@ -112,6 +112,9 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
     from webmap import api_isochrones
 
     app.register_blueprint(api_isochrones.bp)  # /api/isochrone, /api/.../equity
+    from webmap import agenda_pages
+
+    app.register_blueprint(agenda_pages.bp)  # /actividades, /api/agenda, /agenda/*.ics
     _register_reports(app)
     if workspace is not None:
         workspace_web.init_app(app, workspace)

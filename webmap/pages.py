@@ -78,6 +78,7 @@ def _common(store: MapStore, level: str = "councils") -> dict[str, Any]:
             "councils": len(store.territory_layer(level)),
             "level": level,
             "population_url": url_for("pages.population_layer"),
+            "agenda_week_url": url_for("agenda_pages.week_layer"),  # issue 14
             "categories": list(category_ids()),
             "category_icons": {c.id: c.icon for c in categories()},
             "counted_categories": list(store.counted_categories),
@@ -223,7 +224,8 @@ def population_layer() -> Response:
 
 # What the phone view needs offline (webmap/static/js/sw.js), besides /cerca itself.
 OFFLINE_STATIC = ("vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js", "js/common.js",
-                  "js/nearby.js", "css/app.css", "manifest.webmanifest")
+                  "js/nearby.js", "css/app.css", "manifest.webmanifest",
+                  "js/nearby_agenda.js")
 
 
 @bp.get("/sw.js")
@@ -273,12 +275,16 @@ def nearby() -> str:
         people = current_app.extensions.get("culturamap_people")  # issue 16, workspace on
         kept = kept_args()
         css = Path(current_app.static_folder or "") / "css" / "app.css"
+        from webmap.agenda_pages import nearby_section
+
+        agenda = nearby_section(store, initial["council"] if initial else None, g.lang)
         return render_template(
             "nearby.html",
             inline_css=css.read_text("utf-8"),  # our own file: no render-blocking request
             council_options=council_options,
             initial=initial,
             initial_rows=answer_rows(initial["results"], g.lang) if initial else [],
+            agenda=agenda,
             people=people(kept.get("junta") or kept.get("council")) if people else None,
             map_data={
                 "councils": outline,
@@ -291,7 +297,10 @@ def nearby() -> str:
             **_common(store),
         )
 
-    key = ("nearby", request.path, g.lang, *sorted(kept_args().items()))
+    from webmap.agenda_data import local_today
+
+    # the agenda's dates move on: a kept page lasts one day in Coquimbo at most
+    key = ("nearby", request.path, g.lang, local_today(), *sorted(kept_args().items()))
     return _cached(key, render)
 
 

@@ -121,7 +121,10 @@ def kit_render_slots() -> int:
 
 def _build_data() -> ReportData:
     """The web map's own study: the reports show the map's figures and sites."""
-    return ReportData(current_app.extensions["culturamap"].study)
+    from webmap import agenda_data
+
+    return ReportData(current_app.extensions["culturamap"].study,
+                      agenda=agenda_data.records(), agenda_now=agenda_data.now())
 
 
 def _cache() -> _ReportCache:

@@ -81,6 +81,8 @@ class ReportData:
 
     study: Study
     _maps: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    agenda: list[Any] = field(default_factory=list)  # webmap.agenda_data.AgendaRecord
+    agenda_now: dt.datetime | None = None  # "now" of the agenda section (None: the clock)
 
     @property
     def layers(self) -> Layers:
@@ -400,6 +402,12 @@ def source_rows(manifest: dict) -> list[dict[str, Any]]:
 
 # --- context and rendering -------------------------------------------------------------
 
+def council_rows(data: ReportData, council_id: str, lang: str) -> dict[str, Any]:
+    from webmap.agenda_report import council_rows as rows
+
+    return rows(data, council_id, lang)
+
+
 def report_context(data: ReportData, council_id: str | None, lang: str = "es",
                    links: ReportLinks | None = None,
                    level: str = "councils") -> dict[str, Any]:
@@ -493,6 +501,9 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         # issue 11: share within the threshold by income quintile and age (units and area)
         "equity": (equity_chart(data.study.equity, council_id, params.threshold_min, lang)
                    if level == "councils" else None),
+        # issue 14: the activities within reach in the next 30 days (council reports)
+        "agenda": (council_rows(data, council_id, lang)
+                   if council_id is not None and level == "councils" else None),
     }
     return context
 

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webmap.workspace.agenda_models import Activity
 from webmap.workspace.models import (
     Change,
     Junta,
@@ -32,11 +33,14 @@ WORKSHOP_FIELDS = ("title", "date", "venue_id", "councils", "source", "lon", "la
                    "attendance", "minutes", "extra", "retired")
 PROPOSAL_FIELDS = ("workshop_id", "text", "councils", "retired")
 JUNTA_FIELDS = ("name", "council_id", "sede_venue_id", "contact", "retired")
+ACTIVITY_FIELDS = ("title", "description", "venue_id", "lon", "lat", "start_utc", "end_utc",
+                   "rrule", "free", "audience", "accessibility", "organiser", "source_url",
+                   "uid", "cancelled")
 FIELDS: dict[str, tuple[str, ...]] = {
     "venue": VENUE_FIELDS, "to_locate": TO_LOCATE_FIELDS, "workshop": WORKSHOP_FIELDS,
-    "proposal": PROPOSAL_FIELDS, "junta": JUNTA_FIELDS}
+    "proposal": PROPOSAL_FIELDS, "junta": JUNTA_FIELDS, "activity": ACTIVITY_FIELDS}
 KIND_OF = {Venue: "venue", VenueToLocate: "to_locate", Workshop: "workshop",
-           Proposal: "proposal", Junta: "junta"}
+           Proposal: "proposal", Junta: "junta", Activity: "activity"}
 
 
 def json_safe(value: Any) -> Any:
@@ -50,6 +54,8 @@ def json_safe(value: Any) -> Any:
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, dt.datetime) and not isinstance(value, pd.Timestamp):
+        return value.isoformat()  # a time of day matters (activities); dates stay dates
     if isinstance(value, pd.Timestamp | dt.datetime | dt.date):
         return value.isoformat()[:10] if isinstance(value, dt.date) else value.isoformat()
     return value

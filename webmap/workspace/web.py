@@ -133,17 +133,14 @@ def init_app(app: Flask, workspace: Workspace) -> None:
             return response
         return redirect(url_for("workspace.login", next=request.path))
 
+    from webmap.workspace.account_views import bp as account_bp
+    from webmap.workspace.activity_views import bp as agenda_bp  # issue 14
     from webmap.workspace.scenario_views import bp as scenarios_bp
+    from webmap.workspace.transfer_views import bp as transfer_bp
     from webmap.workspace.views import bp
 
-    app.register_blueprint(bp)
-    app.register_blueprint(scenarios_bp)
-    from webmap.workspace.transfer_views import bp as transfer_bp
-
-    app.register_blueprint(transfer_bp)
-    from webmap.workspace.account_views import bp as account_bp
-
-    app.register_blueprint(account_bp)
+    for blueprint in (bp, scenarios_bp, transfer_bp, account_bp, agenda_bp):
+        app.register_blueprint(blueprint)
     from webmap.workspace import people_views
 
     people_views.init_app(app)  # residents' proposals, creators directory (issue 16)

@@ -356,9 +356,37 @@
     });
   }
 
+  /* "Esta semana" (issue 14): the next 7 days' activities, fetched when switched on; every
+   * text goes in as text. */
+  function addWeekLayer(map, control) {
+    var c = common();
+    var url = c.config.agenda_week_url;
+    if (!url || !control) { return; }
+    var week = L.layerGroup();
+    control.addOverlay(week, c.tr("js.agenda.layer"));
+    var requested = false;
+    map.on("overlayadd", function (e) {
+      if (e.layer !== week || requested) { return; }
+      requested = true;
+      fetch(url).then(function (response) { return response.json(); }).then(function (data) {
+        data.features.forEach(function (f) {
+          var p = f.properties;
+          L.circleMarker([p.lat, p.lon], {radius: 7, color: "#ffffff", weight: 2,
+            fillColor: "#6a1b9a", fillOpacity: 0.9}).bindPopup(function () {
+            return c.el("div", {className: "popup"}, [
+              c.el("h3", {}, [c.el("a", {href: p.url}, [p.title])]),
+              c.el("p", {}, [p.when])]);
+          }).addTo(week);
+        });
+        document.body.dataset.agendaWeek = String(data.features.length);
+      }).catch(function () { requested = false; });
+    });
+  }
+
   function ready(map, layers, control) {
     L.control.scale({imperial: false}).addTo(map);
     common().translateControls(map, control);
+    addWeekLayer(map, control);  // before the list is folded: adding a layer unfolds it
     foldLayerList(map, control);
     var byLayer = {};
     Object.keys(layers).forEach(function (key) { byLayer[L.stamp(layers[key])] = key; });

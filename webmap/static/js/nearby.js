@@ -75,6 +75,10 @@
       radius: 9, color: "#fff", weight: 3, fillColor: "#1565c0", fillOpacity: 1
     }).bindTooltip(c.el("span", {}, [c.tr("js.you_are_here")])).addTo(map);
     search();
+    // the agenda (nearby_agenda.js) lists what is on near the same place
+    window.culturamapOrigin = {lat: lat, lon: lon, council: councilId};
+    document.dispatchEvent(new CustomEvent("culturamap:origin",
+      {detail: window.culturamapOrigin}));
   }
 
   function resultItem(r, index, marker) {

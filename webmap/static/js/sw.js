@@ -56,7 +56,9 @@ self.addEventListener("fetch", function (event) {
     // only the phone view's own files: other pages' scripts (the planner's) stay fresh
     event.respondWith(cacheFirst(request));
   } else if (url.pathname === "/cerca" || url.pathname === "/nearby" ||
-             url.pathname === "/api/nearest") {
+             url.pathname === "/api/nearest" || url.pathname === "/api/agenda" ||
+             url.pathname.indexOf("/actividades/") === 0) {
+    // the agenda near a place and the activity pages already seen work offline too
     event.respondWith(networkFirst(request));
   }
 });

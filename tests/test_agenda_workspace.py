@@ -1,0 +1,376 @@
+"""The agenda in the planner workspace and its public pages, on SQLite and PostgreSQL:
+create / edit / cancel with history and optimistic locking, sign-in and CSRF, the .ics and
+CSV imports (every problem with its line, all or nothing), escaping, JSON-LD, feeds."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+import json
+import re
+
+import icalendar
+import pytest
+from sqlalchemy import func, select
+
+from tests.support.layers import copy_fixture_data
+from tests.support.web import app_for
+from tests.support.workspace import csrf_token, page_token, sign_in, workspace_app
+from webmap.workspace.agenda_models import Activity
+from webmap.workspace.models import Change
+
+SCRIPT_TITLE = '<script>alert("x")</script> Club de lectura'
+WEEKLY = {"title": "Taller de murga", "start": "2026-12-01T19:00", "end": "2026-12-01T21:00",
+          "rrule": "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270302", "venue_id": "V-003", "free": True,
+          "audience": "youth", "organiser": "Junta JV-01", "accessibility": "Acceso a nivel",
+          "source_url": "https://example.org/murga"}
+
+
+@pytest.fixture
+def app(tmp_path, session_cache, database_url):
+    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache, database_url)
+    yield app
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+@pytest.fixture
+def planner(app):
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+def _post(client, path, body, token):
+    return client.post(path, json=body, headers={"X-CSRFToken": token})
+
+
+def _db(app):
+    return app.extensions["culturamap_workspace"].db
+
+
+def _counts(app) -> tuple[int, int]:
+    with _db(app).session() as session:
+        return (session.scalar(select(func.count()).select_from(Activity)),
+                session.scalar(select(func.count()).select_from(Change)
+                               .where(Change.kind == "activity")))
+
+
+def test_add_edit_cancel_with_history_and_a_stale_edit_gets_409(app, planner):
+    token = page_token(planner)
+    added = _post(planner, "/planificar/actividades", WEEKLY, token)
+    assert added.status_code == 201, added.json
+    activity = added.json["activity"]
+    # typed as 19:00 in Coquimbo on 1 December (summer time, UTC-3): stored 22:00 UTC
+    assert activity["start_utc"] == "2026-12-01T22:00:00"
+    assert activity["rrule"] == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270303T025959Z"
+    path = f"/planificar/actividades/{activity['id']}"
+    edited = _post(planner, path, {**WEEKLY, "title": "Taller de murga (sala 2)",
+                                   "version": 1}, token)
+    assert edited.status_code == 200, edited.json
+    assert edited.json["activity"]["version"] == 2
+    stale = _post(planner, path, {**WEEKLY, "title": "otra", "version": 1}, token)
+    assert stale.status_code == 409
+    assert stale.json["current"]["title"] == "Taller de murga (sala 2)"
+    assert stale.json["submitted"]["title"] == "otra"
+    assert planner.get(f"/actividades/{activity['id']}").status_code == 200
+    cancelled = _post(planner, f"{path}/cancelar", {"version": 2}, token)
+    assert cancelled.status_code == 200
+    assert planner.get(f"/actividades/{activity['id']}").status_code == 404
+    with _db(app).session() as session:
+        actions = [c.action for c in session.scalars(
+            select(Change).where(Change.kind == "activity").order_by(Change.id))]
+    assert actions == ["add", "edit", "cancel"]
+    history = planner.get(f"{path}/historial").get_data(as_text=True)
+    assert "Taller de murga (sala 2)" in history
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"rrule": "FREQ=HOURLY"}, "FREQ"),
+    ({"end": "2026-12-01T18:00"}, "posterior al inicio"),
+    ({"venue_id": "NO-SUCH"}, "NO-SUCH"),
+    ({"source_url": "javascript:alert(1)"}, "http"),
+    ({"audience": "everyone"}, "everyone"),
+    ({"start": "mañana"}, "mañana"),
+])
+def test_refused_values_say_why_and_write_nothing(app, planner, change, words):
+    token = page_token(planner)
+    answer = _post(planner, "/planificar/actividades", {**WEEKLY, **change}, token)
+    assert answer.status_code == 400
+    assert any(words in p for p in answer.json["problems"]), answer.json
+    assert _counts(app) == (0, 0)
+
+
+def test_edit_without_sign_in_is_refused_and_missing_csrf_is_400(app, planner):
+    anonymous = app.test_client()
+    # a valid CSRF token of the anonymous session, but nobody signed in
+    token = csrf_token(anonymous.get("/entrar").get_data(as_text=True))
+    api = _post(anonymous, "/planificar/actividades", WEEKLY, token)
+    assert api.status_code == 401 and api.json["error"] == "unauthorized"
+    form = anonymous.post("/planificar/actividades", data={**WEEKLY, "csrf_token": token})
+    assert form.status_code == 302 and form.location.startswith("/entrar")
+    assert anonymous.get("/planificar/actividades").status_code == 302
+    assert anonymous.post("/planificar/actividades/1/cancelar",
+                          data={"version": 1, "csrf_token": token}).status_code == 302
+    no_token = planner.post("/planificar/actividades", data={**WEEKLY, "free": "1"})
+    assert no_token.status_code == 400
+    wrong = _post(planner, "/planificar/actividades", WEEKLY, "not-a-token")
+    assert wrong.status_code == 400 and wrong.json["error"] == "csrf"
+    assert _counts(app) == (0, 0)
+
+
+def test_a_script_in_a_title_is_text_in_the_page_the_json_ld_and_the_list(app, planner):
+    token = page_token(planner)
+    added = _post(planner, "/planificar/actividades", {**WEEKLY, "title": SCRIPT_TITLE}, token)
+    assert added.status_code == 201
+    page = planner.get(f"/actividades/{added.json['activity']['id']}")
+    html = page.get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(match.group(1))
+    assert data["@type"] == "Event" and data["name"] == SCRIPT_TITLE
+    assert data["startDate"] == "2026-12-01T19:00:00-03:00"
+    assert data["isAccessibleForFree"] is True
+    csp = page.headers["Content-Security-Policy"]
+    script_src = next(d for d in csp.split(";") if d.strip().startswith("script-src"))
+    assert "unsafe-inline" not in script_src  # the JSON-LD is data, not a script to allow
+    listing = planner.get("/planificar/actividades").get_data(as_text=True)
+    assert "<script>alert" not in listing
+
+
+BROKEN_ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//test//ES
+BEGIN:VEVENT
+UID:ok-1@test
+SUMMARY:Lectura en la biblioteca
+DTSTART;TZID=America/Santiago:20261201T190000
+DTEND;TZID=America/Santiago:20261201T200000
+X-CULTURAMAP-VENUE:V-003
+END:VEVENT
+BEGIN:VEVENT
+UID:bad-1@test
+SUMMARY:Fecha rota
+DTSTART;TZID=America/Santiago:2026XX01T190000
+DTEND;TZID=America/Santiago:20261201T200000
+X-CULTURAMAP-VENUE:V-003
+END:VEVENT
+BEGIN:VEVENT
+UID:bad-2@test
+SUMMARY:Regla rota
+DTSTART;TZID=America/Santiago:20261202T190000
+DTEND;TZID=America/Santiago:20261202T200000
+RRULE:FREQ=HOURLY
+X-CULTURAMAP-VENUE:V-003
+END:VEVENT
+BEGIN:VEVENT
+UID:bad-3@test
+SUMMARY:Sin fin
+END:VCALENDAR
+"""
+
+
+def _upload(client, token, name, text, step="preview", **extra):
+    data = {"csrf_token": token, "step": step, **extra}
+    if step == "preview":
+        data["file"] = (io.BytesIO(text.encode("utf-8")), name)
+    else:
+        data["filename"] = name
+        data["content"] = base64.b64encode(text.encode("utf-8")).decode()
+    return client.post("/planificar/actividades/importar", data=data,
+                       content_type="multipart/form-data")
+
+
+def test_a_broken_ics_names_its_lines_and_writes_nothing(app, planner):
+    token = csrf_token(planner.get("/planificar/actividades/importar").get_data(as_text=True))
+    preview = _upload(planner, token, "agenda.ics", BROKEN_ICS)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 400
+    # by hand: line 14 is the broken DTSTART, 23 the hourly RRULE, 26 a VEVENT never closed
+    assert "línea 14: DTSTART" in html
+    assert "línea 23: la regla" in html and "FREQ=HOURLY" in html
+    assert "línea 26: VEVENT sin END:VEVENT" in html
+    assert 'id="import-apply"' not in html
+    applied = _upload(planner, token, "agenda.ics", BROKEN_ICS, step="apply")
+    assert applied.status_code == 400
+    assert _counts(app) == (0, 0)
+
+
+GOOD_ICS = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//test//test//ES
+BEGIN:VEVENT
+UID:murga@test
+SUMMARY:Murga
+DTSTART;TZID=America/Santiago:20261201T190000
+DTEND;TZID=America/Santiago:20261201T210000
+RRULE:FREQ=WEEKLY;BYDAY=TU;UNTIL=20270302T000000Z
+X-CULTURAMAP-VENUE:V-003
+X-CULTURAMAP-FREE:yes
+X-CULTURAMAP-AUDIENCE:youth
+END:VEVENT
+BEGIN:VEVENT
+UID:paseo@test
+SUMMARY:Paseo patrimonial
+DTSTART:20261205T130000Z
+DURATION:PT2H
+GEO:-29.9710;-71.3415
+STATUS:CANCELLED
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_a_good_ics_imports_all_then_updates_by_uid(app, planner):
+    token = csrf_token(planner.get("/planificar/actividades/importar").get_data(as_text=True))
+    preview = _upload(planner, token, "agenda.ics", GOOD_ICS)
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert _counts(app) == (0, 0)
+    applied = _upload(planner, token, "agenda.ics", GOOD_ICS, step="apply")
+    assert applied.status_code == 200
+    assert _counts(app) == (2, 3)  # two imports and the cancellation of the walk
+    again = _upload(planner, token, "agenda.ics", GOOD_ICS.replace("Murga", "Murga 2"),
+                    step="apply")
+    assert again.status_code == 200
+    with _db(app).session() as session:
+        rows = {a.uid: a for a in session.scalars(select(Activity))}
+    assert len(rows) == 2
+    murga = rows["murga@test"]
+    assert (murga.title, murga.free, murga.audience, murga.version) == ("Murga 2", True,
+                                                                         "youth", 2)
+    assert murga.start_utc.isoformat() == "2026-12-01T22:00:00"
+    assert rows["paseo@test"].cancelled
+    assert rows["paseo@test"].end_utc.isoformat() == "2026-12-05T15:00:00"
+
+
+def test_a_csv_names_its_rows_and_writes_nothing(app, planner):
+    token = csrf_token(planner.get("/planificar/actividades/importar").get_data(as_text=True))
+    text = ("title,start,end,venue_id,lon,lat,audience\n"
+            "Lectura,2026-12-01T19:00,2026-12-01T20:00,V-003,,,all\n"
+            ",2026-12-02T19:00,2026-12-02T20:00,V-003,,,all\n"
+            "Cine,2026-12-03T19:00,2026-12-03T18:00,,-71.34,-29.97,nobody\n")
+    preview = _upload(planner, token, "agenda.csv", text)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 400
+    assert "elemento/feature 2" in html and "falta el título" in html
+    assert "elemento/feature 3" in html and "nobody" in html and "posterior" in html
+    assert _upload(planner, token, "agenda.csv", text, step="apply").status_code == 400
+    assert _counts(app) == (0, 0)
+
+
+def test_feeds_are_subscribable_calendars_with_stable_uids_and_the_rule(app, planner):
+    token = page_token(planner)
+    added = _post(planner, "/planificar/actividades", WEEKLY, token)
+    activity_id = added.json["activity"]["id"]
+    feed = planner.get("/agenda/comuna.ics")
+    assert feed.mimetype == "text/calendar"
+    cal = icalendar.Calendar.from_ical(feed.data)
+    events = [c for c in cal.walk("VEVENT")]
+    assert [str(e["UID"]) for e in events] == [f"actividad-{activity_id}@culturamap"]
+    assert cal.walk("VTIMEZONE")[0]["TZID"] == "America/Santiago"
+    event = events[0]
+    assert event["RRULE"].to_ical() == b"FREQ=WEEKLY;UNTIL=20270303T025959Z;BYDAY=TU"
+    start = event.decoded("DTSTART")
+    assert (start.hour, str(start.tzinfo)) == (19, "America/Santiago")
+    assert str(event["URL"]).endswith(f"/actividades/{activity_id}")
+    assert planner.get("/agenda/comuna.ics").data.count(b"UID:") == 1
+    assert planner.get("/agenda/unidad/NO-SUCH.ics").status_code == 404
+
+
+def test_ogc_collection_lists_the_next_30_days_sessions(app, planner):
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    token = page_token(planner)
+    _post(planner, "/planificar/actividades", WEEKLY, token)
+    meta = planner.get("/ogc/collections").json
+    assert "activities" in [c["id"] for c in meta["collections"]]
+    items = planner.get("/ogc/collections/activities/items?limit=1000").json
+    # by hand: Tuesdays 19:00 from 1 December, until 26 December 12:00 UTC
+    assert [f["properties"]["start"] for f in items["features"]] == [
+        "2026-12-01T19:00:00-03:00", "2026-12-08T19:00:00-03:00",
+        "2026-12-15T19:00:00-03:00", "2026-12-22T19:00:00-03:00"]
+    assert items["features"][0]["id"] == "1-20261201T2200Z"
+    one = planner.get("/ogc/collections/activities/items/1-20261208T2200Z")
+    assert one.status_code == 200 and one.json["properties"]["title"] == "Taller de murga"
+
+
+def test_without_activities_every_view_says_none_are_registered(tmp_path, session_cache):
+    app = app_for(copy_fixture_data(tmp_path / "data"), session_cache)
+    client = app.test_client()
+    page = client.get("/cerca?junta=JV-01").get_data(as_text=True)
+    assert "Aún no hay actividades registradas" in page
+    assert client.get("/api/agenda?junta=JV-01").json["registered"] == 0
+    english = client.get("/cerca?lang=en").get_data(as_text=True)
+    assert "No activities have been registered yet" in english
+    cal = icalendar.Calendar.from_ical(client.get("/agenda/comuna.ics").data)
+    assert cal.walk("VEVENT") == []
+    assert client.get("/actividades/1").status_code == 404
+    assert client.get("/api/agenda?junta=JV-01&minutos=500").status_code == 400
+
+
+def test_cerca_the_api_and_the_council_report_list_the_same_sessions_with_the_same_walk(
+        app, planner):
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    token = page_token(planner)
+    _post(planner, "/planificar/actividades", WEEKLY, token)  # at V-003, Tuesdays 19:00
+    _post(planner, "/planificar/actividades", {**WEEKLY, "title": "Pagada", "free": False,
+                                               "audience": "adults", "rrule": ""}, token)
+    point = app.extensions["culturamap"].cache["council_points"]["JV-01"]
+    venue = planner.get(f"/api/nearest?lon={point[0]}&lat={point[1]}&limit=50").json
+    walk = next(r["time_min"] for r in venue["results"] if r["id"] == "V-003")
+    answer = planner.get("/api/agenda?junta=JV-01").json
+    # by hand: Tuesdays from 1 December until 26 December 12:00 UTC, plus the one-off
+    assert [(s["title"], s["start"]) for s in answer["sessions"]] == [
+        ("Pagada", "2026-12-01T19:00:00-03:00"), ("Taller de murga", "2026-12-01T19:00:00-03:00"),
+        ("Taller de murga", "2026-12-08T19:00:00-03:00"),
+        ("Taller de murga", "2026-12-15T19:00:00-03:00"),
+        ("Taller de murga", "2026-12-22T19:00:00-03:00")]
+    assert {s["time_min"] for s in answer["sessions"]} == {walk}  # the walk /cerca shows
+    assert answer["sessions"][1]["when"] == "martes 1 de diciembre de 2026, 19:00–21:00"
+    comuna = planner.get("/api/agenda").json["sessions"]  # no place: the whole comuna
+    assert len(comuna) == 5 and {s["time_min"] for s in comuna} == {None}
+    assert planner.get("/api/agenda?lat=-29.97").status_code == 400
+    free = planner.get("/api/agenda?junta=JV-01&gratis=1&publico=youth").json
+    assert {s["title"] for s in free["sessions"]} == {"Taller de murga"}
+    shorter = planner.get(f"/api/agenda?junta=JV-01&minutos={int(walk)}").json
+    assert shorter["sessions"] == []  # the walk is longer than its whole minutes
+    page = planner.get("/cerca?junta=JV-01").get_data(as_text=True)
+    assert page.count('class="agenda-item"') == 5
+    assert "martes 8 de diciembre de 2026, 19:00–21:00" in page
+    report = planner.get("/reportes/JV-01.html").get_data(as_text=True)
+    section = report[report.index('<section id="agenda">'):]
+    section = section[:section.index("</section>")]
+    assert section.count("data-activity=") == 5
+    english = planner.get("/reportes/JV-01.html?lang=en").get_data(as_text=True)
+    assert "Tuesday 1 December 2026, 19:00–21:00" in english
+
+
+def test_the_equity_page_counts_the_month_sessions_per_council_and_group(app, planner):
+    token = page_token(planner)
+    _post(planner, "/planificar/actividades", WEEKLY, token)  # Tuesdays from 1 December
+    page = planner.get("/planificar/actividades/equidad?mes=2026-12")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    # December 2026 has 5 Tuesdays (1, 8, 15, 22, 29): the area row counts them all
+    area = re.search(r'<th scope="row">Toda el área</th><td>[^<]*</td><td>(\d+)</td>'
+                     r'<td>(\d+)</td>', html)
+    assert area.groups() == ("1", "5")
+    assert "Por grupo socioeconómico" in html
+    assert planner.get("/planificar/actividades/equidad?mes=diciembre").status_code == 400
+    assert app.test_client().get("/planificar/actividades/equidad").status_code == 302
+
+
+def test_an_activity_follows_its_venue_when_the_venue_moves(app, planner):
+    token = page_token(planner)
+    added = _post(planner, "/planificar/actividades", WEEKLY, token).json["activity"]
+    before = planner.get("/agenda/semana.geojson").json  # fills the agenda cache
+    assert before["registered"] == 1
+    venue = planner.get("/ogc/collections/venues/items/V-003").json
+    lon, lat = venue["geometry"]["coordinates"]
+    moved = _post(planner, "/planificar/espacios/V-003", {
+        **{k: venue["properties"][k] for k in ("name", "category", "address", "source")},
+        "lon": lon + 0.001, "lat": lat, "version": 1}, token)
+    assert moved.status_code == 200, moved.json
+    page = planner.get(f"/actividades/{added['id']}").get_data(as_text=True)
+    data = json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))
+    assert data["location"]["geo"]["longitude"] == pytest.approx(lon + 0.001, abs=1e-9)
