@@ -38,7 +38,6 @@ from webmap.workspace.models import Venue
 from webmap.workspace.views import (
     _data,
     _problem_texts,
-    _problem_texts_where,
     _upload,
     planner_required,
 )
@@ -158,7 +157,7 @@ def import_file() -> Any:
     ws = current_workspace()
     with ws.db.session() as session:
         result = agenda_import.preview(session, filename, content)
-    texts = _problem_texts_where(result.problems)
+    texts = _problem_texts(result.problems, where=True)
     carried = base64.b64encode(content).decode("ascii")
     applying = request.form.get("step") == "apply"
     if not applying or not result.ok:
@@ -170,7 +169,7 @@ def import_file() -> Any:
             count = agenda_import.apply(session, current_user, result.records)
     except (EditRejected, EditConflict) as exc:
         problems = getattr(exc, "problems", None)
-        texts = _problem_texts_where(problems) if problems else [str(exc)]
+        texts = _problem_texts(problems, where=True) if problems else [str(exc)]
         return render_template("workspace/activity_import.html", preview=result,
                                problems=texts, content=carried), 400
     agenda_data.invalidate(current_app._get_current_object())
