@@ -148,10 +148,15 @@ def sample_points(base: str, count: int, seed: int = 4) -> list[str]:
     return queries
 
 
-def load_test(port: int, rate: float, seconds: float, workers: int) -> dict:
+def load_test(port: int, rate: float, seconds: float, workers: int,
+              paths: list[str] | None = None, expect: bytes | None = b'"results"') -> dict:
+    """Open loop at ``rate`` requests/s for ``seconds``: /api/nearest around the councils,
+    or ``paths`` in turn (benchmarks/bench_load.py's soak). A request fails unless it is
+    answered 200 with ``expect`` in the body (when given)."""
     base = f"http://127.0.0.1:{port}"
     total = int(rate * seconds)
-    queries = sample_points(base, total)
+    queries = ([paths[i % len(paths)] for i in range(total)] if paths
+               else sample_points(base, total))
     jobs: queue.Queue = queue.Queue()
     latencies: list[float] = []
     service: list[float] = []
@@ -170,7 +175,7 @@ def load_test(port: int, rate: float, seconds: float, workers: int) -> dict:
                 conn.request("GET", path)
                 response = conn.getresponse()
                 body = response.read()
-                ok = response.status == 200 and b'"results"' in body
+                ok = response.status == 200 and (expect is None or expect in body)
             except (OSError, http.client.HTTPException) as exc:
                 ok = False
                 body = str(exc).encode()
@@ -181,7 +186,7 @@ def load_test(port: int, rate: float, seconds: float, workers: int) -> dict:
                 latencies.append(done - due)
                 service.append(done - sent)
                 if not ok:
-                    failures.append(body[:200].decode(errors="replace"))
+                    failures.append(f"{path}: " + body[:200].decode(errors="replace"))
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
     for t in threads:
