@@ -1,4 +1,4 @@
-"""Benchmark of the web map, run against the production server (waitress) on loopback.
+"""Benchmark of the web map, run against the production server (granian) on loopback.
 
 Prints three figures and compares them with the targets of issue 4:
   1. weight of the main page with everything it loads (target < 1.5 MB);
@@ -221,7 +221,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="load duration (max 60)")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
-    parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=4, help="server threads (granian)")
     parser.add_argument("--runs", type=int, default=5, help="Chromium page loads")
     parser.add_argument("--cold-cache", action="store_true",
                         help="start the server on an empty cache folder (derives the network)")
@@ -238,7 +238,7 @@ def main() -> int:
             base = f"http://127.0.0.1:{port}"
             cache_kind = "empty temp cache (derives the network)" if args.cold_cache else (
                 "warm repo cache/")
-            print(f"server: python -m webmap serve (waitress), {args.threads} threads, "
+            print(f"server: python -m webmap serve (granian), {args.threads} threads, "
                   f"{cache_kind}: answered /api/councils {startup:.1f} s after launch")
             if CHROMIUM.exists():
                 page = page_weight_and_load_time(base, args.runs)

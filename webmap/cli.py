@@ -39,7 +39,7 @@ class StartError(Exception):
 
 
 def check_options(port: int, threads: int) -> None:
-    """Port and threads within what a TCP server and waitress can use."""
+    """Port and threads within what a TCP server and granian can use."""
     low, high = PORT_RANGE
     if not low <= port <= high:
         raise StartError(
@@ -55,7 +55,7 @@ def check_options(port: int, threads: int) -> None:
 
 
 def check_port_free(host: str, port: int) -> None:
-    """Bind the address once (as waitress will, with SO_REUSEADDR) and let it go, so a busy
+    """Bind the address once (with SO_REUSEADDR, as a server does) and let it go, so a busy
     port or a wrong address is told before seconds of loading data."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
