@@ -88,7 +88,9 @@ def get(port: int, path: str, method: str = "GET") -> tuple[int, int, float]:
 
 def pdf_urls(port: int) -> list[str]:
     page = urllib.request.urlopen(f"http://127.0.0.1:{port}/descargas?lang=es").read().decode()
-    return sorted(set(re.findall(r'href="(/reportes/[^"]+\.pdf\?lang=es)"', page)))
+    # the kits (/reportes/kit/...) are not rendered ahead: without public_url each request
+    # renders its own (its QR code names the address asked), so they are left out here
+    return sorted(set(re.findall(r'href="(/reportes/(?!kit/)[^"]+\.pdf\?lang=es)"', page)))
 
 
 def ten_at_once(port: int, urls: list[str]) -> list[tuple[int, int, float]]:
@@ -251,8 +253,8 @@ def public_routes(port: int) -> list[str]:
         base + "/collections/venues/items?limit=1"))["features"][0]["id"]
     downloads = urllib.request.urlopen(base + "/descargas?lang=es").read().decode()
     index = urllib.request.urlopen(base + "/?lang=es").read().decode()
-    links = sorted({html.unescape(link) for link in
-                    re.findall(r'href="(/(?:descargas|reportes)/[^"]+)"', downloads)})
+    links = sorted({html.unescape(link) for link in  # kits: see pdf_urls
+                    re.findall(r'href="(/(?:descargas|reportes/(?!kit/))[^"]+)"', downloads)})
     static = sorted(set(re.findall(r'(?:src|href)="(/static/[^"?]+)', index)))
     cid, sid = councils[0]["id"], sectors[0]["id"]
     fixed = ["/?lang=es", "/?lang=en", "/acerca", "/about", "/cerca", "/nearby", "/descargas",
