@@ -268,6 +268,8 @@ def nearby() -> str:
             for cid, (lon, lat) in sorted(points.items(), key=lambda kv: str(names[kv[0]]))
         ]
         initial = first_answer(store, council_options)
+        people = current_app.extensions.get("culturamap_people")  # issue 16, workspace on
+        kept = kept_args()
         css = Path(current_app.static_folder or "") / "css" / "app.css"
         return render_template(
             "nearby.html",
@@ -275,6 +277,7 @@ def nearby() -> str:
             council_options=council_options,
             initial=initial,
             initial_rows=answer_rows(initial["results"], g.lang) if initial else [],
+            people=people(kept.get("junta") or kept.get("council")) if people else None,
             map_data={
                 "councils": outline,
                 "streets_url": url_for("pages.streets_layer"),

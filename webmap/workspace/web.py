@@ -134,3 +134,6 @@ def init_app(app: Flask, workspace: Workspace) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(scenarios_bp)
+    from webmap.workspace import people_views
+
+    people_views.init_app(app)  # residents' proposals, creators directory (issue 16)
