@@ -43,6 +43,7 @@ QUOTED: dict[tuple[str, str], Callable[[float], str]] = {
     ("load", "nearest_p99_ms"): lambda v: f"p99 {es(v, 1)} ms",
     ("load", "soak_requests"): lambda v: f"{es(v, 0)} peticiones",
     ("load", "soak_growth_pct"): lambda v: f"{es(v, 1)} % de crecimiento de memoria",
+    ("workspace", "edit_served_median_s"): lambda v: f"{es(v, 2)} s",
 }
 
 

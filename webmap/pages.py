@@ -136,6 +136,8 @@ def network_note(store: MapStore, lang: str) -> str | None:
 
 def sites_summary(store: MapStore) -> str:
     """One sentence under the sites legend: how many residents the sites bring in reach."""
+    if store.sites_pending:  # an edit's new sites are still being computed
+        return t("legend.sites_updating")
     sites = store.sites
     if sites is None or sites.empty:
         return t("legend.sites_none", threshold=format_setting(store.threshold_min, g.lang))

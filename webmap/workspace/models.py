@@ -10,6 +10,7 @@ else changed in the meantime matches nothing and fails instead of overwriting.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from flask_login import UserMixin
@@ -47,6 +48,15 @@ class User(UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password: a session made before a password change ends. A
+        digest, so the (signed, not encrypted) session cookie holds nothing of the hash."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session cookie
+        return f"{self.id}:{self.session_stamp}"
 
 
 class Venue(Base):
