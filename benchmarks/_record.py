@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 LIBRARIES = ("numpy", "scipy", "shapely", "geopandas", "pyproj", "networkx", "spopt", "pulp",
-             "flask", "waitress", "weasyprint", "playwright")
+             "flask", "granian", "weasyprint", "playwright")
 
 
 class Tee(io.StringIO):

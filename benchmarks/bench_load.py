@@ -1,4 +1,4 @@
-"""Load benchmark of the production server (waitress) on the shipped data, on loopback.
+"""Load benchmark of the production server (granian) on the shipped data, on loopback.
 
 Prints what issue 12 asks about readers at once:
   1. PDF reports: ten readers asking for ten PDFs at once, right after start (while the
@@ -7,10 +7,15 @@ Prints what issue 12 asks about readers at once:
   2. /api/nearest with 50 concurrent clients, closed loop (each sends its next request when
      the previous answer arrives), for --seconds: p50, p99, requests/s and errors (target:
      p99 < 100 ms, no errors).
+  3. with --soak SECONDS: every public route in turn at --soak-rate requests/s (open loop,
+     benchmarks/bench_web.py's load_test), the serving process's memory sampled each
+     second (target: 10 minutes at 100 requests/s, no failures, memory growth after the
+     first minute's warm-up < 10 %).
 
 The clients run in two load processes (Python threads, keep-alive connections) on the same
 cores as the server: the figures include that competition. Usage:
   python benchmarks/bench_load.py [--seconds 60] [--clients 50] [--threads 4]
+                                  [--skip-pdf] [--soak 600 --soak-rate 100]
 Results are meant for benchmarks/results/load.txt. Targets are printed, not asserted.
 """
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import html
 import http.client
 import json
 import os
@@ -82,7 +88,9 @@ def get(port: int, path: str, method: str = "GET") -> tuple[int, int, float]:
 
 def pdf_urls(port: int) -> list[str]:
     page = urllib.request.urlopen(f"http://127.0.0.1:{port}/descargas?lang=es").read().decode()
-    return sorted(set(re.findall(r'href="(/reportes/[^"]+\.pdf\?lang=es)"', page)))
+    # the kits (/reportes/kit/...) are not rendered ahead: without public_url each request
+    # renders its own (its QR code names the address asked), so they are left out here
+    return sorted(set(re.findall(r'href="(/reportes/(?!kit/)[^"]+\.pdf\?lang=es)"', page)))
 
 
 def ten_at_once(port: int, urls: list[str]) -> list[tuple[int, int, float]]:
@@ -221,19 +229,99 @@ def pdf_figures(port: int) -> None:
           f"{statistics.median(repeated) * 1000:.1f} ms")
 
 
-def main() -> int:
+def worker_pid(server: subprocess.Popen) -> int:
+    """The process that answers: granian's one worker, forked by the server process."""
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return int(children[0]) if children else server.pid
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def public_routes(port: int) -> list[str]:
+    """Every public GET route of the app with real ids: pages (both languages), the access,
+    isochrone and OGC APIs, downloads, reports, map layers and the static files the main
+    page loads. The planner workspace (sign-in) is left out."""
+    base = f"http://127.0.0.1:{port}"
+    councils = json.load(urllib.request.urlopen(base + "/api/councils"))["councils"]
+    sectors = json.load(urllib.request.urlopen(base + "/api/sectors"))["sectors"]
+    venue = json.load(urllib.request.urlopen(
+        base + "/collections/venues/items?limit=1"))["features"][0]["id"]
+    downloads = urllib.request.urlopen(base + "/descargas?lang=es").read().decode()
+    index = urllib.request.urlopen(base + "/?lang=es").read().decode()
+    links = sorted({html.unescape(link) for link in  # kits: see pdf_urls
+                    re.findall(r'href="(/(?:descargas|reportes/(?!kit/))[^"]+)"', downloads)})
+    static = sorted(set(re.findall(r'(?:src|href)="(/static/[^"?]+)', index)))
+    cid, sid = councils[0]["id"], sectors[0]["id"]
+    fixed = ["/?lang=es", "/?lang=en", "/acerca", "/about", "/cerca", "/nearby", "/descargas",
+             "/entrar", "/sw.js", "/mapa/calles.geojson", "/mapa/manzanas.geojson",
+             "/api/councils", f"/api/councils/{cid}", f"/api/councils/{cid}/equity",
+             "/api/sectors", f"/api/sectors/{sid}", "/api/area", "/api/area/equity",
+             "/api/sites", f"/api/isochrone?venue={venue}", "/ogc", "/ogc/api",
+             "/conformance", "/collections", "/collections/venues/queryables",
+             f"/collections/venues/items/{venue}", "/collections/workshops/items"
+             "?datetime=2026-01-01T00:00:00Z/..", "/collections/venues/items?category=school"]
+    fixed += [f"/collections/{c}/items?limit=100" for c in
+              ("councils", "sectors", "venues", "workshops", "population", "sites")]
+    nearest = sample_points(port, 40)
+    mixed = []
+    for i, route in enumerate(fixed + links + static):
+        mixed.append(route)
+        if i % 3 == 0:  # /api/nearest is the busiest route: one request in four
+            mixed.append(nearest[(i // 3) % len(nearest)])
+    return mixed
+
+
+def soak(port: int, server: subprocess.Popen, seconds: float, rate: float) -> dict:
+    """Every public route in turn at ``rate``/s for ``seconds``; the worker's RSS each
+    second. Growth is measured from the end of the first minute (warm-up: page and
+    report caches fill, the isochrones are built) to the end."""
+    from benchmarks.bench_web import load_test
+
+    routes = public_routes(port)
+    pid = worker_pid(server)
+    samples: list[tuple[float, float]] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        start = time.perf_counter()
+        while not done.wait(1.0):
+            samples.append((time.perf_counter() - start, rss_mib(pid)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    result = load_test(port, rate, seconds, workers=16, paths=routes, expect=None)
+    done.set()
+    sampler.join()
+    warm = [mib for t, mib in samples if t >= min(60.0, seconds / 2)]
+    result.update(routes=len(set(routes)), rss_start=samples[0][1], rss_warm=warm[0],
+                  rss_end=warm[-1], rss_max=max(mib for _t, mib in samples),
+                  growth_pct=100 * (warm[-1] - warm[0]) / warm[0])
+    return result
+
+
+def main(figures: dict) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="/api/nearest load (s)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
-    parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=4, help="server threads (granian)")
     parser.add_argument("--skip-pdf", action="store_true",
                         help="no PDF figures (still waits for the reports rendered ahead)")
+    parser.add_argument("--soak", type=float, default=0.0,
+                        help="seconds of the all-routes soak after the rest (0: none)")
+    parser.add_argument("--soak-rate", type=float, default=100.0, help="soak requests/s")
+    parser.add_argument("--skip-nearest", action="store_true",
+                        help="no 50-client /api/nearest run (e.g. a soak alone)")
     args = parser.parse_args()
     load = os.getloadavg()[0]
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M} nproc={len(os.sched_getaffinity(0))} "
           f"loadavg(1 min) at start {load:.1f}")
     print("load benchmark on the shipped data (real urban Coquimbo), culturamap serve "
-          f"(waitress, {args.threads} threads), clients in 2 "
+          f"(granian, 1 worker process x {args.threads} threads), clients in 2 "
           "load processes on the same cores")
     port = free_port()
     server, startup = start_server(port, args.threads)
@@ -243,24 +331,61 @@ def main() -> int:
             wait_all_ready(port, pdf_urls(port), limit_s=900)
         else:
             pdf_figures(port)
-        result = closed_loop(port, args.clients, args.seconds)
-        ok = result["p99"] < 100 and result["errors"] == 0
-        print(f"/api/nearest, {args.clients} concurrent clients, closed loop, "
-              f"{args.seconds:.0f} s: {result['requests']} requests, {result['rate']:.0f} req/s, "
-              f"{result['errors']} errors")
-        print(f"  latency p50 {result['p50']:.1f} ms, p90 {result['p90']:.1f} ms, "
-              f"p99 {result['p99']:.1f} ms, max {result['max']:.1f} ms "
-              f"(target p99 < 100 ms, no errors): {'OK' if ok else 'MISSED'}")
-        if result["first_error"]:
-            print(f"  first error: {result['first_error']}")
+        if not args.skip_nearest:
+            nearest_figures(port, args, figures)
+        if args.soak > 0:
+            soak_figures(port, server, args, figures)
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
     return 0
+
+
+def nearest_figures(port: int, args: argparse.Namespace, figures: dict) -> None:
+    before = os.getloadavg()[0]
+    result = closed_loop(port, args.clients, args.seconds)
+    after = os.getloadavg()[0]
+    ok = result["p99"] < 100 and result["errors"] == 0
+    print(f"/api/nearest, {args.clients} concurrent clients, closed loop, "
+          f"{args.seconds:.0f} s: {result['requests']} requests, {result['rate']:.0f} req/s, "
+          f"{result['errors']} errors (loadavg 1 min before {before:.1f}, after {after:.1f})")
+    print(f"  latency p50 {result['p50']:.1f} ms, p90 {result['p90']:.1f} ms, "
+          f"p99 {result['p99']:.1f} ms, max {result['max']:.1f} ms "
+          f"(target p99 < 100 ms, no errors): {'OK' if ok else 'MISSED'}")
+    if result["first_error"]:
+        print(f"  first error: {result['first_error']}")
+    figures.update(nearest_rate=round(result["rate"]), nearest_p50_ms=round(result["p50"], 1),
+                   nearest_p99_ms=round(result["p99"], 1), nearest_errors=result["errors"],
+                   nearest_loadavg=[round(before, 1), round(after, 1)])
+
+
+def soak_figures(port: int, server: subprocess.Popen, args: argparse.Namespace,
+                 figures: dict) -> None:
+    before = os.getloadavg()[0]
+    result = soak(port, server, args.soak, args.soak_rate)
+    after = os.getloadavg()[0]
+    ok = result["failures"] == 0 and result["growth_pct"] < 10
+    print(f"soak: {result['routes']} public routes in turn at {args.soak_rate:.0f} req/s for "
+          f"{args.soak:.0f} s: {result['requests']} requests ({result['achieved_rate']:.1f}/s), "
+          f"{result['failures']} failures (loadavg 1 min before {before:.1f}, "
+          f"after {after:.1f})")
+    print(f"  latency from due time: median {result['median_ms']:.1f} ms, "
+          f"p99 {result['p99_ms']:.1f} ms, max {result['max_ms']:.1f} ms")
+    print(f"  worker RSS: {result['rss_start']:.0f} MiB at start, {result['rss_warm']:.0f} MiB "
+          f"after warm-up, {result['rss_end']:.0f} MiB at the end (max "
+          f"{result['rss_max']:.0f}): growth {result['growth_pct']:.1f} % "
+          f"(target no failures, growth < 10 %): {'OK' if ok else 'MISSED'}")
+    if result["first_failure"]:
+        print(f"  first failure: {result['first_failure']}")
+    figures.update(soak_seconds=args.soak, soak_requests=result["requests"],
+                   soak_failures=result["failures"], soak_rss_warm_mib=round(result["rss_warm"]),
+                   soak_rss_end_mib=round(result["rss_end"]),
+                   soak_growth_pct=round(result["growth_pct"], 1),
+                   soak_loadavg=[round(before, 1), round(after, 1)])
 
 
 if __name__ == "__main__":
     from benchmarks._record import recorded
 
-    with recorded("load"):  # benchmarks/results/load.txt and .json
-        main()
+    with recorded("load") as figures:  # benchmarks/results/load.txt and .json
+        main(figures)

@@ -1,4 +1,4 @@
-"""Benchmark of the web map, run against the production server (waitress) on loopback.
+"""Benchmark of the web map, run against the production server (granian) on loopback.
 
 Prints three figures and compares them with the targets of issue 4:
   1. weight of the main page with everything it loads (target < 1.5 MB);
@@ -148,10 +148,15 @@ def sample_points(base: str, count: int, seed: int = 4) -> list[str]:
     return queries
 
 
-def load_test(port: int, rate: float, seconds: float, workers: int) -> dict:
+def load_test(port: int, rate: float, seconds: float, workers: int,
+              paths: list[str] | None = None, expect: bytes | None = b'"results"') -> dict:
+    """Open loop at ``rate`` requests/s for ``seconds``: /api/nearest around the councils,
+    or ``paths`` in turn (benchmarks/bench_load.py's soak). A request fails unless it is
+    answered 200 with ``expect`` in the body (when given)."""
     base = f"http://127.0.0.1:{port}"
     total = int(rate * seconds)
-    queries = sample_points(base, total)
+    queries = ([paths[i % len(paths)] for i in range(total)] if paths
+               else sample_points(base, total))
     jobs: queue.Queue = queue.Queue()
     latencies: list[float] = []
     service: list[float] = []
@@ -170,7 +175,7 @@ def load_test(port: int, rate: float, seconds: float, workers: int) -> dict:
                 conn.request("GET", path)
                 response = conn.getresponse()
                 body = response.read()
-                ok = response.status == 200 and b'"results"' in body
+                ok = response.status == 200 and (expect is None or expect in body)
             except (OSError, http.client.HTTPException) as exc:
                 ok = False
                 body = str(exc).encode()
@@ -181,7 +186,7 @@ def load_test(port: int, rate: float, seconds: float, workers: int) -> dict:
                 latencies.append(done - due)
                 service.append(done - sent)
                 if not ok:
-                    failures.append(body[:200].decode(errors="replace"))
+                    failures.append(f"{path}: " + body[:200].decode(errors="replace"))
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(workers)]
     for t in threads:
@@ -216,7 +221,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="load duration (max 60)")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
-    parser.add_argument("--threads", type=int, default=4, help="waitress worker threads")
+    parser.add_argument("--threads", type=int, default=4, help="server threads (granian)")
     parser.add_argument("--runs", type=int, default=5, help="Chromium page loads")
     parser.add_argument("--cold-cache", action="store_true",
                         help="start the server on an empty cache folder (derives the network)")
@@ -233,7 +238,7 @@ def main() -> int:
             base = f"http://127.0.0.1:{port}"
             cache_kind = "empty temp cache (derives the network)" if args.cold_cache else (
                 "warm repo cache/")
-            print(f"server: python -m webmap serve (waitress), {args.threads} threads, "
+            print(f"server: python -m webmap serve (granian), {args.threads} threads, "
                   f"{cache_kind}: answered /api/councils {startup:.1f} s after launch")
             if CHROMIUM.exists():
                 page = page_weight_and_load_time(base, args.runs)

@@ -157,3 +157,16 @@ def test_an_unreadable_data_folder_is_one_line(command, tmp_path):
         f"culturamap {command}: {prefix}{origin}: data_dir cannot be read by this user "
         f"(permission denied); give read access, e.g. chmod -R a+rX {data}, got '{data}'"
     ]
+
+
+def test_a_busy_port_is_one_line_and_exit_2():
+    """Another program already listens on the port: said before any data is read."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = run_cli("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert result.returncode == 2
+    lines = stderr_lines(result)
+    assert len(lines) == 1 and TRACEBACK not in result.stderr
+    assert lines[0].startswith(f"culturamap serve: el puerto {port} de 127.0.0.1 ya está en uso")

@@ -138,3 +138,20 @@ def test_server_killed_during_pdf_renders_serves_only_whole_pdfs_after_restart(t
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_the_worker_ends_with_a_killed_server(tmp_path):
+    """kill -9 of `culturamap serve` leaves no worker answering on the port alone."""
+    port = free_port()
+    proc = start(port, tmp_path / "cache")
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    assert children  # the worker process that answered
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and "zombie" not in
+              Path(f"/proc/{pid}/status").read_text() for pid in children):
+        assert time.monotonic() < deadline, "the worker outlived the server"
+        time.sleep(0.1)
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/councils", timeout=5)

@@ -38,6 +38,11 @@ QUOTED: dict[tuple[str, str], Callable[[float], str]] = {
     ("access", "synthetic_snap_nearest_s"): lambda v: f"{es(v, 1)} s",
     ("access", "synthetic_nearest_s"): lambda v: f"{es(v, 2)} s",
     ("access", "synthetic_traced_peak_mib"): lambda v: f"{es(v, 0)} MiB",
+    ("load", "nearest_rate"): lambda v: f"{es(v, 0)} req/s",
+    ("load", "nearest_p50_ms"): lambda v: f"p50 {es(v, 1)} ms",
+    ("load", "nearest_p99_ms"): lambda v: f"p99 {es(v, 1)} ms",
+    ("load", "soak_requests"): lambda v: f"{es(v, 0)} peticiones",
+    ("load", "soak_growth_pct"): lambda v: f"{es(v, 1)} % de crecimiento de memoria",
     ("workspace", "edit_served_median_s"): lambda v: f"{es(v, 2)} s",
 }
 

@@ -89,7 +89,7 @@ def test_threshold_setting_changes_the_figures_and_legend(tmp_path):
     assert council["share_within_threshold"] <= share_15
 
 
-def test_serve_command_runs_waitress(tmp_path):
+def test_serve_command_answers_as_culturamap(tmp_path):
     """The README's run command: `python -m webmap serve` answers on the given port."""
     with serve_process(tmp_path / "cache") as base:
         with urllib.request.urlopen(f"{base}/api/councils/JV-01") as response:

@@ -18,6 +18,15 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from webmap.errors import ApiError, bad_request, not_found
 from webmap.features import Collection
 from webmap.language import t
+from webmap.ogc_query import (
+    COMMON_PARAMETERS,
+    ITEMS_PARAMETERS,
+    TEMPORAL_PROPERTY,
+    check_known,
+    parse_datetime,
+    select,
+    temporal_extent,
+)
 from webmap.openapi import OPENAPI_MEDIA_TYPE, openapi_document
 
 bp = Blueprint("features", __name__)  # registered at / (name "features") and /ogc ("ogc")
@@ -25,10 +34,19 @@ landing_bp = Blueprint("ogc_landing", __name__)
 
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+JSON_SCHEMA = "application/schema+json"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
 ]
+# Besides f and lang, every OGC resource accepts (checks and ignores) datetime: GDAL
+# repeats the query of the address it is given (OAPIF:https://host/ogc?datetime=...) on
+# the landing page, the API description and the collections too.
+META_PARAMETERS = (*COMMON_PARAMETERS, "datetime")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 SITES_RETRY_AFTER_S = 10  # the background step takes ~2-9 s on the real data
 COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
@@ -45,6 +63,12 @@ def _collections() -> dict[str, Collection]:
 
     return {**current_app.extensions["culturamap"].cache["collections"],
             "activities": activities_collection()}
+
+
+def _check_meta_parameters() -> None:
+    """400 for a parameter no OGC resource declares; a datetime must still be valid."""
+    check_known(request.args, META_PARAMETERS)
+    parse_datetime(request.args.get("datetime"))
 
 
 def _not_while_updating(collection_id: str) -> None:
@@ -112,22 +136,26 @@ def landing_page(prefix: str = "features") -> Response:
 @landing_bp.get("/ogc/")
 @landing_bp.get("/ogc")  # registered first: url_for gives /ogc
 def landing() -> Response:
+    _check_meta_parameters()
     return landing_page("ogc")
 
 
 @landing_bp.get("/ogc/api")
 def api() -> Response:
     """The OpenAPI description (rel service-desc); /api is taken by the access API."""
+    _check_meta_parameters()
     root = current_app.extensions["culturamap"].settings.public_url + request.script_root
+    queryables = {cid: _collections()[cid].queryables.schemas for cid in COLLECTION_IDS}
     document = openapi_document(
         t("ogc.title"), t("ogc.description"), [root + "/ogc", root + "/"], COLLECTION_IDS,
-        DEFAULT_LIMIT, MAX_LIMIT,
+        DEFAULT_LIMIT, MAX_LIMIT, queryables,
     )
     return _json(document, OPENAPI_MEDIA_TYPE)
 
 
 @bp.get("/conformance")
 def conformance() -> Response:
+    _check_meta_parameters()
     return _json({"conformsTo": CONFORMANCE})
 
 
@@ -144,20 +172,35 @@ def _collection_meta(collection: Collection) -> dict[str, Any]:
                   "application/json"),
             _link(_url("items", collection_id=cid), "items",
                   GEOJSON, t(f"layer.{cid}")),
+            _link(_url("queryables", collection_id=cid), QUERYABLES_REL, JSON_SCHEMA),
         ],
     }
+    extent: dict[str, Any] = {}
     if collection.bbox is not None:  # an empty collection has no extent
-        meta["extent"] = {"spatial": {"bbox": [collection.bbox], "crs": CRS84}}
+        extent["spatial"] = {"bbox": [collection.bbox], "crs": CRS84}
+    temporal = temporal_extent(cid, collection.features)
+    if temporal is not None:
+        extent["temporal"] = temporal
+    if extent:
+        meta["extent"] = extent
     return meta
 
 
-@bp.get("/collections")
+@bp.get("/collections/collections")  # GDAL/QGIS given .../collections append /collections
+@bp.get("/collections")  # registered last: url_for gives /collections
 def collections() -> Response:
+    """The layers. Its links also name the API description and the conformance classes,
+    so that .../collections given to GDAL or QGIS as the service address works: they read
+    it as the landing page and ask .../collections/collections for the layers."""
+    _check_meta_parameters()
     items = [_collection_meta(_collections()[cid]) for cid in COLLECTION_IDS]
     return _json(
         {
             "links": [
-                _link(_url("collections"), "self", "application/json")
+                _link(_url("collections"), "self", "application/json"),
+                _link(_href("ogc_landing.api"), "service-desc", OPENAPI_MEDIA_TYPE,
+                      t("ogc.service_desc")),
+                _link(_url("conformance"), "conformance", "application/json"),
             ],
             "collections": items,
         }
@@ -166,7 +209,19 @@ def collections() -> Response:
 
 @bp.get("/collections/<collection_id>")
 def collection(collection_id: str) -> Response:
-    return _json(_collection_meta(_get_collection(collection_id)))
+    collection = _get_collection(collection_id)
+    _check_meta_parameters()
+    return _json(_collection_meta(collection))
+
+
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id: str) -> Response:
+    """The properties that items can be filtered on with name=value (Part 3, Queryables)."""
+    collection = _get_collection(collection_id)
+    _check_meta_parameters()
+    schema = collection.queryables.json_schema(
+        _url("queryables", collection_id=collection_id), t(f"layer.{collection_id}"))
+    return _json(schema, JSON_SCHEMA)
 
 
 def _int_param(name: str, default: int, low: int, high: int | None) -> int:
@@ -215,11 +270,16 @@ def _check_format_and_crs() -> None:
 def items(collection_id: str) -> Response:
     collection = _get_collection(collection_id)
     _not_while_updating(collection_id)
+    filterable = collection.queryables
+    check_known(request.args, (*ITEMS_PARAMETERS, *filterable.schemas))
     _check_format_and_crs()
     limit = _int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _int_param("offset", 0, 0, None)
     bbox = parse_bbox(request.args.get("bbox"))
-    selected = collection.select(bbox)
+    when = parse_datetime(request.args.get("datetime"))
+    wanted = filterable.filters(request.args)
+    selected = select(collection.features, collection.select(bbox), wanted,
+                      TEMPORAL_PROPERTY.get(collection_id), when)
     page = selected[offset : offset + limit]
 
     def page_url(new_offset: int, new_limit: int = limit) -> str:
@@ -256,6 +316,7 @@ def items(collection_id: str) -> Response:
 def item(collection_id: str, feature_id: str) -> Response:
     collection = _get_collection(collection_id)
     _not_while_updating(collection_id)
+    _check_meta_parameters()
     _check_format_and_crs()
     position = collection.positions.get(feature_id)
     if position is None:

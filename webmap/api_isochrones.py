@@ -38,6 +38,7 @@ from webmap.errors import ApiError, bad_request, not_found
 from webmap.features import Collection
 from webmap.geometry import rounded_geojson
 from webmap.language import t
+from webmap.ogc_query import Queryables
 from webmap.store import MapStore, _clean
 
 bp = Blueprint("isochrones", __name__, url_prefix="/api")
@@ -167,6 +168,13 @@ class LazyIsochrones:
 
     def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
         return self._collection().select(bbox)
+
+    @property
+    def queryables(self) -> Queryables:
+        """Declared without building the bands (seconds on the real data): the text
+        properties that build_isochrone_collection gives every band."""
+        return Queryables(self.id, {name: {"type": "string"} for name in
+                                    ("id", "venue_id", "venue_name", "category")})
 
 
 def isochrone_collection(store: MapStore) -> LazyIsochrones:

@@ -1,7 +1,7 @@
 """Application factory: settings, data computed once, language, errors and blueprints.
 
 ``create_app(config)`` takes overrides (tests pass a temporary data dir); the production
-server (waitress, see webmap.cli) calls it once with the environment's settings.
+server (granian, see webmap.cli) calls it once with the environment's settings.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ the layers' own ids, coordinates are EPSG:4326 (CRS84 axis order, lon/lat).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ import shapely
 from geo import METRIC_CRS
 from geo.schema import category_ids
 from webmap.geometry import rounded_geojson
+from webmap.ogc_query import Queryables
 from webmap.store import MapStore, _clean, figures_of
 
 API_DECIMALS = 6  # ~0.1 m: full useful precision for planners
@@ -36,6 +38,11 @@ class Collection:
         if len(self.geometries) == 0:  # e.g. no site to suggest: everyone already in reach
             return None
         return [round(float(v), API_DECIMALS) for v in shapely.total_bounds(self.geometries)]
+
+    @cached_property
+    def queryables(self) -> Queryables:
+        """The properties the OGC items can be filtered on (worked out once per layer)."""
+        return Queryables.of(self.id, self.features)
 
     def select(self, bbox: tuple[float, float, float, float] | None) -> list[int]:
         if bbox is None:

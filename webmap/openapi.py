@@ -18,6 +18,15 @@ def _json_response(description: str, schema: str, mtype: str = "application/json
             "content": {mtype: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
 
 
+DATETIME_DESCRIPTION = (
+    "A date-time (RFC 3339, e.g. 2026-04-11T18:00:00-04:00) or an interval start/end, "
+    "either end open with '..' or nothing (2026-04-01T00:00:00Z/..). A date alone "
+    "(2026-04-11, or 2026-04-11T as GDAL sends it) is that whole day in Chile time. Only "
+    "features whose day meets it are selected; features without a day (and collections "
+    "without days: all but workshops) always match. Malformed, or an end before the start: "
+    "400.")
+
+
 def _errors(*codes: int) -> dict[str, Any]:
     names = {400: "Bad request (the detail says which parameter)", 404: "Not found"}
     return {str(code): _json_response(names[code], "exception") for code in codes}
@@ -31,8 +40,13 @@ def _parameter(name: str, where: str, schema: dict[str, Any], description: str,
 
 def openapi_document(title: str, description: str, servers: list[str],
                      collection_ids: tuple[str, ...], default_limit: int,
-                     max_limit: int) -> dict[str, Any]:
-    """A minimal, valid OpenAPI 3.0.3 document; ``servers`` first is the one asked."""
+                     max_limit: int,
+                     queryables: dict[str, dict[str, dict[str, str]]] | None = None,
+                     ) -> dict[str, Any]:
+    """A valid OpenAPI 3.0.3 document; ``servers`` first is the one asked. ``queryables``
+    ({collection: {property: JSON schema}}) gives each collection's items path its own
+    filter parameters (Part 1, 7.15.5): a parameter not declared here is answered 400."""
+    queryables = queryables or {}
     collection_id = _parameter("collectionId", "path", {"type": "string",
                                                         "enum": list(collection_ids)},
                                "Collection identifier", required=True)
@@ -40,6 +54,16 @@ def openapi_document(title: str, description: str, servers: list[str],
                             "Feature identifier (the layer's id column)", required=True)
     fmt = _parameter("f", "query", {"type": "string", "enum": ["json", "geojson"]},
                      "Output format (GeoJSON only)")
+    lang = _parameter("lang", "query", {"type": "string", "enum": ["es", "en"]},
+                      "Language of titles, descriptions and error messages (es-CL default)")
+    datetime = _parameter("datetime", "query", {"type": "string"}, DATETIME_DESCRIPTION,
+                          style="form", explode=False)
+    ignored_datetime = _parameter(
+        "datetime", "query", {"type": "string"},
+        "Checked like the datetime of items (400 if malformed) and otherwise ignored, so "
+        "that clients repeating their query on every request (GDAL: "
+        "OAPIF:https://host/ogc?datetime=...) work.", style="form", explode=False)
+    meta = [fmt, lang, ignored_datetime]
     items_parameters = [
         collection_id,
         _parameter("bbox", "query",
@@ -55,7 +79,7 @@ def openapi_document(title: str, description: str, servers: list[str],
                    "Number of features per page", style="form", explode=False),
         _parameter("offset", "query", {"type": "integer", "minimum": 0, "default": 0},
                    "Index of the first feature of the page (the next/prev links use it)"),
-        fmt,
+        datetime, fmt, lang,
     ]
 
     def get(summary: str, operation_id: str, ok: dict[str, Any],
@@ -66,6 +90,16 @@ def openapi_document(title: str, description: str, servers: list[str],
             operation["parameters"] = parameters
         return {"get": operation}
 
+    def own_items(cid: str) -> dict[str, Any]:
+        """The items of one collection, with a name=value parameter per queryable."""
+        filters = [_parameter(name, "query", schema,
+                              f"Only features whose {name} equals this value",
+                              style="form", explode=False)
+                   for name, schema in queryables.get(cid, {}).items()]
+        return get(f"Features of {cid}", f"getFeatures_{cid}",
+                   _json_response("A page of features", "featureCollection", GEOJSON),
+                   items_parameters[1:] + filters, (400,))
+
     document = {
         "openapi": "3.0.3",
         "info": {"title": title, "description": description, "version": "1.0.0"},
@@ -73,23 +107,35 @@ def openapi_document(title: str, description: str, servers: list[str],
         "paths": {
             "/": get("Landing page", "getLandingPage",
                      _json_response("Links to the API description, conformance and data",
-                                    "links")),
+                                    "links"), meta, (400,)),
             "/conformance": get("Conformance classes", "getConformance",
-                                _json_response("Conformance classes", "conformance")),
+                                _json_response("Conformance classes", "conformance"),
+                                meta, (400,)),
             "/collections": get("Collections", "getCollections",
-                                _json_response("The layers served", "collections")),
+                                _json_response("The layers served", "collections"),
+                                meta, (400,)),
+            "/collections/collections": get(
+                "The same collections, for clients given .../collections as the service "
+                "address (they append /collections)", "getCollectionsFromCollections",
+                _json_response("The layers served", "collections"), meta, (400,)),
             "/collections/{collectionId}": get(
                 "One collection", "describeCollection",
                 _json_response("The collection's metadata and extent", "collection"),
-                [collection_id], (404,)),
+                [collection_id, *meta], (400, 404)),
+            "/collections/{collectionId}/queryables": get(
+                "The properties the items can be filtered on (name=value)", "getQueryables",
+                _json_response("A JSON Schema of the queryable properties", "queryables",
+                               "application/schema+json"),
+                [collection_id, *meta], (400, 404)),
             "/collections/{collectionId}/items": get(
                 "Features of a collection", "getFeatures",
                 _json_response("A page of features", "featureCollection", GEOJSON),
                 items_parameters, (400, 404)),
+            **{f"/collections/{cid}/items": own_items(cid) for cid in collection_ids},
             "/collections/{collectionId}/items/{featureId}": get(
                 "One feature", "getFeature",
                 _json_response("The feature", "feature", GEOJSON),
-                [collection_id, feature_id, fmt], (400, 404)),
+                [collection_id, feature_id, *meta], (400, 404)),
         },
         "components": {"schemas": _schemas()},
     }
@@ -182,6 +228,11 @@ def _schemas() -> dict[str, Any]:
                            "numberMatched": {"type": "integer", "minimum": 0},
                            "numberReturned": {"type": "integer", "minimum": 0},
                            "timeStamp": {"type": "string", "format": "date-time"}}},
+        "queryables": {"type": "object", "required": ["type", "properties"],
+                       "properties": {"$schema": {"type": "string"},
+                                      "$id": {"type": "string"},
+                                      "type": {"type": "string", "enum": ["object"]},
+                                      "properties": {"type": "object"}}},
         "exception": {"type": "object", "required": ["error", "detail"],
                       "properties": {"error": {"type": "string"},
                                      "detail": {"type": "string"}}},

@@ -68,7 +68,7 @@ def serve(app: Flask) -> Iterator[str]:
     """Run ``app`` on a free loopback port in a thread; yields its base URL.
 
     Werkzeug's threaded server stops cleanly from another thread (the benchmark measures
-    the production server, waitress, in its own process).
+    the production server, granian, in its own process).
     """
     from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -91,7 +91,7 @@ REPO = Path(__file__).resolve().parents[2]  # the checkout (tests/support/web.py
 
 @contextmanager
 def serve_process(cache_dir: Path, threads: int = 4) -> Iterator[str]:
-    """`python -m webmap serve` (waitress, the production server) in a child process.
+    """`python -m webmap serve` (granian, the production server) in a child process.
 
     It serves the fixture data (CULTURAMAP_DATA_DIR), not the shipped data/ folder.
     """
