@@ -338,7 +338,8 @@ def test_openapi_document_describes_the_paths_that_really_answer(client):
         "/api/isochrone", "/api/area/equity", "/api/councils/{councilId}/equity",
         "/collections/collections", "/collections/{collectionId}/queryables",
         *(f"/collections/{c}/items" for c in ("councils", "sectors", "venues", "workshops",
-                                              "population", "sites", "isochrones")),
+                                              "population", "sites", "isochrones",
+                                              "activities")),
     }
     schemas = doc["components"]["schemas"]
     for path, item in doc["paths"].items():
