@@ -294,6 +294,26 @@ def test_ogc_collection_lists_the_next_30_days_sessions(app, planner):
     assert one.status_code == 200 and one.json["properties"]["title"] == "Taller de murga"
 
 
+@pytest.mark.parametrize(("when", "days"), [
+    # the sessions are Tuesdays 19:00-21:00 in Coquimbo (UTC-3): 22:00-24:00 UTC
+    ("2026-12-08T22:00:00Z", ["12-08"]),            # exactly a start: inside
+    ("2026-12-08T21:59:59Z", []),                   # a second before
+    ("2026-12-08T23:59:59Z", ["12-08"]),            # the last second
+    ("2026-12-09T00:00:00Z", []),                   # exactly the end: over
+    ("2026-12-09T00:00:00Z/..", ["12-15", "12-22"]),
+    ("../2026-12-08T22:00:00Z", ["12-01", "12-08"]),  # an interval's end is included
+    ("2026-12-15", ["12-15"]),                       # a local day
+    ("2026-12-02T00:00:00Z/2026-12-08T21:59:59Z", []),
+])
+def test_ogc_activities_answer_datetime_by_their_sessions(app, planner, when, days):
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    _post(planner, "/planificar/actividades", WEEKLY, page_token(planner))
+    items = planner.get(f"/ogc/collections/activities/items?datetime={when}").json
+    assert [f["properties"]["start"][5:10] for f in items["features"]] == days
+    extent = planner.get("/ogc/collections/activities").json["extent"]["temporal"]
+    assert extent["interval"] == [["2026-12-01T22:00:00Z", "2026-12-23T00:00:00Z"]]
+
+
 def test_without_activities_every_view_says_none_are_registered(tmp_path, session_cache):
     app = app_for(copy_fixture_data(tmp_path / "data"), session_cache)
     client = app.test_client()

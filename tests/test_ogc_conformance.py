@@ -107,7 +107,7 @@ def test_a_feature_without_a_day_matches_any_datetime():
 
     features = [{"properties": {"date": None}}, {"properties": {"date": "2026-04-11"}}]
     far = parse_datetime("1990-01-01T00:00:00Z")
-    assert select(features, [0, 1], {}, "date", far) == [0]
+    assert select(features, [0, 1], {}, "workshops", far) == [0]
 
 
 def test_workshops_publish_their_temporal_extent(client):

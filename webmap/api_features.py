@@ -21,7 +21,6 @@ from webmap.language import t
 from webmap.ogc_query import (
     COMMON_PARAMETERS,
     ITEMS_PARAMETERS,
-    TEMPORAL_PROPERTY,
     check_known,
     parse_datetime,
     select,
@@ -278,8 +277,7 @@ def items(collection_id: str) -> Response:
     bbox = parse_bbox(request.args.get("bbox"))
     when = parse_datetime(request.args.get("datetime"))
     wanted = filterable.filters(request.args)
-    selected = select(collection.features, collection.select(bbox), wanted,
-                      TEMPORAL_PROPERTY.get(collection_id), when)
+    selected = select(collection.features, collection.select(bbox), wanted, collection_id, when)
     page = selected[offset : offset + limit]
 
     def page_url(new_offset: int, new_limit: int = limit) -> str:

@@ -19,8 +19,10 @@ from webmap.errors import bad_request
 # The data are of Coquimbo: a date without time (a workshop's day) is that day there.
 LOCAL_TZ: tzinfo = ZoneInfo("America/Santiago")
 GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
-# The property holding each collection's temporal geometry (a day); others have none.
+# Each collection's temporal geometry: a day (one property, a local date) or an interval of
+# instants (start and end properties, ISO 8601 with offset); others have none.
 TEMPORAL_PROPERTY = {"workshops": "date"}
+TEMPORAL_INTERVAL = {"activities": ("start", "end")}
 # Parameters of the standard (and ?lang=, which every page of the app accepts).
 COMMON_PARAMETERS = ("f", "lang")
 ITEMS_PARAMETERS = (*COMMON_PARAMETERS, "bbox", "bbox-crs", "limit", "offset", "datetime")
@@ -52,12 +54,15 @@ class TimeFilter:
 
     def meets_day(self, day: date) -> bool:
         """Whether the whole local ``day`` [midnight, next midnight) meets these instants."""
-        day_start, day_end = day_bounds(day)
-        if self.start is not None and not self.start < day_end:
+        return self.meets(*day_bounds(day))
+
+    def meets(self, first: datetime, until: datetime) -> bool:
+        """Whether the instants [first, until) meet these (an instant: first == until)."""
+        if self.start is not None and not (self.start < until or self.start == first):
             return False
         if self.end is None:
             return True
-        return day_start < self.end if self.end_excluded else day_start <= self.end
+        return first < self.end if self.end_excluded else first <= self.end
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -191,21 +196,37 @@ class Queryables:
         return wanted
 
 
+def feature_time(collection_id: str, props: dict[str, Any]) -> tuple[datetime, datetime] | None:
+    """The instants [first, until) a feature covers: its local day, or its start and end;
+    None for a feature (or a collection) without time."""
+    day_name = TEMPORAL_PROPERTY.get(collection_id)
+    if day_name is not None:
+        day = props.get(day_name)
+        return day_bounds(date.fromisoformat(day)) if day else None
+    names = TEMPORAL_INTERVAL.get(collection_id)
+    if names is not None and props.get(names[0]):
+        first = datetime.fromisoformat(props[names[0]])
+        until = datetime.fromisoformat(props[names[1]]) if props.get(names[1]) else first
+        return first, max(first, until)
+    return None
+
+
 def select(features: list[dict[str, Any]], positions: list[int], wanted: dict[str, Any],
-           temporal: str | None, when: TimeFilter | None) -> list[int]:
-    """The positions whose properties equal every wanted value and whose day (if the
-    collection has days) meets ``when``; a feature without a day matches any ``when``
+           collection_id: str, when: TimeFilter | None) -> list[int]:
+    """The positions whose properties equal every wanted value and whose time (if the
+    collection has time) meets ``when``; a feature without time matches any ``when``
     (Part 1, /req/core/fc-time-response C)."""
-    if not wanted and (when is None or temporal is None):
+    timed = collection_id in TEMPORAL_PROPERTY or collection_id in TEMPORAL_INTERVAL
+    if not wanted and (when is None or not timed):
         return positions
     kept = []
     for i in positions:
         props = features[i]["properties"]
         if any(props.get(name) != value for name, value in wanted.items()):
             continue
-        if when is not None and temporal is not None:
-            day = props.get(temporal)
-            if day is not None and not when.meets_day(date.fromisoformat(day)):
+        if when is not None and timed:
+            covered = feature_time(collection_id, props)
+            if covered is not None and not when.meets(*covered):
                 continue
         kept.append(i)
     return kept
@@ -216,13 +237,9 @@ def _utc(moment: datetime) -> str:
 
 
 def temporal_extent(collection_id: str, features: list[dict[str, Any]]) -> dict | None:
-    """``extent.temporal`` of a collection with days, else None."""
-    name = TEMPORAL_PROPERTY.get(collection_id)
-    if name is None:
+    """``extent.temporal`` of a collection with time, else None."""
+    spans = [t for f in features if (t := feature_time(collection_id, f["properties"]))]
+    if not spans:
         return None
-    days = [date.fromisoformat(f["properties"][name]) for f in features
-            if f["properties"].get(name)]
-    if not days:
-        return None
-    first, last = day_bounds(min(days))[0], day_bounds(max(days))[1]
+    first, last = min(t[0] for t in spans), max(t[1] for t in spans)
     return {"interval": [[_utc(first), _utc(last)]], "trs": GREGORIAN}
