@@ -497,3 +497,20 @@ def test_admins_manage_accounts_planners_cannot(app, planner):
     own = admin.post("/planificar/cuentas", data={"action": "disable", "user_id": root.id,
                                                   "csrf_token": admin_token})
     assert own.status_code == 400
+
+
+@pytest.mark.parametrize(("lang", "share", "mean"), [("es", "{:.1f}\u00a0%", "{:.1f}"),
+                                                     ("en", "{:.1f}%", "{:.1f}")])
+def test_plan_page_figures_are_written_in_the_readers_language(app, planner, lang, share, mean):
+    """es-CL writes 70,9 % and 13,0 (decimal comma), English 70.9% and 13.0."""
+    import re
+
+    figures = app.extensions["culturamap"].result.councils.set_index("id").loc["JV-01"]
+    body = planner.get(f"/planificar?lang={lang}").get_data(as_text=True)
+    row = re.search(r'<tr data-council="JV-01">.*?</tr>', body, re.S).group(0)
+    want_share = share.format(figures["share_within_15min"] * 100)
+    want_mean = mean.format(figures["mean_time_min"])
+    if lang == "es":
+        want_share, want_mean = want_share.replace(".", ","), want_mean.replace(".", ",")
+    assert f'<td class="share">{want_share}</td>' in row
+    assert f'<td class="mean">{want_mean}</td>' in row

@@ -9,6 +9,7 @@ from flask import Flask, Response, current_app, g, request
 
 from webmap.area import translate_area
 from webmap.i18n import LANGUAGES
+from webmap.report_format import format_number, format_percent
 
 COOKIE = "lang"
 HTML_LANG = {"es": "es-CL", "en": "en"}
@@ -55,4 +56,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _language_helpers() -> dict[str, object]:
         lang = g.get("lang", app.config["DEFAULT_LANGUAGE"])
-        return {"t": t, "lang": lang, "html_lang": HTML_LANG[lang], "languages": LANGUAGES}
+        return {"t": t, "lang": lang, "html_lang": HTML_LANG[lang], "languages": LANGUAGES,
+                # figures in the reader's language (es: 70,9 %, 13,0; en: 70.9%, 13.0)
+                "number": lambda value, decimals=0: format_number(value, lang, decimals),
+                "percent": lambda share, decimals=1: format_percent(share, lang, decimals)}

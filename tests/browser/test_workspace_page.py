@@ -42,7 +42,7 @@ def test_sign_in_add_a_venue_by_clicking_and_see_the_council_figures_change(
         page.wait_for_selector("body[data-map-ready='1']", state="attached")
         assert page.url.endswith("/planificar")
         mean = f'tr[data-council="{worst}"] td.mean'
-        before = float(page.locator(mean).inner_text())
+        before = float(page.locator(mean).inner_text().replace(",", "."))  # es: 16,9
 
         page.locator("#workspace-map").scroll_into_view_if_needed()
         x, y = page.evaluate(CLICK_JS, [inside.y, inside.x])
@@ -58,7 +58,7 @@ def test_sign_in_add_a_venue_by_clicking_and_see_the_council_figures_change(
         page.wait_for_selector("body[data-map-ready='1']", state="attached")
         assert page.locator("#venue-CM-001 .venue-name").inner_text() == \
             "Biblioteca <b>nueva</b>"
-        after = float(page.locator(mean).inner_text())
+        after = float(page.locator(mean).inner_text().replace(",", "."))
         assert after < before
         page.evaluate("window.scrollTo(0, 0)")
         watched.shot("workspace_after_add")
