@@ -50,11 +50,16 @@ bench: setup browser
 ## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
 ## the access analysis, site suggestion and access API; not part of make test (hours on
 ## 2 shared cores for all ~1,600 mutants). Prints the score per module and every survivor, in
-## benchmarks/results/mutation.txt.
-.PHONY: mutation mutate
+## benchmarks/results/mutation.txt. MUTATE="geo.siting*" runs one module (or function) alone;
+## mutants/ is kept, so a later run only retries mutants whose code or tests changed
+## (make mutation-clean starts afresh).
+MUTATE ?=
+.PHONY: mutation mutate mutation-clean
 mutation: setup
-	rm -rf mutants
-	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut run --max-children 2 $(if $(MUTATE),"$(MUTATE)")
 	$(PY) benchmarks/mutation_report.py
+
+mutation-clean:
+	rm -rf mutants
 
 mutate: mutation
