@@ -102,6 +102,25 @@ def test_council_popup_figures_equal_hand_computations(client):
         HAND.mean_minutes("JV-B"))
 
 
+def test_sector_popup_figures_and_unknown_territories(client):
+    """/api/sectors/<id>: the line world's one sector ("test") is its three councils: 946
+    residents, 332 within 15 min, a 6,200 m x 200 m box = 1.24 km2, its point inside it.
+    An id of the other level is unknown: 404 naming the kind of territory."""
+    one = client.get("/api/sectors/test").get_json()
+    assert one["id"] == "test" and one["residents"] == 946
+    assert one["share_within_threshold"] == pytest.approx(332 / 946)
+    assert one["area_km2"] == pytest.approx(6.2 * 0.2)
+    assert one["threshold_min"] == 15
+    for body, (x0, x1) in ((one, (-100.0, 6100.0)),
+                           (client.get("/api/councils/JV-B").get_json(), world.COUNCILS["JV-B"])):
+        (lon0, lat0), (lon1, lat1) = lonlat(x0, -100.0), lonlat(x1, 100.0)
+        assert lon0 < body["lon"] < lon1 and lat0 < body["lat"] < lat1
+    for path, error in (("/api/sectors/JV-B", "unknown_sector"),
+                        ("/api/councils/test", "unknown_council")):
+        response = client.get(path)
+        assert response.status_code == 404 and response.get_json()["error"] == error, path
+
+
 def test_nearby_minutes_and_metres_equal_the_walk_along_the_street(client):
     """/cerca asks /api/nearest; from x = 1,400 the halls are 1,124/1,125/1,126 m away."""
     lon, lat = lonlat(1400.0, 0.0)
