@@ -121,6 +121,41 @@ def test_sector_popup_figures_and_unknown_territories(client):
         assert response.status_code == 404 and response.get_json()["error"] == error, path
 
 
+def table_rows(html: str) -> dict[str, dict[str, str]]:
+    """The map's council table: id -> rank, residents, share and mean cells, summary."""
+    rows = {}
+    for m in re.finditer(r'<tr data-id="([^"]+)" data-rank="(\d+)"(.*?)</tr>', html, re.S):
+        cells = re.findall(r'<td class="num">([^<]*)</td>', m.group(3))
+        summary = re.search(r'class="visually-hidden"[^>]*>([^<]*)<', m.group(3)).group(1)
+        rows[m.group(1)] = {"rank": m.group(2), "cells": cells[1:], "summary": summary}
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_map_council_table_figures_equal_hand_computations(client, lang):
+    """The table beside the map, worst gap first: JV-B 68 of 439 within 15 min (15 %),
+    JV-C 152 of 395 (38 %), JV-A all 112 (100 %); mean minutes to the whole minute; the
+    sentence read aloud counts those farther out of 10 (JV-B: 8)."""
+    rows = table_rows(page(client, f"/?lang={lang}"))
+    assert list(rows) == ["JV-B", "JV-C", "JV-A"]
+    percent = (lambda v: f"{es(v, 0)}{NBSP}%") if lang == "es" else (lambda v: f"{v:.0f}%")
+    number = (lambda v: es(v, 0)) if lang == "es" else (lambda v: f"{v:,.0f}")
+    for rank, cid in enumerate(rows, start=1):
+        row = rows[cid]
+        assert row["rank"] == str(rank)
+        assert row["cells"] == [number(HAND.residents(cid)),
+                                percent(HAND.share_within(15, cid) * 100),
+                                f"{number(HAND.mean_minutes(cid))}{NBSP}min"], cid
+    if lang == "es":
+        assert rows["JV-B"]["summary"] == (
+            "En la unidad vecinal Junta JV-B, 8 de cada 10 vecinos viven a más de 15 minutos "
+            "a pie de una biblioteca, un centro cultural, un teatro o un museo.")
+        assert "todos los vecinos viven a 15 minutos o menos" in rows["JV-A"]["summary"]
+    else:
+        assert "Junta JV-B, 8 in 10 residents live more than 15 minutes" in rows["JV-B"][
+            "summary"]
+
+
 def test_nearby_minutes_and_metres_equal_the_walk_along_the_street(client):
     """/cerca asks /api/nearest; from x = 1,400 the halls are 1,124/1,125/1,126 m away."""
     lon, lat = lonlat(1400.0, 0.0)
