@@ -119,6 +119,7 @@ def test_sector_popup_figures_and_unknown_territories(client):
                         ("/api/councils/test", "unknown_council")):
         response = client.get(path)
         assert response.status_code == 404 and response.get_json()["error"] == error, path
+        assert f"«{path.rsplit('/', 1)[1]}»" in response.get_json()["detail"], path
 
 
 def table_rows(html: str) -> dict[str, dict[str, str]]:
@@ -157,6 +158,17 @@ def test_map_council_table_figures_equal_hand_computations(tmp_path, lang):
     else:
         assert "Junta JV-B, 8 in 10 residents live more than 15 minutes" in rows["JV-B"][
             "summary"]
+
+
+def test_nearby_of_one_category_lists_only_that_category(client):
+    """/cerca filtered to halls and museums, from x = 1,400: the three halls at 1,124, 1,125
+    and 1,126 m, then the museum at 2,600 m (34.7 min); no library, no school."""
+    lon, lat = lonlat(1400.0, 0.0)
+    body = client.get("/api/nearest", query_string={
+        "lon": lon, "lat": lat, "category": "community_hall,museum", "limit": 10}).get_json()
+    assert [r["id"] for r in body["results"]] == ["H-NEAR", "H-IN", "H-OUT", "V-MUS"]
+    assert [r["dist_m"] for r in body["results"]] == pytest.approx([1124, 1125, 1126, 2600])
+    assert body["results"][-1]["time_min"] == 34.7  # 2,600 / 75 = 34.67, one decimal
 
 
 def test_nearby_minutes_and_metres_equal_the_walk_along_the_street(client):
