@@ -125,10 +125,16 @@ def test_sector_popup_figures_and_unknown_territories(client):
 def table_rows(html: str) -> dict[str, dict[str, str]]:
     """The map's council table: id -> rank, residents, share and mean cells, summary."""
     rows = {}
-    for m in re.finditer(r'<tr data-id="([^"]+)" data-rank="(\d+)"(.*?)</tr>', html, re.S):
-        cells = re.findall(r'<td class="num">([^<]*)</td>', m.group(3))
-        summary = re.search(r'class="visually-hidden"[^>]*>([^<]*)<', m.group(3)).group(1)
-        rows[m.group(1)] = {"rank": m.group(2), "cells": cells[1:], "summary": summary}
+    pattern = (r'<tr data-id="([^"]+)" data-rank="(\d+)" data-residents="([^"]*)" '
+               r'data-share="([^"]*)">(.*?)</tr>')
+    for m in re.finditer(pattern, html, re.S):
+        body = m.group(5)
+        rows[m.group(1)] = {
+            "rank": m.group(2), "residents": m.group(3), "share": m.group(4),
+            "name": re.search(r'class="territory-select"[^>]*>([^<]*)<', body).group(1),
+            "cells": re.findall(r'<td class="num">([^<]*)</td>', body)[1:],
+            "summary": re.search(r'class="visually-hidden"[^>]*>([^<]*)<', body).group(1),
+        }
     return rows
 
 
@@ -146,7 +152,9 @@ def test_map_council_table_figures_equal_hand_computations(tmp_path, lang):
     number = (lambda v: es(v, 0)) if lang == "es" else (lambda v: f"{v:,.0f}")
     for rank, cid in enumerate(rows, start=1):
         row = rows[cid]
-        assert row["rank"] == str(rank)
+        assert row["rank"] == str(rank) and row["name"] == f"Junta {cid}"
+        assert row["residents"] == str(HAND.residents(cid))  # raw values the sorter reads
+        assert float(row["share"]) == pytest.approx(HAND.share_within(15, cid))
         assert row["cells"] == [number(HAND.residents(cid)),
                                 percent(HAND.share_within(15, cid) * 100),
                                 f"{number(HAND.mean_minutes(cid))}{NBSP}min"], cid
@@ -156,8 +164,9 @@ def test_map_council_table_figures_equal_hand_computations(tmp_path, lang):
             "a pie de una biblioteca, un centro cultural, un teatro o un museo.")
         assert "todos los vecinos viven a 15 minutos o menos" in rows["JV-A"]["summary"]
     else:
-        assert "Junta JV-B, 8 in 10 residents live more than 15 minutes" in rows["JV-B"][
-            "summary"]
+        assert rows["JV-B"]["summary"] == (
+            "In neighbourhood unit Junta JV-B, 8 in 10 residents live more than 15 minutes&#39; "
+            "walk from a library, a cultural centre, a theatre or a museum.")
 
 
 def test_nearby_of_one_category_lists_only_that_category(client):
