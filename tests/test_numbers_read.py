@@ -180,6 +180,37 @@ def test_nearby_of_one_category_lists_only_that_category(client):
     assert body["results"][-1]["time_min"] == 34.7  # 2,600 / 75 = 34.67, one decimal
 
 
+def test_map_council_table_shows_dashes_for_a_council_without_residents(tmp_path):
+    """A council with no block (JV-D, east of the street's end): 0 residents, no share and
+    no mean (dashes, not "0 %" or "nan"), the last rank, and the no-figures sentence."""
+    import dataclasses
+
+    import pandas as pd
+
+    from geo.settings import Settings
+    from geo.study import Study
+    from tests.support.network import make_layers
+
+    base = world.layers()
+    empty = make_layers(councils=[("JV-D", (6100.0, -100.0, 7000.0, 100.0))], venues=[],
+                        blocks=[])
+    layers = dataclasses.replace(
+        base, councils=pd.concat([base.councils, empty.councils], ignore_index=True))
+    (tmp_path / "data").mkdir()
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache",
+                        walking_speed_kmh=world.SPEED_KMH, sites_k=2, focus_sectors=("test",))
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data",
+                      "CACHE_DIR": tmp_path / "cache"},
+                     study=Study(settings, layers=layers, travel=world.travel()))
+    rows = table_rows(page(app.test_client(), "/?lang=es"))
+    assert list(rows) == ["JV-B", "JV-C", "JV-A", "JV-D"]
+    none = rows["JV-D"]
+    assert (none["rank"], none["residents"], none["share"]) == ("4", "0", "")
+    assert none["cells"] == ["0", "—", "—"]
+    assert none["summary"] == (
+        "En la unidad vecinal Junta JV-D no hay residentes con cifras de acceso.")
+
+
 def test_nearby_minutes_and_metres_equal_the_walk_along_the_street(client):
     """/cerca asks /api/nearest; from x = 1,400 the halls are 1,124/1,125/1,126 m away."""
     lon, lat = lonlat(1400.0, 0.0)
