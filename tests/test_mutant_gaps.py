@@ -213,6 +213,16 @@ def test_a_council_cut_off_from_every_offering(tmp_path):
     assert far["share_within_15min"] == 0 and math.isnan(far["mean_time_min"])
     assert result.area["unreachable_residents"] == 9
     assert result.area["mean_time_min"] == pytest.approx(300 / 75)
+    # the area's own notes: default id, boxes of 1,050 m and 1,100 m by 100 m, nothing left out
+    assert result.area["id"] == "parte_alta"
+    assert result.area["area_km2"] == pytest.approx(0.105 + 0.110)
+    assert result.area["venues_outside_councils"] == 0
+    assert result.area["residents_without_sector"] == 0
+    points = result.demand.set_index("id")
+    assert points.loc["B-1", "nearest_venue_name"] == "Lugar V-1"  # the first venue: index 0
+    assert points.loc["B-1", "dist_m"] == pytest.approx(300)
+    assert math.isnan(points.loc["B-2", "dist_m"]) and math.isnan(points.loc["B-2", "time_min"])
+    assert points["sector_id"].tolist() == ["test", "test"]
 
 
 # --- direct cases on the pure figures: a few numbers, expectations worked out by hand -------
@@ -329,3 +339,61 @@ def test_site_record_names_an_unknown_council_by_its_id_and_rounds_to_6_decimals
     for empty in (None, ""):
         assert site_record(SimpleNamespace(**{**vars(row), "councils": empty}), {})[
             "councils"] == []
+
+
+def test_focus_and_area_names_in_spanish():
+    """'A', 'A y B', 'A, B y C'; a focus name matching no sector is reported as given."""
+    import geopandas as gpd
+
+    from geo.access import join_names, resolve_focus
+
+    assert join_names(["Centro"]) == "Centro"
+    assert join_names(["Centro", "Norte"]) == "Centro y Norte"
+    assert join_names(["Centro", "Norte", "Sur"]) == "Centro, Norte y Sur"
+    sectors = gpd.GeoDataFrame({"id": ["S-1", "S-2"], "name": ["Parte Alta", "Centro"]})
+    assert resolve_focus(sectors, ["parte alta", "Nowhere", "S-2", "Centro"]) == (
+        ["S-1", "S-2"], ["Nowhere"])
+
+
+def test_plain_values_for_json():
+    import numpy as np
+
+    from geo.access import _plain
+
+    assert _plain(np.int64(3)) == 3 and type(_plain(np.int64(3))) is int
+    assert _plain(np.float64(2.5)) == 2.5 and type(_plain(np.float64(2.5))) is float
+    assert _plain(np.float64("nan")) is None and _plain(float("inf")) is None
+    assert _plain("JV-A") == "JV-A"
+
+
+def test_counts_are_whole_people_only_when_they_are():
+    from geo.siting import _as_count
+
+    assert _as_count(12.0000004) == 12 and type(_as_count(12.0000004)) is int
+    assert _as_count(12.4) == 12.4 and type(_as_count(12.4)) is float
+
+
+def test_planner_sites_without_ids_get_numbered_and_the_southern_edge_is_inside():
+    """No id column: C-001, C-002; a site exactly on the area's southern latitude is in
+    Coquimbo; a missing category reads as empty."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.schema import COQUIMBO_BOUNDS
+    from geo.siting import clean_candidates
+
+    x0, y0, _x1, _y1 = COQUIMBO_BOUNDS
+    sites = gpd.GeoDataFrame({"name": ["Sede sur", "Sede"], "category": [None, "school"]},
+                             geometry=[Point(-71.3, y0), Point(x0, -29.95)], crs="EPSG:4326")
+    out = clean_candidates(sites)
+    assert out["candidate_id"].tolist() == ["C-001", "C-002"]
+    assert out["category"].tolist() == ["", "school"]
+    assert out["name"].tolist() == ["Sede sur", "Sede"]
+
+
+def test_siting_notes_say_how_many_default_sites_were_off_the_streets(study):
+    from geo.siting import suggest_sites
+
+    sites = suggest_sites(study.access, study.layers, study.travel, k=1)
+    assert sites.attrs["candidates_off_network"] == 0
+    assert sites.attrs["candidates"] == 4  # H-IN, H-OUT, H-NEAR, H-FAR
