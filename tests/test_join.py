@@ -211,3 +211,31 @@ def test_council_summary_uses_the_given_tolerance_for_venues_and_none_for_blocks
                    "workshops_hosted", "population", "residents_blocks"):
         assert summary[column].dtype == "int64", column
     assert summary["area_km2"].tolist() == pytest.approx([1.0, 1.5], rel=1e-9)
+
+
+def test_assign_councils_limits_messages_and_the_callers_index():
+    """A point exactly `tolerance_m` from A is A's (flagged nearest, 50 m); 50 m is the
+    limit, so 0 m is a valid tolerance and -1 m is refused; a layer without a CRS on
+    either side is refused by name. The answer keeps the caller's row labels and the
+    distance to the nearest council even beyond the tolerance (an empty point has none)."""
+    import math
+
+    metric = councils_gdf(crs=METRIC_CRS)
+    pts = points_gdf({"edge": Point(X0 - 50, Y0 + 500), "beyond": Point(X0 - 50.5, Y0 + 500),
+                      "inside": Point(X0 + 500, Y0 + 500), "empty": Point()})
+    pts.index = ["p", "q", "r", "s"]
+    out = assign_councils(pts, metric, tolerance_m=50)
+    assert out.index.tolist() == ["p", "q", "r", "s"]
+    assert out["council_id"].tolist() == ["JV-A", None, "JV-A", None]
+    assert out["council_match"].tolist() == [NEAREST, None, WITHIN, None]
+    assert out.loc["p", "council_dist_m"] == pytest.approx(50)
+    assert out.loc["q", "council_dist_m"] == pytest.approx(50.5)
+    assert math.isnan(out.loc["s", "council_dist_m"])
+    assert assign_councils(pts, metric, tolerance_m=0)["council_id"].tolist() == [
+        None, None, "JV-A", None]
+    with pytest.raises(ValueError, match=r"^tolerance_m must be >= 0$"):
+        assign_councils(pts, metric, tolerance_m=-1)
+    naive = gpd.GeoDataFrame({"id": ["x"]}, geometry=[CASES["in_a"]])
+    for points, councils in ((naive, metric), (pts, metric.set_crs(None, allow_override=True))):
+        with pytest.raises(ValueError, match=r"^assign_councils needs layers with a CRS"):
+            assign_councils(points, councils)
