@@ -392,8 +392,16 @@ def test_planner_sites_without_ids_get_numbered_and_the_southern_edge_is_inside(
 
 
 def test_siting_notes_say_how_many_default_sites_were_off_the_streets(study):
+    import math
+
     from geo.siting import suggest_sites
 
     sites = suggest_sites(study.access, study.layers, study.travel, k=1)
     assert sites.attrs["candidates_off_network"] == 0
     assert sites.attrs["candidates"] == 4  # H-IN, H-OUT, H-NEAR, H-FAR
+    assert (sites.attrs["threshold_min"], sites.attrs["walking_speed_kmh"]) == (15, 4.5)
+    assert math.isnan(sites.iloc[0]["capacity"])  # no capacity known: no limit
+    # the line world's blocks carry no quintile or GSE class: all newly covered are "without"
+    assert sites.attrs["newly_covered"] > 0
+    assert (sites.attrs["newly_covered_by_group"]["without_group"]
+            == sites.attrs["newly_covered"])
