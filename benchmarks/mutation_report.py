@@ -76,7 +76,8 @@ def main() -> None:
         if "status" not in earlier:  # the first format: verdicts only
             earlier = {"status": earlier, "seconds": {}}
         checked = {k: v for k, v in found.items() if v != "not checked"}
-        found = {**earlier["status"], **checked}
+        unchecked = {k: v for k, v in found.items() if v == "not checked"}
+        found = {**unchecked, **earlier["status"], **checked}
         took = {**earlier["seconds"], **{k: v for k, v in took.items() if k in checked}}
     if args.module:
         found = {k: v for k, v in found.items() if module_of(k) in args.module}
