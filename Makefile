@@ -49,7 +49,7 @@ bench: setup browser
 
 ## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
 ## the access analysis, site suggestion, council join, access API, council table and number
-## formats; not part of make test (hours on 2 shared cores for all ~2,700 mutants). Prints
+## formats; not part of make test (hours on 2 shared cores for all ~2,800 mutants). Prints
 ## the score per module and every survivor, in benchmarks/results/mutation.txt.
 ## MUTATE="geo.siting*" runs one module (or function) alone (mutants named this way are run
 ## again even when already checked); without it mutants/ is
