@@ -12,20 +12,18 @@ from it (data/culturamap.sqlite is not touched), the walking network from the ca
 (c) the rebuild step by step (webmap.workspace.refresh), and a plain complete
     webmap.app.prepare for comparison.
 Target: the new figures served < 1 s after one edit. Results are also written to
-benchmarks/results/workspace.txt.
+benchmarks/results/workspace.txt and .json (benchmarks/_record.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
-import io
 import os
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import redirect_stdout
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +36,6 @@ from webmap.app import create_app, prepare  # noqa: E402
 from webmap.workspace.auth import add_user  # noqa: E402
 from webmap.workspace.frames import inventory_layers  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "workspace.txt"
 TARGET_S = 1.0
 VENUE = "EC-06"  # a located cultural centre of the shipped data
 STEP_DEG = 0.0005  # ~50 m
@@ -57,7 +54,7 @@ def median_of(fn, repeat: int) -> tuple[float, float]:
     return statistics.median(times), min(times)
 
 
-def run(repeat: int) -> None:
+def run(repeat: int) -> dict[str, float]:
     settings = load_settings()
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"{datetime.datetime.now():%Y-%m-%d %H:%M} nproc={len(os.sched_getaffinity(0))} "
@@ -141,27 +138,22 @@ def run(repeat: int) -> None:
         print(f"    (for comparison: a complete webmap.app.prepare of a new Study, median of 3: "
               f"{ms(statistics.median(plain))})")
         workspace.db.dispose()
+    return {"edit_served_median_s": round(med_served, 3),
+            "edit_complete_median_s": round(med_complete, 3),
+            "sites_median_s": round(statistics.median(s["sites"] for s in steps), 3),
+            "prepare_median_s": round(statistics.median(plain), 3)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    buffer = io.StringIO()
+    from benchmarks._record import recorded
 
-    class Tee(io.TextIOBase):
-        def write(self, text: str) -> int:
-            sys.__stdout__.write(text)
-            sys.__stdout__.flush()
-            return buffer.write(text)
-
-    with redirect_stdout(Tee()):
-        run(args.repeat)
-    RESULTS.write_text(buffer.getvalue(), "utf-8")
+    # benchmarks/results/workspace.txt (the printout) and .json (the figures)
+    with recorded("workspace") as figures:
+        figures.update(run(args.repeat))
 
 
 if __name__ == "__main__":
-    from benchmarks._record import recorded
-
-    with recorded("workspace"):  # benchmarks/results/workspace.txt and .json
-        main()
+    main()

@@ -42,3 +42,31 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path):
     from tests.support.workspace import database_url_for
 
     yield from database_url_for(request.param, tmp_path)
+
+
+@pytest.fixture
+def workspace_data(tmp_path: Path) -> Path:
+    """The data folder of the ``workspace`` app: a private fixture copy (a module that needs
+    other data overrides this fixture)."""
+    return copy_fixture_data(tmp_path / "data")
+
+
+@pytest.fixture
+def workspace(workspace_data: Path, session_cache: Path, database_url: str):
+    """The web app with the planner workspace on, its own database on each backend, and the
+    accounts ``ana`` (planner) and ``root`` (admin) of tests.support.workspace."""
+    from tests.support.workspace import workspace_app
+
+    app = workspace_app(workspace_data, session_cache, database_url)
+    yield app
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+@pytest.fixture
+def planner(workspace):
+    """A test client of ``workspace`` signed in as the planner ``ana``."""
+    from tests.support.workspace import sign_in
+
+    client = workspace.test_client()
+    assert sign_in(client).status_code == 302
+    return client

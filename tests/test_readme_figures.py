@@ -38,6 +38,7 @@ QUOTED: dict[tuple[str, str], Callable[[float], str]] = {
     ("access", "synthetic_snap_nearest_s"): lambda v: f"{es(v, 1)} s",
     ("access", "synthetic_nearest_s"): lambda v: f"{es(v, 2)} s",
     ("access", "synthetic_traced_peak_mib"): lambda v: f"{es(v, 0)} MiB",
+    ("workspace", "edit_served_median_s"): lambda v: f"{es(v, 2)} s",
 }
 
 

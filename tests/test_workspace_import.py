@@ -4,16 +4,13 @@ that lists every row's problems, then everything or nothing (also when it crashe
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.layers import copy_fixture_data
-from tests.support.workspace import page_token, sign_in, workspace_app
-from webmap.workspace import imports
+from tests.support.workspace import crash_on_second_row, db_of, page_token, upload
 from webmap.workspace.models import Change, Venue, Workshop
 
 GOOD_CSV = (
@@ -33,33 +30,13 @@ BAD_CSV = (
 
 
 @pytest.fixture
-def app(tmp_path, session_cache, database_url):
-    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache, database_url)
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
-
-
-@pytest.fixture
-def planner(app):
-    client = app.test_client()
-    sign_in(client)
-    return client
-
-
-def _db(app):
-    return app.extensions["culturamap_workspace"].db
-
-
-def _upload(client, name: str, text: str | bytes, step: str = "preview"):
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    token = page_token(client)
-    return client.post("/planificar/importar", content_type="multipart/form-data",
-                       data={"csrf_token": token, "step": step,
-                             "file": (io.BytesIO(data), name)})
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _state(app) -> tuple:
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         venues = tuple(session.execute(select(Venue.id, Venue.name, Venue.version, Venue.lon)
                                        .order_by(Venue.id)))
         changes = session.scalar(select(func.count()).select_from(Change))
@@ -68,7 +45,7 @@ def _state(app) -> tuple:
 
 def test_preview_lists_every_row_problem_and_writes_nothing(app, planner):
     before = _state(app)
-    response = _upload(planner, "espacios.csv", BAD_CSV)
+    response = upload(planner, "espacios.csv", BAD_CSV)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "elemento/feature 2 (id NEW-2): fuera del área de Coquimbo" in html
@@ -76,19 +53,19 @@ def test_preview_lists_every_row_problem_and_writes_nothing(app, planner):
     assert "elemento/feature 4 (id NEW-1): id duplicado «NEW-1»" in html
     assert 'id="import-apply"' not in html  # nothing to confirm
     # even asking to apply directly is refused: the server checks again
-    assert _upload(planner, "espacios.csv", BAD_CSV, step="apply").status_code == 400
+    assert upload(planner, "espacios.csv", BAD_CSV, step="apply").status_code == 400
     assert _state(app) == before
 
 
 def test_a_latin1_file_is_refused_with_the_loader_message(app, planner):
-    response = _upload(planner, "espacios.csv", BAD_CSV.replace("Bien", "Peñuelas")
+    response = upload(planner, "espacios.csv", BAD_CSV.replace("Bien", "Peñuelas")
                        .encode("cp1252"))
     assert "no está en UTF-8" in response.get_data(as_text=True)
 
 
 def test_preview_then_apply_adds_and_updates_with_history(app, planner):
     before = _state(app)
-    preview = _upload(planner, "espacios.csv", GOOD_CSV)
+    preview = upload(planner, "espacios.csv", GOOD_CSV)
     html = preview.get_data(as_text=True)
     rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td>.*?<td>(agregar|actualizar)</td></tr>",
                       html)
@@ -102,7 +79,7 @@ def test_preview_then_apply_adds_and_updates_with_history(app, planner):
         "content": content})
     assert applied.status_code == 200
     assert "3 espacio(s) importados" in applied.get_data(as_text=True)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert session.get(Venue, "V-001").name == "Biblioteca Demo 1 (renovada)"
         assert session.get(Venue, "V-001").version == 2
         assert (session.get(Venue, "NEW-2").lon, session.get(Venue, "NEW-2").lat) == \
@@ -117,18 +94,9 @@ def test_preview_then_apply_adds_and_updates_with_history(app, planner):
 def test_a_crash_in_the_middle_of_an_import_leaves_the_database_as_before(app, planner,
                                                                         monkeypatch):
     before = _state(app)
-    calls = {"n": 0}
-    real = imports.record_change
-
-    def crash_on_the_second_row(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:  # the first row is already written in the transaction
-            raise RuntimeError("power cut")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(imports, "record_change", crash_on_the_second_row)
+    calls = crash_on_second_row(monkeypatch)
     with pytest.raises(RuntimeError, match="power cut"):
-        _upload(planner, "espacios.csv", GOOD_CSV, step="apply")
+        upload(planner, "espacios.csv", GOOD_CSV, step="apply")
     assert calls["n"] == 2
     assert _state(app) == before
     served = {f["id"] for f in
@@ -142,13 +110,13 @@ def test_geojson_in_utm_is_reprojected(app, planner):
         "source": "QGIS"}, "geometry": {"type": "Point", "coordinates": [270000.0, 6682000.0]}}
     collection = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {
         "name": "urn:ogc:def:crs:EPSG::32719"}}, "features": [feature]}
-    response = _upload(planner, "capa.geojson", json.dumps(collection), step="apply")
+    response = upload(planner, "capa.geojson", json.dumps(collection), step="apply")
     assert response.status_code == 200, response.get_data(as_text=True)
     import pyproj
 
     lon, lat = pyproj.Transformer.from_crs(32719, 4326, always_xy=True).transform(
         270000.0, 6682000.0)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         venue = session.get(Venue, "UTM-1")
         assert venue.lon == pytest.approx(lon, abs=1e-9)
         assert venue.lat == pytest.approx(lat, abs=1e-9)
@@ -173,15 +141,8 @@ WORKSHOPS_BAD = (
 )
 
 
-def _upload_workshops(client, name: str, text: str, step: str = "preview"):
-    return client.post("/planificar/importar", content_type="multipart/form-data",
-                       data={"csrf_token": page_token(client), "step": step,
-                             "layer": "workshops",
-                             "file": (io.BytesIO(text.encode("utf-8")), name)})
-
-
 def _workshop_state(app) -> tuple:
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         rows = tuple(session.execute(select(Workshop.id, Workshop.title, Workshop.version,
                                             Workshop.attendance).order_by(Workshop.id)))
         changes = session.scalar(select(func.count()).select_from(Change))
@@ -190,7 +151,7 @@ def _workshop_state(app) -> tuple:
 
 def test_workshop_preview_lists_every_row_problem_and_writes_nothing(app, planner):
     before = _workshop_state(app)
-    response = _upload_workshops(planner, "talleres.csv", WORKSHOPS_BAD)
+    response = upload(planner, "talleres.csv", WORKSHOPS_BAD, layer="workshops")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert ("elemento/feature 2 (id TI-2): «councils» nombra juntas de vecinos que no "
@@ -203,14 +164,14 @@ def test_workshop_preview_lists_every_row_problem_and_writes_nothing(app, planne
     assert "elemento/feature 6 (id TI-6): «attendance» = &#39;muchos&#39; no es un número" in html
     assert "elemento/feature 1 " not in html  # the good row has no problem
     assert 'id="import-apply"' not in html
-    assert _upload_workshops(planner, "talleres.csv", WORKSHOPS_BAD,
-                             step="apply").status_code == 400
+    assert upload(planner, "talleres.csv", WORKSHOPS_BAD, step="apply",
+                  layer="workshops").status_code == 400
     assert _workshop_state(app) == before
 
 
 def test_workshop_import_writes_every_row_with_one_history_row_each(app, planner):
     _, changes_before = _workshop_state(app)
-    preview = _upload_workshops(planner, "talleres.csv", WORKSHOPS_GOOD)
+    preview = upload(planner, "talleres.csv", WORKSHOPS_GOOD, layer="workshops")
     html = preview.get_data(as_text=True)
     assert 'id="import-apply"' in html and 'name="layer" value="workshops"' in html
     rows = re.findall(r"<tr><td>(\d)</td><td>([^<]+)</td>.*?<td>(agregar|actualizar)</td></tr>",
@@ -223,7 +184,7 @@ def test_workshop_import_writes_every_row_with_one_history_row_each(app, planner
         "filename": "talleres.csv", "content": content})
     assert applied.status_code == 200, applied.get_data(as_text=True)
     assert "3 taller(es) importados" in applied.get_data(as_text=True)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         first = session.get(Workshop, "TI-1")
         venue = session.get(Venue, "V-001")
         assert (first.lon, first.lat) == (venue.lon, venue.lat)  # place from its venue
@@ -250,18 +211,9 @@ def test_workshop_import_writes_every_row_with_one_history_row_each(app, planner
 def test_a_crash_in_the_middle_of_a_workshop_import_leaves_the_database_as_before(
         app, planner, monkeypatch):
     before = _workshop_state(app)
-    calls = {"n": 0}
-    real = imports.record_change
-
-    def crash_on_the_second_row(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise RuntimeError("power cut")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(imports, "record_change", crash_on_the_second_row)
+    calls = crash_on_second_row(monkeypatch)
     with pytest.raises(RuntimeError, match="power cut"):
-        _upload_workshops(planner, "talleres.csv", WORKSHOPS_GOOD, step="apply")
+        upload(planner, "talleres.csv", WORKSHOPS_GOOD, step="apply", layer="workshops")
     assert calls["n"] == 2
     assert _workshop_state(app) == before
 
@@ -272,9 +224,9 @@ def test_workshop_geojson_is_imported(app, planner):
         "councils": "JV-02", "source": "QGIS", "attendance": 8},
         "geometry": {"type": "Point", "coordinates": [-71.33, -29.97]}}
     text = json.dumps({"type": "FeatureCollection", "features": [feature]})
-    response = _upload_workshops(planner, "talleres.geojson", text, step="apply")
+    response = upload(planner, "talleres.geojson", text, step="apply", layer="workshops")
     assert response.status_code == 200, response.get_data(as_text=True)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         workshop = session.get(Workshop, "TG-1")
         assert (workshop.title, workshop.attendance, workshop.lon) == ("Taller GeoJSON", 8,
                                                                       -71.33)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.layers import copy_fixture_data
-from tests.support.workspace import page_token, sign_in, workspace_app
+from tests.support.workspace import db_of, page_token, sign_in
 from webmap.workspace import juntas, workshop_edits
 from webmap.workspace.edits import EditConflict
 from webmap.workspace.models import Change, Junta, Proposal, User
@@ -16,21 +15,9 @@ CONTACT = "secretaria: +56 9 8765 4321"
 
 
 @pytest.fixture
-def app(tmp_path, session_cache, database_url):
-    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache, database_url)
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
-
-
-@pytest.fixture
-def planner(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
-
-
-def _db(app):
-    return app.extensions["culturamap_workspace"].db
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _post(client, path, body, token):
@@ -53,7 +40,7 @@ def _proposal(client, token) -> dict:
 
 
 def _changes(app, kind: str, record_id) -> list[tuple[str, object, object]]:
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         rows = session.scalars(select(Change).where(Change.kind == kind,
                                                     Change.record_id == str(record_id))
                                .order_by(Change.id))
@@ -61,7 +48,7 @@ def _changes(app, kind: str, record_id) -> list[tuple[str, object, object]]:
 
 
 def _count(app) -> int:
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         return session.scalar(select(func.count()).select_from(Change))
 
 
@@ -92,7 +79,7 @@ def test_edit_a_junta_writes_history_and_a_stale_edit_gets_409_with_both_version
                                     "council_id": "JV-02"})
     assert page.status_code == 409 and 'id="conflict-current"' in page.get_data(as_text=True)
     assert _count(app) == written
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert session.get(Junta, junta["id"]).name == "Junta Las Rosas Norte"
     # the rules of a new junta apply to an edit too
     bad = _post(planner, path, {"version": 2, "name": "X", "council_id": "JV-99"}, token)
@@ -102,7 +89,7 @@ def test_edit_a_junta_writes_history_and_a_stale_edit_gets_409_with_both_version
 
 def test_a_concurrent_writer_that_saved_first_is_a_conflict_not_an_overwrite(app, planner):
     junta_id = _junta(planner, page_token(planner))["id"]
-    db = _db(app)
+    db = db_of(app)
     with db.session() as first:
         ana = first.scalars(select(User).where(User.name == "ana")).one()
         loaded = first.get(Junta, junta_id)
@@ -154,7 +141,7 @@ def test_edit_and_retire_a_proposal_with_history(app, planner):
     page = planner.get("/planificar").get_data(as_text=True)
     assert "Luminarias y bancas" not in page
     assert f'id="proposal-{proposal["id"]}"' not in page
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         listed = workshop_edits.proposals_by_workshop(session)
         assert proposal["id"] not in [p.id for p in listed.get("T-1", [])]
         assert session.get(Proposal, proposal["id"]).retired is True  # the row stays
@@ -176,7 +163,7 @@ def test_admin_reverts_a_junta_edit_and_a_proposal_retirement(app, planner):
         token).status_code == 200
     assert _post(planner, f"/planificar/propuestas/{proposal['id']}/retirar",
                  {"version": 1}, token).status_code == 200
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         edit_id, retire_id = (session.scalars(select(Change.id).where(
             Change.kind == kind, Change.record_id == str(record), Change.action == action))
             .one() for kind, record, action in (("junta", junta["id"], "edit"),

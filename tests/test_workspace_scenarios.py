@@ -11,26 +11,22 @@ import numpy as np
 import pytest
 
 from geo.access import points_xy
-from tests.support.layers import copy_fixture_data
-from tests.support.workspace import csrf_token, sign_in, sqlite_url, workspace_app
+from tests.support.workspace import csrf_token, sqlite_url
 from tests.test_scenarios import WALK, lonlat_of
 
 PAGE = "/planificar/escenarios"
 
 
 @pytest.fixture
-def app(tmp_path, session_cache):
-    data = copy_fixture_data(tmp_path / "data")
-    app = workspace_app(data, session_cache, sqlite_url(tmp_path))
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
+def database_url(tmp_path):
+    """SQLite only: scenarios keep nothing in the database."""
+    return sqlite_url(tmp_path)
 
 
 @pytest.fixture
-def planner(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _token(client) -> str:

@@ -14,6 +14,7 @@ from tests.support.web import app_for
 from tests.support.workspace import (
     PASSWORD,
     TO_LOCATE_CSV,
+    db_of,
     page_token,
     sign_in,
     workspace_app,
@@ -25,28 +26,22 @@ SQLISH = "Robert'); DROP TABLE venues;-- \" % _ \\"
 
 
 @pytest.fixture
-def data_dir(tmp_path):
+def workspace_data(tmp_path):
+    """The fixture data with two places still to locate ("por ubicar")."""
     data = copy_fixture_data(tmp_path / "data")
     (data / "venues" / "por_ubicar.csv").write_text(TO_LOCATE_CSV, "utf-8")
     return data
 
 
 @pytest.fixture
-def app(data_dir, session_cache, database_url):
-    app = workspace_app(data_dir, session_cache, database_url)
-    yield app
-    app.extensions["culturamap_workspace"].db.dispose()
+def data_dir(workspace_data):
+    return workspace_data
 
 
 @pytest.fixture
-def planner(app):
-    client = app.test_client()
-    assert sign_in(client).status_code == 302
-    return client
-
-
-def _db(app):
-    return app.extensions["culturamap_workspace"].db
+def app(workspace):
+    """The workspace app of tests/conftest.py (both backends, ana and root)."""
+    return workspace
 
 
 def _venue(**changes):
@@ -75,7 +70,7 @@ def test_public_pages_stay_open_and_planning_needs_sign_in(app):
     assert form.status_code == 302 and form.location.startswith("/entrar")
     api = _post_json(client, "/planificar/espacios", _venue(), token)
     assert api.status_code == 401 and api.json["error"] == "unauthorized"
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert session.scalar(select(func.count()).select_from(Venue)
                               .where(Venue.id.like("CM-%"))) == 0
 
@@ -106,7 +101,7 @@ def test_secure_cookies_setting_marks_the_session_cookie_secure(data_dir, sessio
     response = sign_in(app.test_client())
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "; Secure" in cookie
-    _db(app).dispose()
+    db_of(app).dispose()
 
 
 def test_a_redirect_after_sign_in_stays_on_this_site(app):
@@ -146,7 +141,7 @@ def test_missing_or_wrong_csrf_token_is_refused_with_400(app, planner):
         api = planner.post("/planificar/espacios", json=_venue(), headers=headers)
         assert api.status_code == 400 and api.json["error"] == "csrf"
     assert planner.post("/salir").status_code == 400  # signing out is a change too
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert session.scalar(select(func.count()).select_from(Change)
                               .where(Change.action != "seed")) == 0
 
@@ -191,7 +186,7 @@ def test_add_venue_writes_history_and_changes_the_figures_like_a_file_would(
     for path in ("/ogc/collections/sites/items", "/api/nearest?lat=-29.978&lon=-71.322"):
         assert planner.get(path).json == oracle.get(path).json, path
 
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         change = session.scalars(select(Change).where(Change.record_id == venue_id)).one()
         assert change.action == "add" and change.before is None
         assert change.after["name"] == "Biblioteca nueva"
@@ -214,7 +209,7 @@ def test_edit_move_retire_and_history(app, planner):
     assert "V-001" not in ids and "V-002" in ids
     page = planner.get("/planificar/espacios/V-001/historial").get_data(as_text=True)
     assert "retirado" in page and "Biblioteca renombrada" in page
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         actions = [c.action for c in session.scalars(
             select(Change).where(Change.record_id == "V-001").order_by(Change.id))]
         assert actions == ["seed", "edit", "move", "retire"]
@@ -241,7 +236,7 @@ def test_stale_edit_gets_409_with_both_versions_and_loses_nothing(app, planner):
     assert form.status_code == 409
     html = form.get_data(as_text=True)
     assert "Primera" in html and "Tercera" in html
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert session.get(Venue, "V-002").name == "Primera"
 
 
@@ -260,7 +255,7 @@ def test_invalid_venues_are_refused_with_the_file_loader_messages(app, planner, 
                             data={**_venue(**changes), "csrf_token": token})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert session.scalar(select(func.count()).select_from(Change)
                               .where(Change.action != "seed")) == 0
 
@@ -296,7 +291,7 @@ def test_admin_reverts_a_change_planner_cannot(app, planner):
     token = page_token(planner)
     _post_json(planner, "/planificar/espacios/V-003", _venue(version=1, name="Mal nombre"),
                token)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         change_id = session.scalars(select(Change.id).where(
             Change.record_id == "V-003", Change.action == "edit")).one()
     refused = planner.post(f"/planificar/cambios/{change_id}/revertir",
@@ -308,7 +303,7 @@ def test_admin_reverts_a_change_planner_cannot(app, planner):
                           page_token(admin))
     assert reverted.status_code == 200
     assert reverted.json["venue"]["name"] == "Biblioteca Demo 3"
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         last = session.scalars(select(Change).where(Change.record_id == "V-003")
                                .order_by(Change.id.desc())).first()
         assert last.action == "revert" and last.reverts_id == change_id
@@ -326,7 +321,7 @@ def test_script_in_a_name_is_shown_as_text_and_sql_is_stored_literally(app, plan
         assert NASTY not in html and "<script>alert" not in html
         assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html or \
             "\\u003cscript\\u003e" in html
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         stored = session.get(Venue, sqlish.json["venue"]["id"])
         assert stored.name == SQLISH and stored.address == SQLISH
         assert session.scalar(select(func.count()).select_from(Venue)) == 43 + 2
@@ -341,7 +336,7 @@ def test_retiring_a_workshop_venue_is_refused_and_nothing_changes(app, planner):
     assert response.status_code == 400
     assert "«venue_id» = «V-011» no existe en la capa de espacios culturales" in \
         response.get_data(as_text=True)
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         assert not session.get(Venue, "V-011").retired
         assert session.get(Venue, "V-011").version == 1
         assert session.scalar(select(func.count()).select_from(Change)
@@ -366,7 +361,7 @@ def test_record_a_workshop_at_a_venue_with_a_proposal(app, planner):
     workshop = added.json["workshop"]
     assert workshop["id"] == "TM-001" and workshop["councils"] == "JV-01;JV-02"
     assert workshop["date"] == "2026-05-09" and workshop["attendance"] == 25
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         venue = session.get(Venue, "V-012")
         assert (workshop["lon"], workshop["lat"]) == (venue.lon, venue.lat)  # the venue's place
     served = {f["id"]: f for f in
@@ -427,7 +422,7 @@ def test_register_a_junta_whose_new_sede_hosts_workshops_and_whose_contact_stays
     assert added.status_code == 201, added.json
     sede_id = added.json["junta"]["sede_venue_id"]
     assert sede_id == "CM-001"
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         sede = session.get(Venue, sede_id)
         assert (sede.name, sede.category) == ("Sede Los Pinos", "community_hall")
     # the sede is a workshop host on the public map; the contact appears nowhere public
@@ -452,7 +447,7 @@ def test_admin_reverts_a_workshop_edit(app, planner):
                         _workshop(version=1, title="Título equivocado", date="2026-05-10",
                                   councils=["JV-03"]), token)
     assert edited.status_code == 200
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         change_id = session.scalars(select(Change.id).where(
             Change.record_id == "TM-001", Change.action == "edit")).one()
     admin = app.test_client()
@@ -488,7 +483,7 @@ def test_admins_manage_accounts_planners_cannot(app, planner):
         "csrf_token": admin_token})
     assert short.status_code == 400 and "10 caracteres" in short.get_data(as_text=True)
     assert sign_in(app.test_client(), "leo").status_code == 302
-    with _db(app).session() as session:
+    with db_of(app).session() as session:
         leo = session.scalars(select(User).where(User.name == "leo")).one()
         ana = session.scalars(select(User).where(User.name == "ana")).one()
         root = session.scalars(select(User).where(User.name == "root")).one()

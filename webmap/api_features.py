@@ -13,9 +13,9 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from webmap.errors import bad_request, not_found
+from webmap.errors import ApiError, bad_request, not_found
 from webmap.features import Collection
 from webmap.language import t
 from webmap.openapi import OPENAPI_MEDIA_TYPE, openapi_document
@@ -30,6 +30,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
+SITES_RETRY_AFTER_S = 10  # the background step takes ~2-9 s on the real data
 COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
                   "isochrones")
 
@@ -41,6 +42,16 @@ def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> R
 
 def _collections() -> dict[str, Collection]:
     return current_app.extensions["culturamap"].cache["collections"]
+
+
+def _not_while_updating(collection_id: str) -> None:
+    """The sites of a just-edited inventory are computed in the background: say so (503,
+    Retry-After) rather than serve an empty collection as if no site were suggested."""
+    if collection_id == "sites" and current_app.extensions["culturamap"].sites_pending:
+        error = ApiError(503, "sites_updating")
+        response = error.response()
+        response.headers["Retry-After"] = str(SITES_RETRY_AFTER_S)
+        abort(response)
 
 
 def _get_collection(collection_id: str) -> Collection:
@@ -200,6 +211,7 @@ def _check_format_and_crs() -> None:
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id: str) -> Response:
     collection = _get_collection(collection_id)
+    _not_while_updating(collection_id)
     _check_format_and_crs()
     limit = _int_param("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _int_param("offset", 0, 0, None)
@@ -240,6 +252,7 @@ def items(collection_id: str) -> Response:
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 def item(collection_id: str, feature_id: str) -> Response:
     collection = _get_collection(collection_id)
+    _not_while_updating(collection_id)
     _check_format_and_crs()
     position = collection.positions.get(feature_id)
     if position is None:

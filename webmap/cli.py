@@ -104,11 +104,16 @@ def start_problem(exc: Exception) -> str:
     return str(exc)
 
 
+QUIET_LOGGERS = ("weasyprint", "fontTools", "alembic")
+
+
 def serve(args: argparse.Namespace) -> int:
     from geo.errors import CulturamapError
     from webmap.app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for chatty in QUIET_LOGGERS:  # their INFO lines (every PDF page, every migration plugin)
+        logging.getLogger(chatty).setLevel(logging.WARNING)  # would bury the server's own
     try:
         check_options(args.port, args.threads)
         check_port_free(args.host, args.port)

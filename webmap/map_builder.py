@@ -350,6 +350,26 @@ def _point_layer(fmap: folium.Map, features: list[dict[str, Any]], name_key: str
     return layer
 
 
+PROPOSALS_KEY = "proposal_features"  # store.cache, kept by webmap.workspace.people_views
+
+
+def proposal_features(store: MapStore, lang: str) -> list[dict[str, Any]]:
+    """Published proposals (issue 16) with their labels in ``lang`` for map.js's popup."""
+    features = []
+    for feature in store.cache.get(PROPOSALS_KEY) or []:
+        props = dict(feature["properties"])
+        props["category_label"] = (translate(f"people.category.{props['category']}", lang)
+                                   if props.get("category") else None)
+        props["origin_label"] = translate(f"people.origin.{props['origin']}", lang)
+        props["answer_label"] = (translate("people.answer." + props["answer"].replace(" ", "_"),
+                                           lang) if props.get("answer") else None)
+        props["supports_label"] = translate("people.supports", lang, count=props["supports"])
+        props["open_label"] = translate("people.map.open", lang)
+        props["url"] = f"/participa/propuestas/{props['id']}"
+        features.append({**feature, "properties": props})
+    return features
+
+
 def _add_layer_control(fmap: folium.Map) -> folium.LayerControl:
     """The always-open layer switcher; added last so it lists every layer above."""
     control = folium.LayerControl(collapsed=False, position="topright")
@@ -379,6 +399,9 @@ def build_map(store: MapStore, lang: str, level: str = "councils") -> MapParts:
     venues = _add_venue_layers(fmap, store, lang)
     workshops = _add_workshop_layer(fmap, store, lang)
     sites = _add_sites_layer(fmap, store, lang)
+    published = proposal_features(store, lang)
+    proposals = (_point_layer(fmap, published, "layer.proposals", "proposal", lang)
+                 if published else None)
     control = _add_layer_control(fmap)
     header, html, script = _rendered_page(fmap)
     pct = 100.0
@@ -396,6 +419,7 @@ def build_map(store: MapStore, lang: str, level: str = "councils") -> MapParts:
             "venues": venues.get_name(),
             "workshops": workshops.get_name(),
             "sites": sites.get_name(),
+            **({"proposals": proposals.get_name()} if proposals is not None else {}),
         },
         gap_legend=_legend(gap_classes, "legend.share_range", lang, scale=pct),
         density_legend=_legend(density_classes, "legend.density_range", lang),

@@ -136,6 +136,8 @@ def network_note(store: MapStore, lang: str) -> str | None:
 
 def sites_summary(store: MapStore) -> str:
     """One sentence under the sites legend: how many residents the sites bring in reach."""
+    if store.sites_pending:  # an edit's new sites are still being computed
+        return t("legend.sites_updating")
     sites = store.sites
     if sites is None or sites.empty:
         return t("legend.sites_none", threshold=format_setting(store.threshold_min, g.lang))
@@ -268,6 +270,8 @@ def nearby() -> str:
             for cid, (lon, lat) in sorted(points.items(), key=lambda kv: str(names[kv[0]]))
         ]
         initial = first_answer(store, council_options)
+        people = current_app.extensions.get("culturamap_people")  # issue 16, workspace on
+        kept = kept_args()
         css = Path(current_app.static_folder or "") / "css" / "app.css"
         return render_template(
             "nearby.html",
@@ -275,6 +279,7 @@ def nearby() -> str:
             council_options=council_options,
             initial=initial,
             initial_rows=answer_rows(initial["results"], g.lang) if initial else [],
+            people=people(kept.get("junta") or kept.get("council")) if people else None,
             map_data={
                 "councils": outline,
                 "streets_url": url_for("pages.streets_layer"),

@@ -25,6 +25,7 @@ from geo.travel import TravelModel
 
 EXTENT_PAD_DEG = 0.01  # ~1 km: people just outside the border still get an answer
 HOME_SHARE = 0.9  # the first view frames the central 90 % of residents on each axis
+SITES_PENDING = "sites_pending"  # cache flag: the sites are being computed after an edit
 MIN_ZOOM = 9  # far localities (tens of km away) stay reachable by zooming out
 
 
@@ -77,6 +78,12 @@ class MapStore:
     def sites(self) -> gpd.GeoDataFrame:
         """The ``sites_k`` best new workshop sites (area-wide)."""
         return self.study.sites()
+
+    @property
+    def sites_pending(self) -> bool:
+        """True while the sites of a new inventory are computed in the background
+        (webmap.workspace.refresh): pages say so instead of waiting or showing none."""
+        return bool(self.cache.get(SITES_PENDING))
 
     def sites_for(self, k: int) -> gpd.GeoDataFrame:
         """The ``k`` best sites (an exact optimisation: seconds the first time, then kept)."""

@@ -66,3 +66,13 @@ def test_location_over_plain_http_says_https_is_needed(browser, tmp_path):
         finally:
             context.close()
             other.close()
+
+
+def test_about_page_shows_the_address_the_browser_used(make_page, base_url):
+    """Without public_url the server writes no host at all; the page shows the origin the
+    reader's browser really used, so the address copied into QGIS is the right one."""
+    w = make_page(base_url)
+    w.page.goto(base_url + "/acerca")
+    shown = w.page.locator("main li", has_text="OGC API").first.inner_text()
+    assert shown.startswith(base_url + "/ogc"), shown
+    w.assert_clean()

@@ -4,13 +4,11 @@ threshold improve on the result page."""
 
 from __future__ import annotations
 
-import geopandas as gpd
 import pytest
 
-from geo import METRIC_CRS, WEB_CRS
 from tests.support.layers import copy_fixture_data
 from tests.support.web import serve
-from tests.support.workspace import PASSWORD, sqlite_url, workspace_app
+from tests.support.workspace import PASSWORD, point_in_worst_council, sqlite_url, workspace_app
 
 pytestmark = pytest.mark.browser
 
@@ -32,11 +30,7 @@ def _percent(text: str) -> float:
 def test_sign_in_run_a_scenario_and_see_a_council_improve(make_page, tmp_path, session_cache):
     data = copy_fixture_data(tmp_path / "data")
     app = workspace_app(data, session_cache, sqlite_url(tmp_path))
-    figures = app.extensions["culturamap"].councils
-    worst = str(figures.sort_values("gap_rank").iloc[0]["id"])  # gap_rank 1: the worst gap
-    councils = gpd.read_file(data / "boundaries" / "councils.geojson")
-    inside = (councils[councils["id"] == worst].to_crs(METRIC_CRS).representative_point()
-              .to_crs(WEB_CRS).iloc[0])
+    worst, inside = point_in_worst_council(app, data)
     with serve(app) as base:
         watched = make_page(base)
         page = watched.page

@@ -88,7 +88,9 @@ def workshop(n: int = 1, **over: Any) -> dict:
 
 def copy_fixture_data(dest: Path) -> Path:
     """A private copy of the fixture data (without the large network file) a test may spoil."""
-    shutil.copytree(FIXTURE_DATA_DIR, dest, ignore=shutil.ignore_patterns("network", "*.osm"))
+    # nor a workspace database or session key someone made in the fixture folder by hand
+    shutil.copytree(FIXTURE_DATA_DIR, dest, ignore=shutil.ignore_patterns(
+        "network", "*.osm", "culturamap.sqlite*", ".secret_key"))
     return dest
 
 

@@ -96,3 +96,53 @@ def sign_in(client, name: str = "ana", password: str = PASSWORD):
 def page_token(client) -> str:
     """The CSRF token of a signed-in planner's page."""
     return csrf_token(client.get("/planificar").get_data(as_text=True))
+
+
+def crash_on_second_row(monkeypatch) -> dict[str, int]:
+    """Make an import crash ("power cut") while writing its second row's history, after
+    the first row was written in the transaction. Returns the call count."""
+    from webmap.workspace import imports
+
+    calls = {"n": 0}
+    real = imports.record_change
+
+    def crash(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, "record_change", crash)
+    return calls
+
+
+def point_in_worst_council(app, data_dir: Path) -> tuple[str, object]:
+    """The council with the worst access gap (gap_rank 1) in ``app``'s figures, and a point
+    inside it (a shapely Point, EPSG:4326): where a new venue must improve its figures."""
+    import geopandas as gpd
+
+    from geo import METRIC_CRS, WEB_CRS
+
+    figures = app.extensions["culturamap"].councils
+    worst = str(figures.sort_values("gap_rank").iloc[0]["id"])
+    councils = gpd.read_file(data_dir / "boundaries" / "councils.geojson")
+    inside = (councils[councils["id"] == worst].to_crs(METRIC_CRS).representative_point()
+              .to_crs(WEB_CRS).iloc[0])
+    return worst, inside
+
+
+def db_of(app):
+    """The workspace database of ``app``."""
+    return app.extensions["culturamap_workspace"].db
+
+
+def upload(client, name: str, text: str | bytes, step: str = "preview",
+           layer: str | None = None):
+    """Send a file to the import page (``step`` preview or apply) with the page's token."""
+    import io
+
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    form = {"csrf_token": page_token(client), "step": step, "file": (io.BytesIO(data), name)}
+    if layer is not None:
+        form["layer"] = layer
+    return client.post("/planificar/importar", content_type="multipart/form-data", data=form)

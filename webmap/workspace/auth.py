@@ -30,6 +30,12 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"la contraseña debe tener al menos {MIN_PASSWORD} caracteres / "
+                           f"the password needs at least {MIN_PASSWORD} characters")
+
+
 def add_user(session: Session, name: str, password: str, role: str) -> User:
     name = name.strip()
     if not name or len(name) > MAX_NAME or any(c.isspace() for c in name):
@@ -39,9 +45,7 @@ def add_user(session: Session, name: str, password: str, role: str) -> User:
     if role not in ROLES:
         raise AccountError(f"rol desconocido {role!r}; use {' o '.join(ROLES)} / unknown role "
                            f"{role!r}; use {' or '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"la contraseña debe tener al menos {MIN_PASSWORD} caracteres / "
-                           f"the password needs at least {MIN_PASSWORD} characters")
+    _check_password(password)
     if session.scalar(select(User.id).where(User.name == name)) is not None:
         raise AccountError(f"ya existe el usuario {name!r} / user {name!r} already exists")
     user = User(name=name, password_hash=hash_password(password), role=role, active=True)
@@ -65,12 +69,11 @@ def authenticate(session: Session, name: str, password: str) -> User | None:
     return user
 
 
-def set_active(session: Session, acting: User, user_id: int, active: bool) -> User:
-    """Disable or enable an account (an admin cannot disable their own)."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise AccountError(f"no existe la cuenta n.º {user_id} / no account #{user_id}")
-    if user.id == acting.id and not active:
+def set_active(session: Session, acting: User | None, user_id: int, active: bool) -> User:
+    """Disable or enable an account (an admin cannot disable their own; ``acting`` None:
+    the command line)."""
+    user = _user(session, user_id)
+    if acting is not None and user.id == acting.id and not active:
         raise AccountError("no puede desactivar su propia cuenta / you cannot disable your "
                            "own account")
     user.active = active
@@ -79,3 +82,40 @@ def set_active(session: Session, acting: User, user_id: int, active: bool) -> Us
 
 def users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise AccountError(f"no existe la cuenta n.º {user_id} / no account #{user_id}")
+    return user
+
+
+def set_password(session: Session, user_id: int, password: str) -> User:
+    """A new password (an admin's reset, or the CLI). The account's open sessions end: they
+    carry the old hash's stamp (``User.get_id``)."""
+    _check_password(password)
+    user = _user(session, user_id)
+    user.password_hash = hash_password(password)
+    return user
+
+
+def change_own_password(session: Session, user_id: int, current: str, new: str) -> User:
+    """The signed-in user's own change: the current password first, then the new one."""
+    user = _user(session, user_id)
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise AccountError("la contraseña actual no es correcta / the current password is "
+                           "wrong") from None
+    if new == current:
+        raise AccountError("la contraseña nueva es igual a la actual / the new password is "
+                           "the current one")
+    return set_password(session, user_id, new)
+
+
+def by_name(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == name.strip()))
+    if user is None:
+        raise AccountError(f"no existe el usuario {name!r} / no user {name!r}")
+    return user

@@ -20,10 +20,8 @@ import pandas as pd
 from shapely.geometry import Point
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from geo import WEB_CRS
-from geo.errors import CulturamapError
 from geo.layer_errors import Problem
 from geo.schema import VENUES
 from geo.validation import validate_frame
@@ -38,33 +36,21 @@ from webmap.workspace.models import (
     VenueToLocate,
     Workshop,
 )
+from webmap.workspace.versioning import (  # the errors of an edit are raised from here too
+    EditConflict,
+    EditRejected,
+    RecordNotFound,
+    add,
+    editable,
+    expect_version,
+    next_id,
+    retire,
+    update,
+)
 
 NEW_ID_PREFIX = "CM-"  # venues added in the workspace: CM-001, CM-002...
 TEXT_FIELDS = ("name", "category", "address", "source")
 MAX_TEXT = 300
-
-
-class EditRejected(CulturamapError, ValueError):
-    """The values break a rule of the layer; ``problems`` says which, in both languages."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(p.render(with_path=False) for p in problems))
-
-
-class EditConflict(CulturamapError):
-    """Someone changed the record since the editor loaded it (version mismatch)."""
-
-    def __init__(self, kind: str, record_id: str, current: dict[str, Any],
-                 submitted: dict[str, Any]) -> None:
-        self.kind, self.record_id = kind, record_id
-        self.current, self.submitted = current, submitted
-        super().__init__(f"{kind} {record_id}: changed by someone else (now version "
-                         f"{current.get('version')})")
-
-
-class RecordNotFound(CulturamapError, LookupError):
-    """No such record (or no longer editable, e.g. retired)."""
 
 
 def _problem(es: str, en: str, hint_es: str = "", hint_en: str = "") -> Problem:
@@ -126,7 +112,7 @@ def check(record_id: str, values: dict[str, Any]) -> list[Problem]:
     return report.problems
 
 
-def _checked(record_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
+def checked_venue(record_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
     values, problems = parse_venue(data)
     problems = problems or check(record_id, values)
     if problems:
@@ -135,46 +121,17 @@ def _checked(record_id: str, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def next_venue_id(session: Session) -> str:
-    taken = session.scalars(select(Venue.id).where(Venue.id.like(f"{NEW_ID_PREFIX}%")))
-    numbers = [int(t[len(NEW_ID_PREFIX):]) for t in taken if t[len(NEW_ID_PREFIX):].isdigit()]
-    return f"{NEW_ID_PREFIX}{max(numbers, default=0) + 1:03d}"
+    return next_id(session, Venue.id, NEW_ID_PREFIX)
 
 
 def add_venue(session: Session, user: User, data: Mapping[str, Any]) -> Venue:
     venue_id = next_venue_id(session)
-    values = _checked(venue_id, data)
-    venue = Venue(id=venue_id, extra={}, retired=False, **values)
-    session.add(venue)
-    session.flush()
-    record_change(session, user, "venue", venue.id, "add", None, snapshot(venue))
-    return venue
+    values = checked_venue(venue_id, data)
+    return add(session, user, Venue(id=venue_id, extra={}, retired=False, **values))
 
 
 def _editable(session: Session, venue_id: str) -> Venue:
-    venue = session.get(Venue, venue_id)
-    if venue is None or venue.retired:
-        raise RecordNotFound(f"no hay un espacio vigente {venue_id!r} / no venue in service "
-                             f"{venue_id!r}")
-    return venue
-
-
-def _expect(venue: Venue, version: Any, submitted: dict[str, Any]) -> None:
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        expected = -1
-    if expected != venue.version:
-        raise EditConflict("venue", venue.id, snapshot(venue), submitted)
-
-
-def _flush(session: Session, venue: Venue, before: dict[str, Any],
-           submitted: dict[str, Any]) -> None:
-    """Write now: a concurrent writer that got there first makes the versioned UPDATE
-    match no row (StaleDataError), which is the same conflict as a stale form."""
-    try:
-        session.flush()
-    except StaleDataError:
-        raise EditConflict("venue", venue.id, before, submitted) from None
+    return editable(session, Venue, venue_id, "un espacio", "venue")
 
 
 def edit_venue(session: Session, user: User, venue_id: str, version: Any,
@@ -182,28 +139,16 @@ def edit_venue(session: Session, user: User, venue_id: str, version: Any,
     """Change name, category, address, source, capacity and/or place (a move)."""
     venue = _editable(session, venue_id)
     submitted = {k: data.get(k) for k in (*TEXT_FIELDS, "lon", "lat", "capacity")}
-    _expect(venue, version, submitted)
-    values = _checked(venue_id, data)
-    before = snapshot(venue)
-    for name, value in values.items():
-        setattr(venue, name, value)
-    _flush(session, venue, before, submitted)
-    after = snapshot(venue)
-    moved_only = all(before[k] == after[k] for k in (*TEXT_FIELDS, "capacity"))
-    record_change(session, user, "venue", venue.id, "move" if moved_only else "edit",
-                  before, after)
-    return venue
+    expect_version(venue, version, submitted)  # a stale form: a conflict before any check
+    values = checked_venue(venue_id, data)
+    moved_only = all(getattr(venue, k) == values[k] for k in (*TEXT_FIELDS, "capacity"))
+    return update(session, user, venue, version, values, submitted,
+                  "move" if moved_only else "edit")
 
 
 def retire_venue(session: Session, user: User, venue_id: str, version: Any) -> Venue:
     """Hide a venue from the map and the figures; its rows and history stay."""
-    venue = _editable(session, venue_id)
-    _expect(venue, version, {"retired": True})
-    before = snapshot(venue)
-    venue.retired = True
-    _flush(session, venue, before, {"retired": True})
-    record_change(session, user, "venue", venue.id, "retire", before, snapshot(venue))
-    return venue
+    return retire(session, user, _editable(session, venue_id), version)
 
 
 def place_venue(session: Session, user: User, place_id: str, version: Any,
@@ -213,18 +158,15 @@ def place_venue(session: Session, user: User, place_id: str, version: Any,
     if place is None:
         raise RecordNotFound(f"no hay un lugar por ubicar {place_id!r} / no place to locate "
                              f"{place_id!r}")
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        expected = -1
-    if place.placed_venue_id is not None or expected != place.version:
+    if place.placed_venue_id is not None:  # placed by someone else meanwhile
         raise EditConflict("to_locate", place.id, snapshot(place), dict(data))
+    expect_version(place, version, dict(data))
     extra = dict(place.extra)
     address = extra.pop("address", None) or None
     source = extra.pop("source_urls", None) or extra.pop("source", None) or "por ubicar"
     venue_id = place.id if session.get(Venue, place.id) is None else next_venue_id(session)
-    values = _checked(venue_id, {"name": place.name, "category": place.category,
-                                 "address": address, "source": source, **data})
+    values = checked_venue(venue_id, {"name": place.name, "category": place.category,
+                                      "address": address, "source": source, **data})
     venue = Venue(id=venue_id, extra=extra, retired=False, **values)
     session.add(venue)
     session.flush()

@@ -9,7 +9,7 @@ crash, a row refused by the database) must leave the inventory exactly as it was
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,10 +45,16 @@ class Preview:
     rows: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     frame: gpd.GeoDataFrame | None = None
+    records: list[Any] | None = None  # checked rows of layers without a file loader
 
     @property
     def ok(self) -> bool:
-        return not self.problems and self.frame is not None
+        return not self.problems and (self.frame is not None or self.records is not None)
+
+    @property
+    def checked(self) -> Any:
+        """What the apply step writes: the checked layer, or the checked rows."""
+        return self.frame if self.frame is not None else self.records
 
 
 def _column(table: pd.DataFrame, names: tuple[str, ...]) -> str | None:
@@ -78,15 +84,41 @@ def _csv_frame(path: Path) -> gpd.GeoDataFrame:
     return clean
 
 
-def read_venues(filename: str, content: bytes) -> gpd.GeoDataFrame:
-    """The uploaded file as a checked venues layer, or LayerError naming the file and rows."""
+def uploaded_name(filename: str, layer: str, columns_es: str, columns_en: str,
+                  ) -> tuple[str, str]:
+    """The uploaded file's own name and suffix; LayerError unless it is CSV or GeoJSON."""
     name = Path(filename or "subido.csv").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise LayerError.single(
             Path(name), f"formato no admitido «{suffix or name}»",
-            f"unsupported format '{suffix or name}'", "suba un .csv (con lon y lat) o un .geojson",
-            "upload a .csv (with lon and lat) or a .geojson", layer=VENUES.name)
+            f"unsupported format '{suffix or name}'",
+            f"suba un .csv ({columns_es}) o un .geojson",
+            f"upload a .csv ({columns_en}) or a .geojson", layer=layer)
+    return name, suffix
+
+
+def save_imported(session: Session, user: User, kind: str, record: Any, new: Any,
+                  change: Callable[[Any], None]) -> Any:
+    """One imported row: add ``new`` when there is no ``record`` yet, else ``change`` it;
+    written in the caller's transaction, with a history row unless nothing changed (a file
+    exported and imported back as it was)."""
+    before = None if record is None else snapshot(record)
+    if record is None:
+        record = new
+        session.add(record)
+    else:
+        change(record)
+    session.flush()
+    after = snapshot(record)
+    if after != before:
+        record_change(session, user, kind, str(record.id), "import", before, after)
+    return record
+
+
+def read_venues(filename: str, content: bytes) -> gpd.GeoDataFrame:
+    """The uploaded file as a checked venues layer, or LayerError naming the file and rows."""
+    name, suffix = uploaded_name(filename, VENUES.name, "con lon y lat", "with lon and lat")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
@@ -133,25 +165,18 @@ def preview(session: Session, filename: str, content: bytes) -> Preview:
 
 def apply(session: Session, user: User, frame: gpd.GeoDataFrame) -> int:
     """Add or update every row, each with a history row, in the caller's transaction."""
-    count = 0
-    for row in frame.to_dict("records"):
+    rows = frame.to_dict("records")
+    for row in rows:
         incoming = venue_from_row(row)
-        venue = session.get(Venue, incoming.id)
-        if venue is None:
-            session.add(incoming)
-            session.flush()
-            record_change(session, user, "venue", incoming.id, "import", None,
-                          snapshot(incoming))
-        else:
-            before = snapshot(venue)
+
+        def change(venue: Venue, incoming: Venue = incoming) -> None:
             for name in (*VENUE_COLUMNS[1:], "lon", "lat", "capacity"):
                 setattr(venue, name, getattr(incoming, name))
-            venue.extra = {**venue.extra, **{k: json_safe(v) for k, v in
-                                             incoming.extra.items()}}
-            session.flush()
-            record_change(session, user, "venue", venue.id, "import", before, snapshot(venue))
-        count += 1
-    return count
+            venue.extra = {**venue.extra, **incoming.extra}
+
+        save_imported(session, user, "venue", session.get(Venue, incoming.id), incoming,
+                      change)
+    return len(rows)
 
 
 # --- workshops -----------------------------------------------------------------------------
@@ -191,14 +216,8 @@ def _workshop_csv(path: Path, places: Mapping[str, tuple[float, float]]) -> gpd.
 
 def _workshop_raw(filename: str, content: bytes,
                   places: Mapping[str, tuple[float, float]]) -> gpd.GeoDataFrame:
-    name = Path(filename or "subido.csv").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise LayerError.single(
-            Path(name), f"formato no admitido «{suffix or name}»",
-            f"unsupported format '{suffix or name}'",
-            "suba un .csv (con lon y lat o venue_id) o un .geojson",
-            "upload a .csv (with lon and lat or venue_id) or a .geojson", layer=WORKSHOPS.name)
+    name, suffix = uploaded_name(filename, WORKSHOPS.name, "con lon y lat o venue_id",
+                                 "with lon and lat or venue_id")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / name
         path.write_bytes(content)
@@ -277,8 +296,8 @@ def preview_workshops(session: Session, filename: str, content: bytes,
 def apply_workshops(session: Session, user: User, frame: gpd.GeoDataFrame) -> int:
     """Add or update every workshop, each with a history row, in the caller's
     transaction."""
-    count = 0
-    for row in frame.to_dict("records"):
+    rows = frame.to_dict("records")
+    for row in rows:
         attendance, minutes = _details(row, [])
         point = row["geometry"]
         values = {"title": row["title"], "date": row["date"].date(),
@@ -288,20 +307,13 @@ def apply_workshops(session: Session, user: User, frame: gpd.GeoDataFrame) -> in
                   "minutes": minutes}
         extra = {k: json_safe(v) for k, v in row.items()
                  if k not in (*WORKSHOP_COLUMNS, "geometry", "attendance", "minutes")}
-        workshop = session.get(Workshop, row["id"])
-        if workshop is None:
-            workshop = Workshop(id=row["id"], extra=extra, retired=False, **values)
-            session.add(workshop)
-            session.flush()
-            record_change(session, user, "workshop", workshop.id, "import", None,
-                          snapshot(workshop))
-        else:
-            before = snapshot(workshop)
+
+        def change(workshop: Workshop, values: dict[str, Any] = values,
+                   extra: dict[str, Any] = extra) -> None:
             for name, value in values.items():
                 setattr(workshop, name, value)
             workshop.extra = {**workshop.extra, **extra}
-            session.flush()
-            record_change(session, user, "workshop", workshop.id, "import", before,
-                          snapshot(workshop))
-        count += 1
-    return count
+
+        save_imported(session, user, "workshop", session.get(Workshop, row["id"]),
+                      Workshop(id=row["id"], extra=extra, retired=False, **values), change)
+    return len(rows)

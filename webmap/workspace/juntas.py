@@ -12,11 +12,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.layer_errors import Problem
-from webmap.workspace.edits import EditRejected, RecordNotFound, add_venue
+from webmap.workspace.edits import add_venue
 from webmap.workspace.frames import DB_PATH
-from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Junta, User, Venue
-from webmap.workspace.versioning import expect_version, flush_versioned
+from webmap.workspace.versioning import (
+    EditRejected,
+    add,
+    editable,
+    expect_version,
+    retire,
+    update,
+)
 
 SEDE_CATEGORY = "community_hall"
 MAX_CONTACT = 500
@@ -26,7 +32,7 @@ def _problem(es: str, en: str) -> Problem:
     return Problem(DB_PATH / "juntas", es, en)
 
 
-def _checked(session: Session, data: Mapping[str, Any], known_councils: set[str],
+def checked(session: Session, data: Mapping[str, Any], known_councils: set[str],
              ) -> dict[str, Any]:
     """The junta's values, or EditRejected with every problem."""
     name = str(data.get("name") or "").strip()
@@ -53,34 +59,32 @@ def _checked(session: Session, data: Mapping[str, Any], known_councils: set[str]
     return {"name": name, "council_id": council, "contact": contact, "sede_venue_id": sede_id}
 
 
-def _new_sede(session: Session, user: User, data: Mapping[str, Any], values: dict[str, Any],
-              source: str) -> None:
+def sede_data(data: Mapping[str, Any], values: dict[str, Any], source: str,
+              ) -> dict[str, Any]:
+    """The venue values of a new sede made from the junta's point."""
+    sede_name = str(data.get("sede_name") or "").strip() or f"Sede {values['name']}"
+    return {"name": sede_name, "category": SEDE_CATEGORY, "address": data.get("address"),
+            "source": source, "lon": data.get("lon"), "lat": data.get("lat")}
+
+
+def new_sede(session: Session, user: User, data: Mapping[str, Any], values: dict[str, Any],
+             source: str) -> None:
     """No sede chosen but a point given: the point becomes a community-hall venue."""
     if not values["sede_venue_id"] and (data.get("lon") or data.get("lat")):
-        sede_name = str(data.get("sede_name") or "").strip() or f"Sede {values['name']}"
-        sede = add_venue(session, user, {
-            "name": sede_name, "category": SEDE_CATEGORY, "address": data.get("address"),
-            "source": source, "lon": data.get("lon"), "lat": data.get("lat")})
+        sede = add_venue(session, user, sede_data(data, values, source))
         values["sede_venue_id"] = sede.id
 
 
 def add_junta(session: Session, user: User, data: Mapping[str, Any],
               known_councils: set[str], source: str = "registro de juntas") -> Junta:
     """Register a junta; a new sede (name + lon/lat) becomes a community-hall venue."""
-    values = _checked(session, data, known_councils)
-    _new_sede(session, user, data, values, source)
-    junta = Junta(**values, retired=False)
-    session.add(junta)
-    session.flush()
-    record_change(session, user, "junta", str(junta.id), "add", None, snapshot(junta))
-    return junta
+    values = checked(session, data, known_councils)
+    new_sede(session, user, data, values, source)
+    return add(session, user, Junta(**values, retired=False))
 
 
 def _editable(session: Session, junta_id: int) -> Junta:
-    junta = session.get(Junta, junta_id)
-    if junta is None or junta.retired:
-        raise RecordNotFound(f"no hay una junta vigente n.º {junta_id} / no junta #{junta_id}")
-    return junta
+    return editable(session, Junta, junta_id, "una junta", "junta")
 
 
 def edit_junta(session: Session, user: User, junta_id: int, version: Any,
@@ -90,25 +94,14 @@ def edit_junta(session: Session, user: User, junta_id: int, version: Any,
     junta = _editable(session, junta_id)
     submitted = {k: data.get(k) for k in ("name", "council_id", "sede_venue_id", "contact")}
     expect_version(junta, version, submitted)
-    values = _checked(session, data, known_councils)
-    _new_sede(session, user, data, values, source)
-    before = snapshot(junta)
-    for name, value in values.items():
-        setattr(junta, name, value)
-    flush_versioned(session, junta, before, submitted)
-    record_change(session, user, "junta", str(junta.id), "edit", before, snapshot(junta))
-    return junta
+    values = checked(session, data, known_councils)
+    new_sede(session, user, data, values, source)
+    return update(session, user, junta, version, values, submitted)
 
 
 def retire_junta(session: Session, user: User, junta_id: int, version: Any) -> Junta:
     """Hide a junta from the list; its row and history stay (its sede stays a venue)."""
-    junta = _editable(session, junta_id)
-    expect_version(junta, version, {"retired": True})
-    before = snapshot(junta)
-    junta.retired = True
-    flush_versioned(session, junta, before, {"retired": True})
-    record_change(session, user, "junta", str(junta.id), "retire", before, snapshot(junta))
-    return junta
+    return retire(session, user, _editable(session, junta_id), version)
 
 
 def juntas(session: Session) -> list[Junta]:

@@ -10,6 +10,7 @@ else changed in the meantime matches nothing and fails instead of overwriting.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from flask_login import UserMixin
@@ -47,6 +48,15 @@ class User(UserMixin, Base):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password: a session made before a password change ends. A
+        digest, so the (signed, not encrypted) session cookie holds nothing of the hash."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session cookie
+        return f"{self.id}:{self.session_stamp}"
 
 
 class Venue(Base):
@@ -109,15 +119,29 @@ class Workshop(Base):
 
 
 class Proposal(Base):
-    """A proposal that came out of a workshop, for one or more councils."""
+    """A proposal for one or more councils: from a workshop (origin "taller", entered by a
+    planner, published) or from residents (origin "vecinos", webmap.workspace.participation:
+    "pendiente" until a planner publishes it; a point or a council, an optional photo)."""
 
     __tablename__ = "proposals"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    workshop_id: Mapped[str] = mapped_column(ForeignKey("workshops.id"), index=True)
+    workshop_id: Mapped[str | None] = mapped_column(ForeignKey("workshops.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     councils: Mapped[str] = mapped_column(Text)  # council ids separated by ";"
     retired: Mapped[bool] = mapped_column(default=False)
+    origin: Mapped[str] = mapped_column(String(10), default="taller")
+    moderation: Mapped[str] = mapped_column(String(12), default="publicada")
+    held_reason: Mapped[str | None] = mapped_column(String(200))  # word list hit
+    category: Mapped[str | None] = mapped_column(String(40))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    photo: Mapped[str | None] = mapped_column(String(80))  # file name in the photo folder
+    answer: Mapped[str | None] = mapped_column(String(12))  # public status
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    merged_into_id: Mapped[int | None]
+    supports: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(nullable=False)
 
     __mapper_args__ = {"version_id_col": version}

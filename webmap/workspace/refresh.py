@@ -7,9 +7,11 @@ means a request sees either the old inventory or the new one, never half.
 Why in two steps: on the real data the access figures take ~0.1 s but the exact site
 suggestion (an MCLP) takes ~2 s. Step one (in the edit's request) swaps in a store with the
 new layers, access figures and GeoJSON collections; step two (a background thread) computes
-the nearest-venue index and the suggested sites of that same study. A request that needs
-the sites meanwhile waits for them (the study computes each stage once, under a lock); only
-the OGC ``sites`` collection is empty until they are ready. Parts that no edit touches
+the nearest-venue index and the suggested sites of that same study. Meanwhile the store is
+marked ``sites_pending``: the map page says the suggested sites are being updated and the
+OGC ``sites`` collection answers 503 with Retry-After (never the old sites, never an empty
+list as if there were none); /api/sites and the reports wait for the new ones (the study
+computes each stage once, under a lock). Parts that no edit touches
 (streets, council points, and anything else ``webmap.app.prepare`` keeps) are carried over
 from the previous store.
 """
@@ -28,7 +30,7 @@ from flask import Flask
 from geo.layers import Layers
 from geo.study import Study
 from webmap.features import build_collections, sites_collection
-from webmap.store import MapStore
+from webmap.store import SITES_PENDING, MapStore
 from webmap.workspace.db import Database
 from webmap.workspace.frames import inventory_layers
 
@@ -94,6 +96,7 @@ def rebuilt_store(old: MapStore, db: Database) -> tuple[MapStore, dict[str, floa
     collections["population"] = old.cache["collections"]["population"]
     store.cache["collections"] = collections
     store.cache["pages"] = {}
+    store.cache[SITES_PENDING] = True  # until ``finish``: pages say the sites are updating
     timings["collections"] = time.perf_counter() - start
     return store, timings
 
@@ -112,6 +115,9 @@ def finish(store: MapStore, timings: dict[str, float]) -> None:
         timings["sites"] = time.perf_counter() - start
     except Exception:  # noqa: BLE001 - a background failure must be logged, not lost
         log.exception("computing the suggested sites after an edit failed")
+    finally:  # never "being updated" for ever: a failure shows when the sites are asked for
+        store.cache.pop(SITES_PENDING, None)
+        store.cache["pages"] = {}  # pages rendered meanwhile said "being updated"
 
 
 def refresh(app: Flask, db: Database) -> Refreshed:

@@ -32,12 +32,13 @@ from geo.layer_errors import LayerError
 from geo.schema import categories
 from webmap.geometry import rounded_geojson
 from webmap.language import t
-from webmap.workspace import auth, edits, imports, juntas, workshop_edits
+from webmap.workspace import auth, edits, juntas, workshop_edits
 from webmap.workspace.auth import authenticate
 from webmap.workspace.forms import LoginForm
 from webmap.workspace.frames import inventory_layers
 from webmap.workspace.history import KIND_OF, history_of, snapshot, user_names
 from webmap.workspace.models import ROLES, Junta, Proposal, Venue, VenueToLocate, Workshop
+from webmap.workspace.record_imports import IMPORTERS
 from webmap.workspace.refresh import refresh
 from webmap.workspace.web import (
     LOGIN_LIMIT,
@@ -127,13 +128,16 @@ def _data() -> dict[str, Any]:
     return {k: (v if k == "councils" else v[0]) for k, v in request.form.lists()}
 
 
-def _problem_texts(problems: list) -> list[str]:
+def _problem_texts(problems: list, where: bool = False) -> list[str]:
+    """The problems in the page's language; ``where``: with their place (file, row, id)."""
     lang = g.get("lang", "es")
     out = []
     for p in problems:
         text = p.problem_en if lang == "en" else p.problem_es
         hint = p.hint_en if lang == "en" else p.hint_es
-        out.append(f"{text}. {hint}" if hint else text)
+        line = f"{text}. {hint}" if hint else text
+        place = f"{p.path.name if p.path else ''} {p.where}".strip() if where else ""
+        out.append(f"{place}: {line}" if place else line)
     return out
 
 
@@ -219,8 +223,9 @@ def _check_inventory(session: Any) -> None:
         raise edits.EditRejected(exc.problems) from None
 
 
-def _edit(action: Callable[[Any], Any]) -> Any:
-    """Run one edit in one transaction; problems -> 400, stale version -> 409."""
+def _edit(action: Callable[[Any], Any], created: bool | None = None) -> Any:
+    """Run one edit in one transaction; problems -> 400, stale version -> 409; 201 when
+    ``created`` (None: the add routes of this blueprint), else 200."""
     try:
         with current_workspace().db.session() as session:
             record = action(session)
@@ -238,32 +243,43 @@ def _edit(action: Callable[[Any], Any]) -> Any:
         return render_template("workspace/conflict.html", conflict=exc), 409
     except edits.RecordNotFound:
         abort(404)
-    created = request.endpoint in ("workspace.add_venue", "workspace.add_workshop",
-                                   "workspace.add_proposal", "workspace.add_junta")
+    if created is None:
+        created = request.endpoint in ("workspace.add_venue", "workspace.add_workshop",
+                                       "workspace.add_proposal", "workspace.add_junta")
     return _done(record, 201 if created else 200)
+
+
+def _with_data(function: Callable[..., Any], *ids: Any, version: bool = False,
+               councils: bool = False) -> Any:
+    """One edit: ``function(session, user, *ids[, version], data[, known councils])``."""
+    data = _data()
+    args = [*ids, *([data.get("version")] if version else []), data,
+            *([_known_councils()] if councils else [])]
+    return _edit(lambda s: function(s, current_user, *args))
+
+
+def _retire(function: Callable[..., Any], record_id: Any) -> Any:
+    """One retirement: ``function(session, user, record_id, version)``."""
+    version = _data().get("version")
+    return _edit(lambda s: function(s, current_user, record_id, version))
 
 
 @bp.post("/planificar/espacios")
 @planner_required
 def add_venue() -> Any:
-    data = _data()
-    return _edit(lambda s: edits.add_venue(s, current_user, data))
+    return _with_data(edits.add_venue)
 
 
 @bp.post("/planificar/espacios/<venue_id>")
 @planner_required
 def edit_venue(venue_id: str) -> Any:
-    data = _data()
-    return _edit(lambda s: edits.edit_venue(s, current_user, venue_id, data.get("version"),
-                                            data))
+    return _with_data(edits.edit_venue, venue_id, version=True)
 
 
 @bp.post("/planificar/espacios/<venue_id>/retirar")
 @planner_required
 def retire_venue(venue_id: str) -> Any:
-    data = _data()
-    return _edit(lambda s: edits.retire_venue(s, current_user, venue_id,
-                                              data.get("version")))
+    return _retire(edits.retire_venue, venue_id)
 
 
 @bp.post("/planificar/por-ubicar/<place_id>/ubicar")
@@ -275,17 +291,24 @@ def place_venue(place_id: str) -> Any:
                                              coords))
 
 
+def _history_page(model: type, record_id: Any, title: Callable[[Any], str] | None = None,
+                  ) -> str:
+    """A record's changes, newest first; an admin can revert one from here."""
+    with current_workspace().db.session() as session:
+        record = session.get(model, record_id)
+        if record is None:
+            abort(404)
+        changes = history_of(session, KIND_OF[model], str(record_id))
+        names = user_names(session)
+        heading = title(record) if title is not None else None
+    return render_template("workspace/history.html", venue=record, changes=changes,
+                           names=names, title=heading)
+
+
 @bp.get("/planificar/espacios/<venue_id>/historial")
 @planner_required
 def history(venue_id: str) -> str:
-    with current_workspace().db.session() as session:
-        venue = session.get(Venue, venue_id)
-        if venue is None:
-            abort(404)
-        changes = history_of(session, "venue", venue_id)
-        names = user_names(session)
-    return render_template("workspace/history.html", venue=venue, changes=changes,
-                           names=names)
+    return _history_page(Venue, venue_id)
 
 
 @bp.post("/planificar/cambios/<int:change_id>/revertir")
@@ -308,104 +331,71 @@ def _known_councils() -> set[str]:
 @bp.post("/planificar/talleres")
 @planner_required
 def add_workshop() -> Any:
-    data = _data()
-    return _edit(lambda s: workshop_edits.add_workshop(s, current_user, data))
+    return _with_data(workshop_edits.add_workshop)
 
 
 @bp.post("/planificar/talleres/<workshop_id>")
 @planner_required
 def edit_workshop(workshop_id: str) -> Any:
-    data = _data()
-    return _edit(lambda s: workshop_edits.edit_workshop(s, current_user, workshop_id,
-                                                        data.get("version"), data))
+    return _with_data(workshop_edits.edit_workshop, workshop_id, version=True)
 
 
 @bp.post("/planificar/talleres/<workshop_id>/retirar")
 @planner_required
 def retire_workshop(workshop_id: str) -> Any:
-    data = _data()
-    return _edit(lambda s: workshop_edits.retire_workshop(s, current_user, workshop_id,
-                                                          data.get("version")))
+    return _retire(workshop_edits.retire_workshop, workshop_id)
 
 
 @bp.post("/planificar/talleres/<workshop_id>/propuestas")
 @planner_required
 def add_proposal(workshop_id: str) -> Any:
-    data = _data()
-    known = _known_councils()
-    return _edit(lambda s: workshop_edits.add_proposal(s, current_user, workshop_id, data,
-                                                       known))
+    return _with_data(workshop_edits.add_proposal, workshop_id, councils=True)
 
 
 @bp.get("/planificar/talleres/<workshop_id>/historial")
 @planner_required
 def workshop_history(workshop_id: str) -> str:
-    with current_workspace().db.session() as session:
-        workshop = session.get(Workshop, workshop_id)
-        if workshop is None:
-            abort(404)
-        changes = history_of(session, "workshop", workshop_id)
-        names = user_names(session)
-    return render_template("workspace/history.html", venue=workshop, changes=changes,
-                           names=names, title=workshop.title)
+    return _history_page(Workshop, workshop_id, lambda w: w.title)
 
 
 @bp.post("/planificar/juntas")
 @planner_required
 def add_junta() -> Any:
-    data = _data()
-    known = _known_councils()
-    return _edit(lambda s: juntas.add_junta(s, current_user, data, known))
+    return _with_data(juntas.add_junta, councils=True)
 
 
 @bp.post("/planificar/juntas/<int:junta_id>")
 @planner_required
 def edit_junta(junta_id: int) -> Any:
-    data = _data()
-    known = _known_councils()
-    return _edit(lambda s: juntas.edit_junta(s, current_user, junta_id, data.get("version"),
-                                             data, known))
+    return _with_data(juntas.edit_junta, junta_id, version=True, councils=True)
 
 
 @bp.post("/planificar/juntas/<int:junta_id>/retirar")
 @planner_required
 def retire_junta(junta_id: int) -> Any:
-    data = _data()
-    return _edit(lambda s: juntas.retire_junta(s, current_user, junta_id,
-                                               data.get("version")))
+    return _retire(juntas.retire_junta, junta_id)
 
 
 @bp.post("/planificar/propuestas/<int:proposal_id>")
 @planner_required
 def edit_proposal(proposal_id: int) -> Any:
-    data = _data()
-    known = _known_councils()
-    return _edit(lambda s: workshop_edits.edit_proposal(s, current_user, proposal_id,
-                                                        data.get("version"), data, known))
+    return _with_data(workshop_edits.edit_proposal, proposal_id, version=True,
+                      councils=True)
 
 
 @bp.post("/planificar/propuestas/<int:proposal_id>/retirar")
 @planner_required
 def retire_proposal(proposal_id: int) -> Any:
-    data = _data()
-    return _edit(lambda s: workshop_edits.retire_proposal(s, current_user, proposal_id,
-                                                          data.get("version")))
+    return _retire(workshop_edits.retire_proposal, proposal_id)
 
 
 @bp.get("/planificar/<any(juntas, propuestas):kind>/<int:record_id>/historial")
 @planner_required
 def record_history(kind: str, record_id: int) -> str:
     """History of a junta or a proposal; an admin can revert a change from here."""
-    model, history_kind = (Junta, "junta") if kind == "juntas" else (Proposal, "proposal")
-    with current_workspace().db.session() as session:
-        record = session.get(model, record_id)
-        if record is None:
-            abort(404)
-        changes = history_of(session, history_kind, str(record_id))
-        names = user_names(session)
-        title = record.name if history_kind == "junta" else record.text[:80]
-    return render_template("workspace/history.html", venue=record, changes=changes,
-                           names=names, title=title)
+    if kind == "juntas":
+        return _history_page(Junta, record_id, lambda j: j.name)
+    return _history_page(Proposal, record_id, lambda p: p.text[:80])
 
 
 # --- accounts (admin) ---------------------------------------------------------------------
@@ -414,8 +404,8 @@ def record_history(kind: str, record_id: int) -> str:
 @bp.route("/planificar/cuentas", methods=["GET", "POST"])
 @admin_required
 def accounts() -> Any:
-    """Admins list, create, disable and enable accounts (the first admin comes from the
-    command line: culturamap users add)."""
+    """Admins list, create, disable and enable accounts and reset passwords (the first
+    admin comes from the command line: culturamap users add)."""
     problem = None
     status = 200
     if request.method == "POST":
@@ -425,12 +415,15 @@ def accounts() -> Any:
                 if data.get("action") == "add":
                     auth.add_user(session, data.get("name", ""), data.get("password", ""),
                                   data.get("role", ""))
-                elif data.get("action") in ("disable", "enable"):
+                elif data.get("action") in ("disable", "enable", "password"):
                     user_id = data.get("user_id", "")
                     if not user_id.isdigit():
                         abort(400)
-                    auth.set_active(session, current_user, int(user_id),
-                                    data.get("action") == "enable")
+                    if data.get("action") == "password":  # an admin's reset
+                        auth.set_password(session, int(user_id), data.get("password", ""))
+                    else:
+                        auth.set_active(session, current_user, int(user_id),
+                                        data.get("action") == "enable")
                 else:
                     abort(400)
         except auth.AccountError as exc:
@@ -479,15 +472,13 @@ def import_venues() -> Any:
         return render_template("workspace/import.html", preview=None)
     filename, content = _upload()
     layer = request.form.get("layer") or "venues"
-    if layer not in ("venues", "workshops"):
+    if layer not in IMPORTERS:
         abort(400)
+    check, apply = IMPORTERS[layer]
     ws = current_workspace()
     with ws.db.session() as session:
-        if layer == "workshops":
-            result = imports.preview_workshops(session, filename, content, _known_councils())
-        else:
-            result = imports.preview(session, filename, content)
-    texts = _problem_texts_where(result.problems)
+        result = check(session, filename, content, _known_councils())
+    texts = _problem_texts(result.problems, where=True)
     carried = base64.b64encode(content).decode("ascii")
     if request.form.get("step") != "apply" or not result.ok:
         status = 200 if result.ok or request.form.get("step") != "apply" else 400
@@ -495,24 +486,11 @@ def import_venues() -> Any:
                                content=carried), status
     try:
         with ws.db.session() as session:
-            apply = imports.apply_workshops if layer == "workshops" else imports.apply
-            count = apply(session, current_user, result.frame)
+            count = apply(session, current_user, result.checked)
             _check_inventory(session)
     except edits.EditRejected as exc:
         return render_template("workspace/import.html", preview=result, content=carried,
-                               problems=_problem_texts_where(exc.problems)), 400
+                               problems=_problem_texts(exc.problems, where=True)), 400
     refresh(current_app._get_current_object(), ws.db)
     return render_template("workspace/import.html", preview=None, imported=count,
                            layer=layer)
-
-
-def _problem_texts_where(problems: list) -> list[str]:
-    """Problems with their place (file, row, id), in the page's language."""
-    lang = g.get("lang", "es")
-    out = []
-    for p in problems:
-        text = p.problem_en if lang == "en" else p.problem_es
-        hint = p.hint_en if lang == "en" else p.hint_es
-        where = f"{p.path.name if p.path else ''} {p.where}".strip()
-        out.append(f"{where}: {text}" + (f". {hint}" if hint else ""))
-    return out

@@ -114,11 +114,15 @@ def init_app(app: Flask, workspace: Workspace) -> None:
     login.session_protection = "strong"
 
     @login.user_loader
-    def _load_user(user_id: str) -> User | None:
+    def _load_user(session_id: str) -> User | None:
+        """The session's user, unless the password changed since it signed in (the
+        stamp differs) or the account was disabled (Flask-Login: not authenticated)."""
+        user_id, _, stamp = session_id.partition(":")
         if not user_id.isdigit():
             return None
         with workspace.db.session() as session:
-            return session.get(User, int(user_id))
+            user = session.get(User, int(user_id))
+        return user if user is not None and user.session_stamp == stamp else None
 
     @login.unauthorized_handler
     def _unauthorized():  # noqa: ANN202 - a response
@@ -134,3 +138,12 @@ def init_app(app: Flask, workspace: Workspace) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(scenarios_bp)
+    from webmap.workspace.transfer_views import bp as transfer_bp
+
+    app.register_blueprint(transfer_bp)
+    from webmap.workspace.account_views import bp as account_bp
+
+    app.register_blueprint(account_bp)
+    from webmap.workspace import people_views
+
+    people_views.init_app(app)  # residents' proposals, creators directory (issue 16)

@@ -20,16 +20,18 @@ from geo import WEB_CRS
 from geo.layer_errors import Problem
 from geo.schema import WORKSHOPS
 from geo.validation import LIST_SEPARATOR, validate_frame
-from webmap.workspace.edits import (
-    EditConflict,
-    EditRejected,
-    RecordNotFound,
-    _number,
-)
+from webmap.workspace.edits import _number
 from webmap.workspace.frames import DB_PATH
-from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import Proposal, User, Venue, Workshop
-from webmap.workspace.versioning import expect_version, flush_versioned
+from webmap.workspace.versioning import (
+    EditRejected,
+    add,
+    editable,
+    expect_version,
+    next_id,
+    retire,
+    update,
+)
 
 NEW_ID_PREFIX = "TM-"  # workshops recorded in the workspace: TM-001, TM-002...
 MAX_MINUTES_TEXT = 4000
@@ -106,62 +108,32 @@ def _checked(session: Session, record_id: str, data: Mapping[str, Any]) -> dict[
 
 
 def next_workshop_id(session: Session) -> str:
-    taken = session.scalars(select(Workshop.id).where(Workshop.id.like(f"{NEW_ID_PREFIX}%")))
-    numbers = [int(t[len(NEW_ID_PREFIX):]) for t in taken if t[len(NEW_ID_PREFIX):].isdigit()]
-    return f"{NEW_ID_PREFIX}{max(numbers, default=0) + 1:03d}"
+    return next_id(session, Workshop.id, NEW_ID_PREFIX)
 
 
 def add_workshop(session: Session, user: User, data: Mapping[str, Any]) -> Workshop:
     workshop_id = next_workshop_id(session)
-    workshop = Workshop(id=workshop_id, extra={}, retired=False,
-                        **_checked(session, workshop_id, data))
-    session.add(workshop)
-    session.flush()
-    record_change(session, user, "workshop", workshop.id, "add", None, snapshot(workshop))
-    return workshop
+    return add(session, user, Workshop(id=workshop_id, extra={}, retired=False,
+                                       **_checked(session, workshop_id, data)))
 
 
 def _editable(session: Session, workshop_id: str) -> Workshop:
-    workshop = session.get(Workshop, workshop_id)
-    if workshop is None or workshop.retired:
-        raise RecordNotFound(f"no hay un taller vigente {workshop_id!r} / no workshop "
-                             f"{workshop_id!r}")
-    return workshop
-
-
-def _expect(workshop: Workshop, version: Any, submitted: dict[str, Any]) -> None:
-    try:
-        expected = int(version)
-    except (TypeError, ValueError):
-        expected = -1
-    if expected != workshop.version:
-        raise EditConflict("workshop", workshop.id, snapshot(workshop), submitted)
+    return editable(session, Workshop, workshop_id, "un taller", "workshop")
 
 
 def edit_workshop(session: Session, user: User, workshop_id: str, version: Any,
                   data: Mapping[str, Any]) -> Workshop:
     workshop = _editable(session, workshop_id)
-    _expect(workshop, version, dict(data))
-    values = _checked(session, workshop_id, data)
-    before = snapshot(workshop)
-    for name, value in values.items():
-        setattr(workshop, name, value)
-    session.flush()
-    record_change(session, user, "workshop", workshop.id, "edit", before, snapshot(workshop))
-    return workshop
+    expect_version(workshop, version, dict(data))  # a stale form: a conflict before checks
+    return update(session, user, workshop, version, _checked(session, workshop_id, data),
+                  dict(data))
 
 
 def retire_workshop(session: Session, user: User, workshop_id: str, version: Any) -> Workshop:
-    workshop = _editable(session, workshop_id)
-    _expect(workshop, version, {"retired": True})
-    before = snapshot(workshop)
-    workshop.retired = True
-    session.flush()
-    record_change(session, user, "workshop", workshop.id, "retire", before, snapshot(workshop))
-    return workshop
+    return retire(session, user, _editable(session, workshop_id), version)
 
 
-def _proposal_values(data: Mapping[str, Any], known_councils: set[str]) -> dict[str, Any]:
+def proposal_values(data: Mapping[str, Any], known_councils: set[str]) -> dict[str, Any]:
     text = _text(data, "text")
     councils = council_list(data.get("councils"))
     problems = []
@@ -185,20 +157,12 @@ def add_proposal(session: Session, user: User, workshop_id: str, data: Mapping[s
                  known_councils: set[str]) -> Proposal:
     """A proposal of a workshop, for one or more known councils."""
     workshop = _editable(session, workshop_id)
-    values = _proposal_values(data, known_councils)
-    proposal = Proposal(workshop_id=workshop.id, retired=False, **values)
-    session.add(proposal)
-    session.flush()
-    record_change(session, user, "proposal", str(proposal.id), "add", None, snapshot(proposal))
-    return proposal
+    values = proposal_values(data, known_councils)
+    return add(session, user, Proposal(workshop_id=workshop.id, retired=False, **values))
 
 
 def _editable_proposal(session: Session, proposal_id: int) -> Proposal:
-    proposal = session.get(Proposal, proposal_id)
-    if proposal is None or proposal.retired:
-        raise RecordNotFound(f"no hay una propuesta vigente n.º {proposal_id} / no proposal "
-                             f"#{proposal_id}")
-    return proposal
+    return editable(session, Proposal, proposal_id, "una propuesta", "proposal")
 
 
 def edit_proposal(session: Session, user: User, proposal_id: int, version: Any,
@@ -207,26 +171,13 @@ def edit_proposal(session: Session, user: User, proposal_id: int, version: Any,
     proposal = _editable_proposal(session, proposal_id)
     submitted = {"text": data.get("text"), "councils": data.get("councils")}
     expect_version(proposal, version, submitted)
-    values = _proposal_values(data, known_councils)
-    before = snapshot(proposal)
-    for name, value in values.items():
-        setattr(proposal, name, value)
-    flush_versioned(session, proposal, before, submitted)
-    record_change(session, user, "proposal", str(proposal.id), "edit", before,
-                  snapshot(proposal))
-    return proposal
+    return update(session, user, proposal, version, proposal_values(data, known_councils),
+                  submitted)
 
 
 def retire_proposal(session: Session, user: User, proposal_id: int, version: Any) -> Proposal:
     """Hide a proposal from the lists; its row and history stay."""
-    proposal = _editable_proposal(session, proposal_id)
-    expect_version(proposal, version, {"retired": True})
-    before = snapshot(proposal)
-    proposal.retired = True
-    flush_versioned(session, proposal, before, {"retired": True})
-    record_change(session, user, "proposal", str(proposal.id), "retire", before,
-                  snapshot(proposal))
-    return proposal
+    return retire(session, user, _editable_proposal(session, proposal_id), version)
 
 
 def proposals_by_workshop(session: Session) -> dict[str, list[Proposal]]:

@@ -96,6 +96,13 @@
     return layerControl;
   }
 
+  /* Full addresses shown for copying (about page): the origin the browser really used. */
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-page-origin]"), function (node) {
+      node.textContent = window.location.origin;
+    });
+  });
+
   window.culturamapCommon = {
     translateControls: translateControls,
     tr: tr, num: num, percent: percent, distance: distance, minutes: minutes, el: el, config: config,

@@ -172,6 +172,27 @@
     });
   }
 
+  // Published proposals (issue 16): the labels come translated in the feature's properties.
+  function proposalMarker(feature, latlng) {
+    return L.circleMarker(latlng, {radius: 8, color: "#5b2a86", weight: 2, fillColor: "#f2c14e",
+                                   fillOpacity: 0.9, className: "proposal-marker"});
+  }
+
+  function bindProposal(feature, layer) {
+    var p = feature.properties;
+    layer.bindPopup(function () {
+      common();
+      var meta = [p.origin_label, p.category_label].concat(p.council_names || [])
+        .filter(Boolean).join(" · ");
+      return c.el("div", {className: "popup proposal-popup"}, [
+        c.el("p", {className: "proposal-text"}, [p.text]),
+        c.el("p", {className: "popup-subtitle"}, [meta]),
+        c.el("p", {}, [p.supports_label + (p.answer_label ? " · " + p.answer_label : "")]),
+        c.el("a", {href: p.url}, [p.open_label])
+      ]);
+    });
+  }
+
   function bindWorkshop(feature, layer) {
     var p = feature.properties;
     layer.bindPopup(function () {
@@ -361,6 +382,7 @@
     bindCouncil: bindCouncil, bindBlock: bindBlock, venueMarker: venueMarker,
     clusterIcon: clusterIcon,
     bindVenue: bindVenue, workshopMarker: workshopMarker, bindWorkshop: bindWorkshop,
-    siteMarker: siteMarker, bindSite: bindSite, ready: ready
+    siteMarker: siteMarker, bindSite: bindSite, ready: ready,
+    proposalMarker: proposalMarker, bindProposal: bindProposal
   };
 }());

@@ -230,6 +230,16 @@
     var option = councilSelect.selectedOptions[0];
     if (!option || !option.value) { return; }
     setOrigin(parseFloat(option.dataset.lat), parseFloat(option.dataset.lon), option.value);
+    // residents' proposals and creators (issue 16) are in the page for the council it was
+    // opened with; for another one, a link loads them
+    var people = document.getElementById("nearby-people");
+    var linkRow = document.getElementById("people-link-row");
+    var same = people && people.dataset.council === option.value;
+    if (people) { people.hidden = !same; }
+    if (linkRow) {
+      linkRow.hidden = same;
+      document.getElementById("people-link").href = currentUrl();
+    }
   });
   categorySelect.addEventListener("change", function () { followInUrl(); search(); });
   map.on("click", function (e) { setOrigin(e.latlng.lat, e.latlng.lng, null); });
