@@ -117,7 +117,7 @@ def test_sector_popup_figures_and_unknown_territories(client):
         assert lon0 < body["lon"] < lon1 and lat0 < body["lat"] < lat1
     for path, error in (("/api/sectors/JV-B", "unknown_sector"),
                         ("/api/councils/test", "unknown_council")):
-        response = client.get(path)
+        response = client.get(path, query_string={"lang": "es"})
         assert response.status_code == 404 and response.get_json()["error"] == error, path
         assert f"«{path.rsplit('/', 1)[1]}»" in response.get_json()["detail"], path
 
