@@ -48,13 +48,20 @@ bench: setup browser
 	$(PY) benchmarks/bench_reports.py
 
 ## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
-## the access analysis, site suggestion and access API; not part of make test (hours on
-## 2 shared cores for all ~1,600 mutants). Prints the score per module and every survivor, in
-## benchmarks/results/mutation.txt.
-.PHONY: mutation mutate
+## the access analysis, site suggestion, council join, access API, council table and number
+## formats; not part of make test (hours on 2 shared cores for all ~2,800 mutants). Prints
+## the score per module and every survivor, in benchmarks/results/mutation.txt.
+## MUTATE="geo.siting*" runs one module (or function) alone (mutants named this way are run
+## again even when already checked); without it mutants/ is
+## kept and a later run only retries mutants whose code changed (make mutation-clean starts
+## afresh). ~2-6 s per mutant on 2 shared cores: a complete run of all modules takes hours.
+MUTATE ?=
+.PHONY: mutation mutate mutation-clean
 mutation: setup
-	rm -rf mutants
-	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut run --max-children 2 $(if $(MUTATE),"$(MUTATE)")
 	$(PY) benchmarks/mutation_report.py
+
+mutation-clean:
+	rm -rf mutants
 
 mutate: mutation

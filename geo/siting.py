@@ -175,7 +175,9 @@ def solve_mclp(covers: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
         # PuLP 3.3 warns about its own 4.0 API (Python >= 3.12 only); spopt 0.7 uses the 3.x one
         warnings.simplefilter("ignore", DeprecationWarning)
         model = MCLP.from_cost_matrix(cost, weights, service_radius=1.0, p_facilities=k)
+        # pragma: no mutate start -- solver log and time limit only (README, mutation tests)
         model = model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_TIME_LIMIT_S))
+        # pragma: no mutate end
     status = pulp.LpStatus[model.problem.status]
     if status != "Optimal":
         raise SitingError(f"the site optimisation ended as {status!r}, not optimal")
@@ -215,7 +217,9 @@ def solve_capacitated(
         for j, items in by_col.items():
             if np.isfinite(capacity[j]):
                 prob += pulp.lpSum(residents[i] * v for i, v in items) <= capacity[j] * x[j]
+        # pragma: no mutate start -- solver log and time limit only (README, mutation tests)
         prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=SOLVER_TIME_LIMIT_S))
+        # pragma: no mutate end
     status = pulp.LpStatus[prob.status]
     if status != "Optimal":
         raise SitingError(f"the site optimisation ended as {status!r}, not optimal")

@@ -184,3 +184,58 @@ def test_council_summary_on_fixture_data(fixture_set):
     assert summary["area_km2"].sum() == pytest.approx(union_km2, rel=1e-4)
     assert (summary["area_km2"] > 0).all()
     assert int(summary["workshops_hosted"].sum()) == len(fixture_set.workshops)
+
+
+def test_council_summary_uses_the_given_tolerance_for_venues_and_none_for_blocks():
+    """With 10 m instead of 50 m, V-4 and a workshop 20 m west of A belong to no council;
+    a block whose point lies 0.5 m outside A is A's under no tolerance (blocks never snap).
+    Counts are whole numbers (int64); the notes say what was left out and with which
+    tolerance; areas are exact to the square metre."""
+    layers = hand_layers()
+    workshops = points_gdf({"T-1": Point(X0 + 1400, Y0 + 800),
+                            "T-2": Point(X0 - 20, Y0 + 300)}).to_crs(WEB_CRS)
+    sliver = gpd.GeoDataFrame({"id": ["MZ-5"], "residents": [7]},
+                              geometry=[box(X0 - 1.0, Y0 + 400, X0, Y0 + 420)],
+                              crs=METRIC_CRS).to_crs(WEB_CRS)
+    layers = Layers(councils=layers.councils, venues=layers.venues, workshops=workshops,
+                    population=pd.concat([layers.population, sliver], ignore_index=True))
+    summary = council_summary(layers, tolerance_m=10).set_index("id")
+    assert summary.attrs["unassigned_venues"] == ["V-4", "V-5"]
+    assert summary.attrs["unassigned_blocks"] == ["MZ-5"]
+    assert summary.attrs["tolerance_m"] == 10
+    assert summary.loc["JV-A", "venues_school"] == 0
+    assert summary["venues_flagged_nearest"].tolist() == [0, 0]
+    assert summary["workshops_hosted"].tolist() == [0, 1]
+    assert summary["residents_blocks"].tolist() == [100, 900]
+    for column in ("venues_total", "venues_library", "venues_flagged_nearest",
+                   "workshops_hosted", "population", "residents_blocks"):
+        assert summary[column].dtype == "int64", column
+    assert summary["area_km2"].tolist() == pytest.approx([1.0, 1.5], rel=1e-9)
+
+
+def test_assign_councils_limits_messages_and_the_callers_index():
+    """A point exactly `tolerance_m` from A is A's (flagged nearest, 50 m); 50 m is the
+    limit, so 0 m is a valid tolerance and -1 m is refused; a layer without a CRS on
+    either side is refused by name. The answer keeps the caller's row labels and the
+    distance to the nearest council even beyond the tolerance (an empty point has none)."""
+    import math
+
+    metric = councils_gdf(crs=METRIC_CRS)
+    pts = points_gdf({"edge": Point(X0 - 50, Y0 + 500), "beyond": Point(X0 - 50.5, Y0 + 500),
+                      "inside": Point(X0 + 500, Y0 + 500), "empty": Point()})
+    pts.index = ["p", "q", "r", "s"]
+    out = assign_councils(pts, metric, tolerance_m=50)
+    assert out.index.tolist() == ["p", "q", "r", "s"]
+    assert out["council_id"].tolist() == ["JV-A", None, "JV-A", None]
+    assert out["council_match"].tolist() == [NEAREST, None, WITHIN, None]
+    assert out.loc["p", "council_dist_m"] == pytest.approx(50)
+    assert out.loc["q", "council_dist_m"] == pytest.approx(50.5)
+    assert math.isnan(out.loc["s", "council_dist_m"])
+    assert assign_councils(pts, metric, tolerance_m=0)["council_id"].tolist() == [
+        None, None, "JV-A", None]
+    with pytest.raises(ValueError, match=r"^tolerance_m must be >= 0$"):
+        assign_councils(pts, metric, tolerance_m=-1)
+    naive = gpd.GeoDataFrame({"id": ["x"]}, geometry=[CASES["in_a"]])
+    for points, councils in ((naive, metric), (pts, metric.set_crs(None, allow_override=True))):
+        with pytest.raises(ValueError, match=r"^assign_councils needs layers with a CRS"):
+            assign_councils(points, councils)

@@ -213,3 +213,195 @@ def test_a_council_cut_off_from_every_offering(tmp_path):
     assert far["share_within_15min"] == 0 and math.isnan(far["mean_time_min"])
     assert result.area["unreachable_residents"] == 9
     assert result.area["mean_time_min"] == pytest.approx(300 / 75)
+    # the area's own notes: default id, boxes of 1,050 m and 1,100 m by 100 m, nothing left out
+    assert result.area["id"] == "parte_alta"
+    assert result.area["area_km2"] == pytest.approx(0.105 + 0.110)
+    assert result.area["venues_outside_councils"] == 0
+    assert result.area["residents_without_sector"] == 0
+    points = result.demand.set_index("id")
+    assert points.loc["B-1", "nearest_venue_name"] == "Lugar V-1"  # the first venue: index 0
+    assert points.loc["B-1", "dist_m"] == pytest.approx(300)
+    assert math.isnan(points.loc["B-2", "dist_m"]) and math.isnan(points.loc["B-2", "time_min"])
+    assert points["sector_id"].tolist() == ["test", "test"]
+
+
+# --- direct cases on the pure figures: a few numbers, expectations worked out by hand -------
+
+
+def test_venues_per_10k_of_one_resident_and_a_venue_whose_place_is_unknown():
+    """One resident is the smallest population that has a rate: 2 offerings / 1 resident
+    = 20,000 per 10,000; none for 0 residents. A venue whose place is unknown (missing, not
+    False) is not counted in the place."""
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    from geo.access import _venue_counts
+
+    venues = pd.DataFrame({"category": ["library", "museum", "school", "library"]})
+    in_place = pd.Series([True, True, None, None], dtype=object)
+    counted = np.array([True, True, False, True])
+    one = _venue_counts(venues, in_place, counted, 1.0)
+    assert one["venues_total"] == 2
+    assert (one["venues_library"], one["venues_museum"], one["venues_school"]) == (1, 1, 0)
+    assert one["venues_per_10k"] == 20_000
+    assert math.isnan(_venue_counts(venues, in_place, counted, 0.0)["venues_per_10k"])
+
+
+def test_a_time_exactly_at_the_matching_tolerance_is_within_the_threshold():
+    """Times equal up to MATCH_TOLERANCE_MIN count as equal (a walk of exactly 15 min read
+    back from floats): 15 + tolerance is within 15 min, 15 + 3 x tolerance is not.
+    Residents 10 and 30: share 10 / 40."""
+    import numpy as np
+
+    from geo.access import summarise
+    from geo.travel import MATCH_TOLERANCE_MIN
+
+    times = np.array([15.0 + MATCH_TOLERANCE_MIN, 15.0 + 3 * MATCH_TOLERANCE_MIN])
+    out = summarise(times, np.array([10.0, 30.0]), np.zeros(2), AccessParams())
+    assert out["share_within_15min"] == 0.25
+    assert out["share_within_20min"] == 1.0
+
+
+def test_a_territory_without_residents_has_missing_figures_and_divides_nothing_by_zero():
+    """Blocks with 0 residents: every figure is missing (NaN), none is 0/0 (a numpy
+    warning is an error here)."""
+    import math
+    import warnings
+
+    import numpy as np
+
+    from geo.access import summarise
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = summarise(np.array([5.0, np.inf]), np.array([0.0, 0.0]), np.zeros(2),
+                        AccessParams())
+    assert out["residents"] == 0 and out["unreachable_residents"] == 0
+    for key in ("share_within_15min", "mean_time_min", "p90_time_min", "sfca_score"):
+        assert math.isnan(out[key]), key
+
+
+def test_residents_who_reach_no_offering_are_never_averaged():
+    """4 + 6 residents, none can reach an offering: all unreachable, share 0, no mean
+    (NaN, not 0/0), the 90th percentile infinitely far, 2SFCA 0."""
+    import math
+    import warnings
+
+    import numpy as np
+
+    from geo.access import summarise
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = summarise(np.array([np.inf, np.nan]), np.array([4.0, 6.0]), np.zeros(2),
+                        AccessParams())
+    assert out["residents"] == 10 and out["unreachable_residents"] == 10
+    assert out["share_within_15min"] == 0
+    assert math.isnan(out["mean_time_min"])
+    assert out["p90_time_min"] == math.inf
+    assert out["sfca_score"] == 0
+
+
+def test_gap_rank_nobody_reaching_an_offering_is_worse_than_a_long_walk():
+    """Same share (0): the council whose residents reach nothing (mean missing) ranks
+    before the one with a 30-minute mean; a council without residents (share missing)
+    comes last."""
+    import pandas as pd
+
+    from geo.access import gap_ranks
+
+    councils = pd.DataFrame({
+        "id": ["JV-A", "JV-B", "JV-C", "JV-D"],
+        "share_within_15min": [0.0, 0.0, 0.5, float("nan")],
+        "mean_time_min": [30.0, float("nan"), 10.0, float("nan")],
+    })
+    assert gap_ranks(councils, 15.0).tolist() == [2, 1, 3, 4]
+
+
+def test_site_record_names_an_unknown_council_by_its_id_and_rounds_to_6_decimals():
+    """/api/sites rows: a council id without a name shows the id; no councils is an empty
+    list (not a council called ''); coordinates to 6 decimals (~0.1 m)."""
+    from types import SimpleNamespace
+
+    from shapely.geometry import Point
+
+    from webmap.api_access import site_record
+
+    row = SimpleNamespace(rank=1, candidate_id="H-1", name="Sede", category="community_hall",
+                          newly_covered=12, cumulative_covered=12, councils="JV-A;JV-X",
+                          geometry=Point(-71.123456789, -29.987654321))
+    record = site_record(row, {"JV-A": "Junta A"})
+    assert record["councils"] == [{"id": "JV-A", "name": "Junta A"},
+                                  {"id": "JV-X", "name": "JV-X"}]
+    assert (record["lon"], record["lat"]) == (-71.123457, -29.987654)
+    for empty in (None, ""):
+        assert site_record(SimpleNamespace(**{**vars(row), "councils": empty}), {})[
+            "councils"] == []
+
+
+def test_focus_and_area_names_in_spanish():
+    """'A', 'A y B', 'A, B y C'; a focus name matching no sector is reported as given."""
+    import geopandas as gpd
+
+    from geo.access import join_names, resolve_focus
+
+    assert join_names(["Centro"]) == "Centro"
+    assert join_names(["Centro", "Norte"]) == "Centro y Norte"
+    assert join_names(["Centro", "Norte", "Sur"]) == "Centro, Norte y Sur"
+    sectors = gpd.GeoDataFrame({"id": ["S-1", "S-2"], "name": ["Parte Alta", "Centro"]})
+    assert resolve_focus(sectors, ["parte alta", "Nowhere", "S-2", "Centro"]) == (
+        ["S-1", "S-2"], ["Nowhere"])
+
+
+def test_plain_values_for_json():
+    import numpy as np
+
+    from geo.access import _plain
+
+    assert _plain(np.int64(3)) == 3 and type(_plain(np.int64(3))) is int
+    assert _plain(np.float64(2.5)) == 2.5 and type(_plain(np.float64(2.5))) is float
+    assert _plain(np.float64("nan")) is None and _plain(float("inf")) is None
+    assert _plain("JV-A") == "JV-A"
+
+
+def test_counts_are_whole_people_only_when_they_are():
+    from geo.siting import _as_count
+
+    assert _as_count(12.0000004) == 12 and type(_as_count(12.0000004)) is int
+    assert _as_count(12.4) == 12.4 and type(_as_count(12.4)) is float
+
+
+def test_planner_sites_without_ids_get_numbered_and_the_southern_edge_is_inside():
+    """No id column: C-001, C-002; a site exactly on the area's southern latitude is in
+    Coquimbo; a missing category reads as empty."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from geo.schema import COQUIMBO_BOUNDS
+    from geo.siting import clean_candidates
+
+    x0, y0, _x1, _y1 = COQUIMBO_BOUNDS
+    sites = gpd.GeoDataFrame({"name": ["Sede sur", "Sede"], "category": [None, "school"]},
+                             geometry=[Point(-71.3, y0), Point(x0, -29.95)], crs="EPSG:4326")
+    out = clean_candidates(sites)
+    assert out["candidate_id"].tolist() == ["C-001", "C-002"]
+    assert out["category"].tolist() == ["", "school"]
+    assert out["name"].tolist() == ["Sede sur", "Sede"]
+
+
+def test_siting_notes_say_how_many_default_sites_were_off_the_streets(study):
+    import math
+
+    from geo.siting import suggest_sites
+
+    sites = suggest_sites(study.access, study.layers, study.travel, k=1)
+    assert sites.attrs["candidates_off_network"] == 0
+    assert sites.attrs["candidates"] == 4  # H-IN, H-OUT, H-NEAR, H-FAR
+    assert (sites.attrs["threshold_min"], sites.attrs["walking_speed_kmh"]) == (15, 4.5)
+    assert math.isnan(sites.iloc[0]["capacity"])  # no capacity known: no limit
+    # the line world's blocks carry no quintile or GSE class: all newly covered are "without"
+    assert sites.attrs["newly_covered"] > 0
+    assert (sites.attrs["newly_covered_by_group"]["without_group"]
+            == sites.attrs["newly_covered"])

@@ -102,6 +102,115 @@ def test_council_popup_figures_equal_hand_computations(client):
         HAND.mean_minutes("JV-B"))
 
 
+def test_sector_popup_figures_and_unknown_territories(client):
+    """/api/sectors/<id>: the line world's one sector ("test") is its three councils: 946
+    residents, 332 within 15 min, a 6,200 m x 200 m box = 1.24 km2, its point inside it.
+    An id of the other level is unknown: 404 naming the kind of territory."""
+    one = client.get("/api/sectors/test").get_json()
+    assert one["id"] == "test" and one["residents"] == 946
+    assert one["share_within_threshold"] == pytest.approx(332 / 946)
+    assert one["area_km2"] == pytest.approx(6.2 * 0.2)
+    assert one["threshold_min"] == 15
+    for body, (x0, x1) in ((one, (-100.0, 6100.0)),
+                           (client.get("/api/councils/JV-B").get_json(), world.COUNCILS["JV-B"])):
+        (lon0, lat0), (lon1, lat1) = lonlat(x0, -100.0), lonlat(x1, 100.0)
+        assert lon0 < body["lon"] < lon1 and lat0 < body["lat"] < lat1
+    for path, error in (("/api/sectors/JV-B", "unknown_sector"),
+                        ("/api/councils/test", "unknown_council")):
+        response = client.get(path, query_string={"lang": "es"})
+        assert response.status_code == 404 and response.get_json()["error"] == error, path
+        assert f"«{path.rsplit('/', 1)[1]}»" in response.get_json()["detail"], path
+
+
+def table_rows(html: str) -> dict[str, dict[str, str]]:
+    """The map's council table: id -> rank, residents, share and mean cells, summary."""
+    rows = {}
+    pattern = (r'<tr data-id="([^"]+)" data-rank="(\d+)" data-residents="([^"]*)" '
+               r'data-share="([^"]*)">(.*?)</tr>')
+    for m in re.finditer(pattern, html, re.S):
+        body = m.group(5)
+        rows[m.group(1)] = {
+            "rank": m.group(2), "residents": m.group(3), "share": m.group(4),
+            "name": re.search(r'class="territory-select"[^>]*>([^<]*)<', body).group(1),
+            "cells": re.findall(r'<td class="num">([^<]*)</td>', body)[1:],
+            "summary": re.search(r'class="visually-hidden"[^>]*>([^<]*)<', body).group(1),
+        }
+    return rows
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_map_council_table_figures_equal_hand_computations(tmp_path, lang):
+    """The table beside the map, worst gap first: JV-B 68 of 439 within 15 min (15 %),
+    JV-C 152 of 395 (38 %), JV-A all 112 (100 %); mean minutes to the whole minute; the
+    sentence read aloud counts those farther out of 10 (JV-B: 8). Its own app: the map
+    page is rendered when the app starts, so a test that wants it built must start one."""
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data",
+                      "CACHE_DIR": tmp_path / "cache"}, study=world.study(tmp_path))
+    rows = table_rows(page(app.test_client(), f"/?lang={lang}"))
+    assert list(rows) == ["JV-B", "JV-C", "JV-A"]
+    percent = (lambda v: f"{es(v, 0)}{NBSP}%") if lang == "es" else (lambda v: f"{v:.0f}%")
+    number = (lambda v: es(v, 0)) if lang == "es" else (lambda v: f"{v:,.0f}")
+    for rank, cid in enumerate(rows, start=1):
+        row = rows[cid]
+        assert row["rank"] == str(rank) and row["name"] == f"Junta {cid}"
+        assert row["residents"] == str(HAND.residents(cid))  # raw values the sorter reads
+        assert float(row["share"]) == pytest.approx(HAND.share_within(15, cid))
+        assert row["cells"] == [number(HAND.residents(cid)),
+                                percent(HAND.share_within(15, cid) * 100),
+                                f"{number(HAND.mean_minutes(cid))}{NBSP}min"], cid
+    if lang == "es":
+        assert rows["JV-B"]["summary"] == (
+            "En la unidad vecinal Junta JV-B, 8 de cada 10 vecinos viven a más de 15 minutos "
+            "a pie de una biblioteca, un centro cultural, un teatro o un museo.")
+        assert "todos los vecinos viven a 15 minutos o menos" in rows["JV-A"]["summary"]
+    else:
+        assert rows["JV-B"]["summary"] == (
+            "In neighbourhood unit Junta JV-B, 8 in 10 residents live more than 15 minutes&#39; "
+            "walk from a library, a cultural centre, a theatre or a museum.")
+
+
+def test_nearby_of_one_category_lists_only_that_category(client):
+    """/cerca filtered to halls and museums, from x = 1,400: the three halls at 1,124, 1,125
+    and 1,126 m, then the museum at 2,600 m (34.7 min); no library, no school."""
+    lon, lat = lonlat(1400.0, 0.0)
+    body = client.get("/api/nearest", query_string={
+        "lon": lon, "lat": lat, "category": "community_hall,museum", "limit": 10}).get_json()
+    assert [r["id"] for r in body["results"]] == ["H-NEAR", "H-IN", "H-OUT", "V-MUS"]
+    assert [r["dist_m"] for r in body["results"]] == pytest.approx([1124, 1125, 1126, 2600])
+    assert body["results"][-1]["time_min"] == 34.7  # 2,600 / 75 = 34.67, one decimal
+
+
+def test_map_council_table_shows_dashes_for_a_council_without_residents(tmp_path):
+    """A council with no block (JV-D, east of the street's end): 0 residents, no share and
+    no mean (dashes, not "0 %" or "nan"), the last rank, and the no-figures sentence."""
+    import dataclasses
+
+    import pandas as pd
+
+    from geo.settings import Settings
+    from geo.study import Study
+    from tests.support.network import make_layers
+
+    base = world.layers()
+    empty = make_layers(councils=[("JV-D", (6100.0, -100.0, 7000.0, 100.0))], venues=[],
+                        blocks=[])
+    layers = dataclasses.replace(
+        base, councils=pd.concat([base.councils, empty.councils], ignore_index=True))
+    (tmp_path / "data").mkdir()
+    settings = Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache",
+                        walking_speed_kmh=world.SPEED_KMH, sites_k=2, focus_sectors=("test",))
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data",
+                      "CACHE_DIR": tmp_path / "cache"},
+                     study=Study(settings, layers=layers, travel=world.travel()))
+    rows = table_rows(page(app.test_client(), "/?lang=es"))
+    assert list(rows) == ["JV-B", "JV-C", "JV-A", "JV-D"]
+    none = rows["JV-D"]
+    assert (none["rank"], none["residents"], none["share"]) == ("4", "0", "")
+    assert none["cells"] == ["0", "—", "—"]
+    assert none["summary"] == (
+        "En la unidad vecinal Junta JV-D no hay residentes con cifras de acceso.")
+
+
 def test_nearby_minutes_and_metres_equal_the_walk_along_the_street(client):
     """/cerca asks /api/nearest; from x = 1,400 the halls are 1,124/1,125/1,126 m away."""
     lon, lat = lonlat(1400.0, 0.0)

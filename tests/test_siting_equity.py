@@ -142,6 +142,32 @@ def test_capacity_changes_the_choice(street):
     assert sites.attrs["newly_covered"] == 320
 
 
+def test_capacity_a_block_reached_by_two_open_sites_counts_once(street):
+    """S1 (x = 50) and S1b (x = 60) both reach A and B (100 + 100 residents), each may take
+    150: together they cover the 200 residents once, never 300 (a block's shares add up
+    to at most all of it)."""
+    layers, net, res = street
+    cands = candidates_at({"S1": 50.0, "S1b": 60.0})
+    cands["capacity"] = [150, 150]
+    sites = suggest_sites(res, layers, walking(net), 2, cands)
+    assert sites.attrs["newly_covered"] == pytest.approx(200)
+    assert sites["newly_covered"].sum() == pytest.approx(200)
+    assert sites["cumulative_covered"].max() == pytest.approx(200)
+
+
+def test_capacity_never_lends_room_by_taking_residents_away(street):
+    """S1 may take 50 residents; B (Q4) weighs 3, A 1: the best is 50 of B (weighted 150),
+    not a negative share of A to make room for all of B."""
+    layers, net, res = street
+    cands = candidates_at({"S1": 50.0})
+    cands["capacity"] = [50]
+    sites = suggest_sites(res, layers, walking(net), 1, cands, group_weights={"Q4": 3.0})
+    assert sites.attrs["newly_covered"] == pytest.approx(50)
+    assert sites.attrs["weighted_covered"] == pytest.approx(150)
+    assert sites.iloc[0]["covered_q4"] == pytest.approx(50)
+    assert sites.iloc[0]["covered_q5"] == 0
+
+
 def test_bad_capacity_names_the_row(street):
     layers, net, res = street
     cands = candidates_at(SITES)

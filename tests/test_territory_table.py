@@ -30,3 +30,8 @@ def test_sentences_read_right_at_every_limit():
     english = plain_summary("Parte Alta", 0.3, "sectors", "15", "a library", "en")
     assert english == ("In the sector Parte Alta, 7 in 10 residents live more than 15 minutes' "
                        "walk from a library.")
+
+
+def test_no_figures_sentence_in_english():
+    assert plain_summary("Parte Alta", None, "sectors", "15", "a library", "en") == (
+        "In the sector Parte Alta no resident has access figures.")
