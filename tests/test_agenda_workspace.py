@@ -85,6 +85,43 @@ def test_add_edit_cancel_with_history_and_a_stale_edit_gets_409(app, planner):
     assert "Taller de murga (sala 2)" in history
 
 
+def test_admin_reverts_an_activity_change_a_planner_cannot(app, planner):
+    token = page_token(planner)
+    activity = _post(planner, "/planificar/actividades", WEEKLY, token).json["activity"]
+    path = f"/planificar/actividades/{activity['id']}"
+    moved = {**WEEKLY, "title": "Murga movida", "start": "2026-12-02T10:00",
+             "end": "2026-12-02T12:00", "version": 1}
+    assert _post(planner, path, moved, token).status_code == 200
+    with _db(app).session() as session:
+        add_id, edit_id = session.scalars(select(Change.id).where(
+            Change.kind == "activity").order_by(Change.id)).all()
+    revert = f"/planificar/actividades/cambios/{edit_id}/revertir"
+    assert _post(planner, revert, {}, token).status_code == 403
+    admin = app.test_client()
+    sign_in(admin, "root")
+    admin_token = page_token(admin)
+    reverted = _post(admin, revert, {}, admin_token)
+    assert reverted.status_code == 200, reverted.json
+    back = reverted.json["activity"]
+    assert back["title"] == "Taller de murga"
+    assert (back["start_utc"], back["end_utc"]) == ("2026-12-01T22:00:00", "2026-12-02T00:00:00")
+    assert "Taller de murga" in admin.get(f"/actividades/{activity['id']}").get_data(
+        as_text=True)
+    history = admin.get(f"{path}/historial").get_data(as_text=True)
+    assert f'action="{revert}"' in history  # the admin's button posts to this route
+    # reverting the addition withdraws the activity from every public view
+    undone = _post(admin, f"/planificar/actividades/cambios/{add_id}/revertir", {}, admin_token)
+    assert undone.status_code == 200 and undone.json["activity"]["cancelled"] is True
+    assert admin.get(f"/actividades/{activity['id']}").status_code == 404
+    # an activity's change is not reverted by the inventory's route, nor a venue's by this one
+    assert _post(admin, f"/planificar/cambios/{edit_id}/revertir", {},
+                 admin_token).status_code == 404
+    with _db(app).session() as session:
+        actions = [c.action for c in session.scalars(
+            select(Change).where(Change.kind == "activity").order_by(Change.id))]
+    assert actions == ["add", "edit", "revert", "revert"]
+
+
 @pytest.mark.parametrize(("change", "words"), [
     ({"rrule": "FREQ=HOURLY"}, "FREQ"),
     ({"end": "2026-12-01T18:00"}, "posterior al inicio"),

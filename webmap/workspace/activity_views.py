@@ -30,7 +30,7 @@ from sqlalchemy import select
 from geo.agenda import AUDIENCES
 from webmap import agenda_data
 from webmap.language import t
-from webmap.workspace import activities, agenda_import
+from webmap.workspace import activities, agenda_import, edits
 from webmap.workspace.agenda_models import Activity
 from webmap.workspace.edits import EditConflict, EditRejected, RecordNotFound
 from webmap.workspace.history import history_of, snapshot, user_names
@@ -39,6 +39,7 @@ from webmap.workspace.views import (
     _data,
     _problem_texts,
     _upload,
+    admin_required,
     planner_required,
 )
 from webmap.workspace.web import current_workspace, wants_json
@@ -143,7 +144,18 @@ def history(activity_id: int) -> str:
         changes = history_of(session, "activity", str(activity_id))
         names = user_names(session)
     return render_template("workspace/history.html", venue=activity, changes=changes,
-                           names=names, title=activity.title, revertible=False)
+                           names=names, title=activity.title, revert_endpoint="agenda_ws.revert")
+
+
+@bp.post("/planificar/actividades/cambios/<int:change_id>/revertir")
+@admin_required
+def revert(change_id: int) -> Any:
+    """An admin puts an activity back as it was before one change (a new history row)."""
+    def action(session: Any) -> Activity:
+        change = edits.revert(session, current_user, change_id, kinds=("activity",))
+        return edits.record_of(session, change)
+
+    return _save(action, 200, {})
 
 
 @bp.route("/planificar/actividades/importar", methods=["GET", "POST"])

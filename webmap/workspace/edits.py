@@ -25,6 +25,7 @@ from geo import WEB_CRS
 from geo.layer_errors import Problem
 from geo.schema import VENUES
 from geo.validation import validate_frame
+from webmap.workspace.agenda_models import Activity
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import (
@@ -179,6 +180,9 @@ def place_venue(session: Session, user: User, place_id: str, version: Any,
 
 
 REVERTIBLE = {
+    "activity": (Activity, ("title", "description", "venue_id", "lon", "lat", "start_utc",
+                            "end_utc", "rrule", "free", "audience", "accessibility",
+                            "organiser", "source_url", "cancelled")),
     "venue": (Venue, ("name", "category", "address", "source", "lon", "lat", "capacity",
                       "retired")),
     "workshop": (Workshop, ("title", "date", "venue_id", "councils", "source", "lon", "lat",
@@ -188,19 +192,33 @@ REVERTIBLE = {
 }
 
 
+INVENTORY_KINDS = ("venue", "workshop", "junta", "proposal")  # the map's inventory
+WITHDRAWN = {"activity": "cancelled"}  # the flag that hides a record; "retired" for others
+
+
 def record_of(session: Session, change: Change) -> Any:
-    """The record a history row is about (juntas and proposals have numeric ids)."""
+    """The record a history row is about (juntas, proposals, activities: numeric ids)."""
     model = REVERTIBLE[change.kind][0]
-    key = int(change.record_id) if model in (Junta, Proposal) else change.record_id
+    key = int(change.record_id) if model in (Junta, Proposal, Activity) else change.record_id
     return session.get(model, key)
 
 
-def revert(session: Session, admin: User, change_id: int) -> Change:
-    """Put a venue, a workshop, a junta or a proposal back as it was before ``change_id``
-    (admin only; a new history row). Reverting an addition or a placement retires the
-    record (and a placed venue's place goes back to the list to locate)."""
+def _stored(name: str, value: Any) -> Any:
+    """A value of a history row (JSON) as the column keeps it (dates were written as text)."""
+    if isinstance(value, str) and name == "date":
+        return dt.date.fromisoformat(value)
+    if isinstance(value, str) and name.endswith("_utc"):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def revert(session: Session, admin: User, change_id: int,
+           kinds: tuple[str, ...] = INVENTORY_KINDS) -> Change:
+    """Put a record of one of ``kinds`` back as it was before ``change_id`` (admin only; a
+    new history row). Reverting an addition or a placement withdraws the record (and a
+    placed venue's place goes back to the list to locate)."""
     change = session.get(Change, change_id)
-    if change is None or change.kind not in REVERTIBLE or change.action == "seed":
+    if change is None or change.kind not in kinds or change.action == "seed":
         raise RecordNotFound(f"no hay un cambio reversible n.º {change_id} / no revertible "
                              f"change #{change_id}")
     names = REVERTIBLE[change.kind][1]
@@ -210,13 +228,10 @@ def revert(session: Session, admin: User, change_id: int) -> Change:
     before = snapshot(record)
     target = change.before
     if target is None:
-        record.retired = True
+        setattr(record, WITHDRAWN.get(change.kind, "retired"), True)
     else:
         for name in names:
-            value = target[name]
-            if name == "date" and isinstance(value, str):
-                value = dt.date.fromisoformat(value)
-            setattr(record, name, value)
+            setattr(record, name, _stored(name, target[name]))
     session.flush()
     revert_row = record_change(session, admin, change.kind, str(record.id), "revert", before,
                                snapshot(record), reverts=change)
