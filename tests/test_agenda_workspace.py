@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import re
+import subprocess
 
 import icalendar
 import pytest
@@ -400,6 +401,29 @@ def test_cerca_the_api_and_the_council_report_list_the_same_sessions_with_the_sa
     assert section.count("data-activity=") == 5
     english = planner.get("/reportes/JV-01.html?lang=en").get_data(as_text=True)
     assert "Tuesday 1 December 2026, 19:00–21:00" in english
+
+
+def _pdf_text(response) -> str:
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    return subprocess.run(["pdftotext", "-", "-"], input=response.data, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def test_a_kept_council_pdf_is_never_one_made_with_another_agenda(app, planner):
+    """PDFs are kept on disk; adding an activity, or a new day, must give a new PDF."""
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    token = page_token(planner)
+    _post(planner, "/planificar/actividades", {**WEEKLY, "title": "Primera actividad"}, token)
+    first = _pdf_text(planner.get("/reportes/JV-01.pdf"))
+    assert "Primera actividad" in first and "Murga del martes" not in first
+    _post(planner, "/planificar/actividades", {**WEEKLY, "title": "Murga del martes"}, token)
+    assert "Murga del martes" in _pdf_text(planner.get("/reportes/JV-01.pdf"))
+    # 22 December: the weekly sessions until 26 December 12:00 UTC leave, 29 December enters
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 12, 22, 12, 0, tzinfo=dt.UTC)
+    html = planner.get("/reportes/JV-01.html").get_data(as_text=True)
+    assert "martes 29 de diciembre de 2026" in html
+    assert "martes 1 de diciembre de 2026" not in html
+    assert "29 de diciembre" in _pdf_text(planner.get("/reportes/JV-01.pdf"))
 
 
 def test_the_equity_page_counts_the_month_sessions_per_council_and_group(app, planner):

@@ -7,13 +7,30 @@ Kept out of ``webmap.reports`` (one concern per module): the report only asks fo
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
-from geo.agenda import agenda, reachable
+from geo.agenda import SANTIAGO, agenda, reachable
 from webmap.agenda_format import when_text
 from webmap.i18n import translate
 
 REPORT_DAYS = 30
+
+
+def report_day(data: Any) -> dt.date | None:
+    """The local day the reports' agenda was made for (None: no activity registered)."""
+    if not getattr(data, "agenda", None):
+        return None
+    return (data.agenda_now or dt.datetime.now(dt.UTC)).astimezone(SANTIAGO).date()
+
+
+def agenda_digest(data: Any) -> str:
+    """What the agenda section depends on (the activities and the day: "the next 30 days"
+    move with it), so that a kept PDF is never one made with another agenda."""
+    day = report_day(data)
+    if day is None:
+        return ""
+    return hashlib.sha256(repr((day, data.agenda)).encode()).hexdigest()[:16]
 
 
 def council_rows(data: Any, council_id: str, lang: str) -> dict[str, Any]:

@@ -128,12 +128,25 @@ def _build_data() -> ReportData:
 
 
 def _cache() -> _ReportCache:
+    """The reports of the data served now, made again when a new local day moves the
+    agenda's "next 30 days" (only when there are activities)."""
     extensions = current_app.extensions
-    if EXTENSION_KEY not in extensions:
+    cached = extensions.get(EXTENSION_KEY)
+    if cached is None or _agenda_day_passed(cached.data):
         with _lock:
-            if EXTENSION_KEY not in extensions:
-                extensions[EXTENSION_KEY] = _ReportCache(_build_data(), kit_render_slots())
-    return extensions[EXTENSION_KEY]
+            cached = extensions.get(EXTENSION_KEY)
+            if cached is None or _agenda_day_passed(cached.data):
+                cached = extensions[EXTENSION_KEY] = _ReportCache(_build_data(),
+                                                                  kit_render_slots())
+    return cached
+
+
+def _agenda_day_passed(data: ReportData) -> bool:
+    from webmap import agenda_data
+    from webmap.agenda_report import report_day
+
+    day = report_day(data)
+    return day is not None and day != agenda_data.local_today()
 
 
 SECTOR_KEY = "sector-"  # PDF store names of sector reports: sector-<id>
@@ -169,8 +182,10 @@ def pdf_store(app: Flask | None = None) -> PdfStore:
         if store is not None and store.owner is data:
             return store
         settings = data.study.settings
-        folder = prepare_folder(Path(settings.cache_dir) / "reports",
-                                report_version(settings, layers_digest(data.layers)))
+        from webmap.agenda_report import agenda_digest
+
+        version = report_version(settings, layers_digest(data.layers) + agenda_digest(data))
+        folder = prepare_folder(Path(settings.cache_dir) / "reports", version)
         targets = report_targets(data)
 
         def render(key: tuple[str, str]) -> bytes:

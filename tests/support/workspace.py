@@ -67,12 +67,14 @@ TO_LOCATE_CSV = (
 def workspace_app(data_dir: Path, cache_dir: Path, database_url: str, **extra: object):
     """The web app with the workspace on (its own database), users ``ana`` (planner) and
     ``root`` (admin) made through the accounts code."""
+    from tests.support.web import TEST_REPORT_WAIT_S
     from webmap.app import create_app
     from webmap.workspace.auth import add_user
 
     app = create_app({"DATA_DIR": data_dir, "CACHE_DIR": cache_dir, "TESTING": True,
                       "WORKSPACE": True, "DATABASE_URL": database_url,
-                      "SECRET_KEY": "test-only-secret", **extra})
+                      "SECRET_KEY": "test-only-secret", "REPORT_WAIT_S": TEST_REPORT_WAIT_S,
+                      **extra})
     with app.extensions["culturamap_workspace"].db.session() as session:
         add_user(session, "ana", PASSWORD, "planner")
         add_user(session, "root", PASSWORD, "admin")
