@@ -682,3 +682,47 @@ def test_a_relayed_message_is_deleted_and_the_history_keeps_no_text(sqlite_app):
         [row] = s.scalars(select(Change).where(Change.kind == "message")).all()
         assert (row.action, row.before, row.after) == ("relayed", {"creator_id": 1}, None)
     assert "vecino.zq" not in planner.get("/planificar/participacion").get_data(as_text=True)
+
+
+# --- the council report -------------------------------------------------------------------
+
+
+def _report_section(client, council, lang="es") -> str:
+    page = client.get(f"/reportes/{council}.html?lang={lang}").get_data(as_text=True)
+    if '<section id="proposals">' not in page:
+        return ""
+    section = page[page.index('<section id="proposals">'):]
+    return section[:section.index("</section>")]
+
+
+def test_the_council_report_lists_its_published_proposals_with_their_answer(sqlite_app):
+    import subprocess
+
+    public = sqlite_app.test_client()
+    assert _report_section(public, COUNCIL) == ""  # nothing published: no section at all
+    _propose(public, text=SCRIPT)
+    _propose(public, text="Otra unidad zq", council="JV-01")
+    script, other = _proposals(sqlite_app)
+    assert _report_section(public, COUNCIL) == ""  # pending is not published
+    planner = _planner(sqlite_app)
+    for p in (script, other):
+        _planner_post(planner, f"/planificar/participacion/{p.id}/aprobar")
+    _planner_post(planner, f"/planificar/participacion/{script.id}/responder",
+                  answer="en estudio", answer_text="con la junta zq")
+    section = _report_section(public, COUNCIL)
+    assert section.count("data-proposal=") == 1 and "Otra unidad zq" not in section
+    assert "&lt;script&gt;alert(&#39;zq8&#39;)&lt;/script&gt; mural" in section  # as text
+    assert "<script>" not in section
+    assert "vecinos" in section and "en estudio: con la junta zq" in section
+    assert "Ninguna propuesta publicada" in _report_section(public, "JV-02")
+    # the kept PDF follows the answer (reports are made again after a moderation step)
+    pdf = public.get(f"/reportes/{COUNCIL}.pdf").data
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "con la junta zq" in text
+    _planner_post(planner, f"/planificar/participacion/{script.id}/responder",
+                  answer="realizada", answer_text="mural pintado zq")
+    pdf = public.get(f"/reportes/{COUNCIL}.pdf").data
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "mural pintado zq" in text and "con la junta zq" not in text

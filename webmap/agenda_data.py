@@ -21,7 +21,6 @@ from webmap.store import MapStore
 
 CACHE_KEY = "culturamap_agenda"
 WORKSPACE_KEY = "culturamap_workspace"
-REPORTS_KEY = "culturamap_reports"
 DEFAULT_MINUTES = 15.0
 _lock = threading.Lock()
 
@@ -77,7 +76,9 @@ def invalidate(app: Flask) -> None:
     app.extensions.pop(CACHE_KEY, None)
     store: MapStore = app.extensions["culturamap"]
     store.cache["pages"] = {}
-    app.extensions.pop(REPORTS_KEY, None)
+    from webmap.report_routes import drop_reports
+
+    drop_reports(app)
 
 
 NOW_KEY = "AGENDA_NOW"  # Flask config: a fixed "now" (aware) for tests and reproductions

@@ -122,9 +122,18 @@ def kit_render_slots() -> int:
 def _build_data() -> ReportData:
     """The web map's own study: the reports show the map's figures and sites."""
     from webmap import agenda_data
+    from webmap.people_report import published_proposals
 
-    return ReportData(current_app.extensions["culturamap"].study,
-                      agenda=agenda_data.records(), agenda_now=agenda_data.now())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return ReportData(app.extensions["culturamap"].study,
+                      agenda=agenda_data.records(), agenda_now=agenda_data.now(),
+                      proposals=published_proposals(app))
+
+
+def drop_reports(app: Flask) -> None:
+    """The reports are made again on their next use (new data, agenda or proposals); kept
+    PDFs whose version still matches are reused, others rendered anew."""
+    app.extensions.pop(EXTENSION_KEY, None)
 
 
 def _cache() -> _ReportCache:
@@ -183,8 +192,10 @@ def pdf_store(app: Flask | None = None) -> PdfStore:
             return store
         settings = data.study.settings
         from webmap.agenda_report import agenda_digest
+        from webmap.people_report import proposals_digest
 
-        version = report_version(settings, layers_digest(data.layers) + agenda_digest(data))
+        kept_elsewhere = agenda_digest(data) + proposals_digest(data)  # in the database
+        version = report_version(settings, layers_digest(data.layers) + kept_elsewhere)
         folder = prepare_folder(Path(settings.cache_dir) / "reports", version)
         targets = report_targets(data)
 

@@ -29,6 +29,7 @@ from webmap.area import AREA_ID, area_name, area_report_id, translate_area
 from webmap.equity_chart import equity_chart
 from webmap.i18n import normalise_language, translate
 from webmap.inventory import inventory_statement, unreachable_text
+from webmap.people_report import council_rows as proposal_rows
 from webmap.report_format import (
     MISSING,
     format_date,
@@ -83,6 +84,7 @@ class ReportData:
     _maps: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
     agenda: list[Any] = field(default_factory=list)  # webmap.agenda_data.AgendaRecord
     agenda_now: dt.datetime | None = None  # "now" of the agenda section (None: the clock)
+    proposals: list[Any] = field(default_factory=list)  # webmap.people_report.ReportProposal
 
     @property
     def layers(self) -> Layers:
@@ -504,6 +506,10 @@ def report_context(data: ReportData, council_id: str | None, lang: str = "es",
         # issue 14: the activities within reach in the next 30 days (council reports)
         "agenda": (council_rows(data, council_id, lang)
                    if council_id is not None and level == "councils" else None),
+        # issue 16: the published proposals that name the council (workspace only)
+        "proposals": (proposal_rows(data, council_id)
+                      if council_id is not None and level == "councils" and data.proposals
+                      else None),
     }
     return context
 

@@ -32,6 +32,7 @@ from flask import (
 from flask_login import current_user
 
 from webmap.language import t
+from webmap.report_routes import drop_reports
 from webmap.store import MapStore
 from webmap.workspace import creators, participation, photos
 from webmap.workspace.edits import EditRejected, RecordNotFound
@@ -127,6 +128,7 @@ def publication_changed(app: Any = None) -> None:
     workspace = app.extensions["culturamap_workspace"]
     store.cache[FEATURES_KEY] = published_features(store, workspace.db)
     store.cache["pages"] = {}
+    drop_reports(app)  # council reports list the published proposals
 
 
 def for_council(council: str | None) -> dict[str, Any] | None:

@@ -30,12 +30,12 @@ from flask import Flask
 from geo.layers import Layers
 from geo.study import Study
 from webmap.features import build_collections, sites_collection
+from webmap.report_routes import drop_reports
 from webmap.store import SITES_PENDING, MapStore
 from webmap.workspace.db import Database
 from webmap.workspace.frames import inventory_layers
 
 STORE_KEY = "culturamap"  # app.extensions key of the served MapStore (webmap.app)
-REPORTS_KEY = "culturamap_reports"  # report cache of webmap.report_routes, made from a store
 INVENTORY_DEPENDENT = ("collections", "pages")  # store.cache entries rebuilt after an edit
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def refresh(app: Flask, db: Database) -> Refreshed:
     with _lock:
         store, timings = rebuilt_store(app.extensions[STORE_KEY], db)
         app.extensions[STORE_KEY] = store
-        app.extensions.pop(REPORTS_KEY, None)
+        drop_reports(app)
     figures_s = time.perf_counter() - start
     thread = threading.Thread(target=finish, args=(store, timings), daemon=True,
                               name="culturamap-refresh")
