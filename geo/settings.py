@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -71,6 +72,11 @@ class Settings:
     database_url: str = field(default="", repr=False)  # may hold a password
     # Session cookies only over HTTPS: turn on when the map is served behind HTTPS.
     secure_cookies: bool = False
+    # Residents' messages to local creators (issue 16) are sent on by e-mail through this
+    # server ("smtp://user:password@host:587", STARTTLS when offered; "smtps://" for TLS);
+    # empty: they wait in the moderation page for a planner to pass on.
+    smtp_url: str = field(default="", repr=False)  # may hold a password
+    mail_from: str = "culturamap@localhost"  # the sender of relayed messages
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -251,6 +257,24 @@ def check_database_url(value: Any) -> str:
     return text
 
 
+def check_smtp_url(value: Any) -> str:
+    """Empty (messages wait for a planner), or an smtp:// / smtps:// URL with a host."""
+    text = str(value).strip()
+    if text:
+        parts = urlsplit(text)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("must be empty or smtp://[user:password@]host[:port] "
+                             "(smtps:// for TLS from the start)")
+    return text
+
+
+def check_mail_from(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+", text):
+        raise ValueError("must be an e-mail address, e.g. cultura@municipiocoquimbo.cl")
+    return text
+
+
 def _directory(value: Any) -> Path:
     return Path(value)
 
@@ -288,6 +312,8 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "public_url": check_public_url,
     "database_url": check_database_url,
     "secure_cookies": check_flag,
+    "smtp_url": check_smtp_url,
+    "mail_from": check_mail_from,
 }
 SETTING_NAMES: tuple[str, ...] = tuple(_CHECKS)
 

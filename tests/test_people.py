@@ -726,3 +726,90 @@ def test_the_council_report_lists_its_published_proposals_with_their_answer(sqli
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
                           check=True).stdout.decode()
     assert "mural pintado zq" in text and "con la junta zq" not in text
+
+
+# --- messages relayed by e-mail -------------------------------------------------------------
+
+
+class _Inbox:
+    """An aiosmtpd handler keeping what a real SMTP server on loopback received."""
+
+    def __init__(self) -> None:
+        self.received: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        import email
+
+        self.received.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def _contact(public, creator_id, text="Hola, taller en la sede zq"):
+    token = _token(public, f"/creadores/{creator_id}/contacto")
+    return public.post(f"/creadores/{creator_id}/contacto",
+                       data={"csrf_token": token, "text": text,
+                             "reply_to": "vecina.zq@example.org"})
+
+
+def _approved_creator(app):
+    public = app.test_client()
+    _register(public)
+    [creator] = _creators(app)
+    _planner_post(_planner(app), f"/planificar/creadores/{creator.id}/aprobar")
+    return public, creator
+
+
+def test_with_a_mail_server_a_message_reaches_the_creator_and_is_not_kept(tmp_path,
+                                                                          session_cache):
+    from aiosmtpd.controller import Controller
+
+    from tests.support.web import free_port
+
+    inbox, port = _Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache,
+                            sqlite_url(tmp_path), SMTP_URL=f"smtp://127.0.0.1:{port}",
+                            MAIL_FROM="cultura@example.cl")
+        public, creator = _approved_creator(app)
+        assert _contact(public, creator.id).status_code == 201
+    finally:
+        controller.stop()
+    [(recipients, message)] = inbox.received
+    assert recipients == [EMAIL]
+    assert (message["From"], message["Reply-To"]) == ("cultura@example.cl",
+                                                      "vecina.zq@example.org")
+    assert CREATOR in message["Subject"]
+    assert "Hola, taller en la sede zq" in message.get_payload(decode=True).decode()
+    with _db(app).session() as s:
+        assert s.scalars(select(CreatorMessage)).all() == []  # not kept once relayed
+        [row] = s.scalars(select(Change).where(Change.kind == "message")).all()
+        assert (row.action, row.before) == ("relayed_by_mail", {"creator_id": creator.id})
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+def test_when_the_mail_server_fails_the_message_waits_for_a_planner(tmp_path, session_cache):
+    from tests.support.web import free_port
+
+    closed = free_port()  # nothing listens there
+    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache,
+                        sqlite_url(tmp_path), SMTP_URL=f"smtp://127.0.0.1:{closed}")
+    public, creator = _approved_creator(app)
+    assert _contact(public, creator.id).status_code == 201  # the sender is not failed
+    with _db(app).session() as s:
+        [message] = s.scalars(select(CreatorMessage)).all()
+        assert message.creator_id == creator.id and not message.relayed
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
+@pytest.mark.parametrize(("name", "value"), [("smtp_url", "http://mail.example.cl"),
+                                             ("smtp_url", "smtp://"),
+                                             ("mail_from", "cultura")])
+def test_mail_settings_are_refused_with_the_setting_named(name, value):
+    from geo.errors import ConfigError
+    from geo.settings import Settings
+    from tests.support.data import FIXTURE_DATA_DIR
+
+    with pytest.raises(ConfigError, match=name):
+        Settings(data_dir=FIXTURE_DATA_DIR, **{name: value})

@@ -192,6 +192,18 @@ def send_message(session: Session, creator_id: int, text: str, reply_to: str,
     return message
 
 
+def relayed_by_mail(session: Session, message_id: int) -> None:
+    """The mail server took the message: deleted like one a planner passed on; the history
+    keeps which creator it went to, not the text."""
+    message = session.get(CreatorMessage, message_id)
+    if message is None:  # a planner passed it on meanwhile
+        return
+    record_change(session, None, "message", str(message.id), "relayed_by_mail",
+                  {"creator_id": message.creator_id}, None)
+    session.delete(message)
+    session.flush()
+
+
 def pending_messages(session: Session) -> list[CreatorMessage]:
     return list(session.scalars(select(CreatorMessage).where(CreatorMessage.relayed.is_(False))
                                 .order_by(CreatorMessage.id)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from flask_login import current_user
 from webmap.language import t
 from webmap.report_routes import drop_reports
 from webmap.store import MapStore
-from webmap.workspace import creators, participation, photos
+from webmap.workspace import creators, mail, participation, photos
 from webmap.workspace.edits import EditRejected, RecordNotFound
 from webmap.workspace.history import history_of, user_names
 from webmap.workspace.models import Proposal
@@ -43,6 +44,7 @@ from webmap.workspace.people_models import Creator
 from webmap.workspace.views import admin_required, planner_required
 from webmap.workspace.web import current_workspace, limiter
 
+log = logging.getLogger(__name__)
 bp = Blueprint("people", __name__)
 
 POST_LIMIT = "5 per minute;20 per hour"  # per address: proposals, registrations, messages
@@ -324,13 +326,33 @@ def contact(creator_id: int) -> Any:
                                text=t("people.contact.thanks")), 201
     try:
         with _db().session() as s:
-            creators.send_message(s, creator_id, request.form.get("text", ""),
-                                  request.form.get("reply_to", ""))
+            message = creators.send_message(s, creator_id, request.form.get("text", ""),
+                                            request.form.get("reply_to", ""))
+            pending = (message.id, message.text, message.reply_to)
+            to, name = s.get(Creator, creator_id).contact_email, shown["name"]
     except EditRejected as exc:
         return render_template("people/contact.html", c=shown, problems=_texts(exc.problems),
                                form=request.form.to_dict(), honeypot=HONEYPOT), 400
+    _relay_by_mail(pending, to, name)
     return render_template("people/message.html", title=t("people.thanks.title"),
                            text=t("people.contact.thanks")), 201
+
+
+def _relay_by_mail(pending: tuple[int, str, str], to: str | None, name: str) -> None:
+    """Send the stored message on when a mail server is configured and the creator left an
+    e-mail; otherwise, or if the server fails, it waits in the moderation page."""
+    settings = current_workspace().settings
+    if not settings.smtp_url or not to:
+        return
+    message_id, text, reply_to = pending
+    try:
+        mail.relay_message(settings, to, reply_to, name, text)
+    except mail.RelayError as exc:
+        log.warning("mensaje n.º %s queda para un planificador / kept for a planner: %s",
+                    message_id, exc)
+        return
+    with _db().session() as s:
+        creators.relayed_by_mail(s, message_id)
 
 
 @bp.get("/privacidad")
