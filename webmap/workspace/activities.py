@@ -24,9 +24,8 @@ from geo.layer_errors import Problem
 from webmap.workspace.agenda_models import Activity
 from webmap.workspace.edits import EditRejected, RecordNotFound, _number
 from webmap.workspace.frames import DB_PATH
-from webmap.workspace.history import record_change, snapshot
 from webmap.workspace.models import User, Venue
-from webmap.workspace.versioning import expect_version, flush_versioned
+from webmap.workspace.versioning import add, expect_version, update
 
 LAYER = "activities"
 TEXT_LIMITS = {"title": 300, "description": 4000, "accessibility": 2000, "organiser": 300,
@@ -153,12 +152,8 @@ def checked(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
 
 def add_activity(session: Session, user: User | None, data: Mapping[str, Any],
                  action: str = "add", uid: str | None = None) -> Activity:
-    activity = Activity(cancelled=False, uid=uid, **checked(session, data))
-    session.add(activity)
-    session.flush()
-    record_change(session, user, "activity", str(activity.id), action, None,
-                  snapshot(activity))
-    return activity
+    return add(session, user, Activity(cancelled=False, uid=uid, **checked(session, data)),
+               action)
 
 
 def editable(session: Session, activity_id: int) -> Activity:
@@ -174,27 +169,14 @@ def edit_activity(session: Session, user: User | None, activity_id: int, version
     """Change any field; a stale version is a conflict with both versions (nothing lost)."""
     activity = editable(session, activity_id)
     submitted = {k: data.get(k) for k in FORM_FIELDS}
-    expect_version(activity, version, submitted)
-    values = checked(session, data)
-    before = snapshot(activity)
-    for name, value in values.items():
-        setattr(activity, name, value)
-    flush_versioned(session, activity, before, submitted)
-    record_change(session, user, "activity", str(activity.id), action, before,
-                  snapshot(activity))
-    return activity
+    expect_version(activity, version, submitted)  # a stale form is a conflict before a mistake
+    return update(session, user, activity, version, checked(session, data), submitted, action)
 
 
 def cancel_activity(session: Session, user: User, activity_id: int, version: Any) -> Activity:
     """Cancelled: out of every public view and feed; its row and history stay."""
-    activity = editable(session, activity_id)
-    expect_version(activity, version, {"cancelled": True})
-    before = snapshot(activity)
-    activity.cancelled = True
-    flush_versioned(session, activity, before, {"cancelled": True})
-    record_change(session, user, "activity", str(activity.id), "cancel", before,
-                  snapshot(activity))
-    return activity
+    return update(session, user, editable(session, activity_id), version, {"cancelled": True},
+                  {"cancelled": True}, "cancel")
 
 
 def all_activities(session: Session, include_cancelled: bool = False) -> list[Activity]:

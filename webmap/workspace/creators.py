@@ -24,6 +24,7 @@ from webmap.workspace.history import history_of, json_safe, record_change
 from webmap.workspace.models import User
 from webmap.workspace.participation import hold_reason
 from webmap.workspace.people_models import Creator, CreatorMessage
+from webmap.workspace.versioning import add
 
 KINDS = ("artista", "colectivo", "organizacion", "oficio")
 DISCIPLINES = ("musica", "danza", "teatro", "artes_visuales", "muralismo", "literatura",
@@ -118,10 +119,7 @@ def register(session: Session, user: User | None, data: Mapping[str, Any],
     values = _checked(data, known_councils, known_sectors, need_contact=user is None)
     creator = Creator(**values, origin="registro" if user is None else "equipo",
                       moderation=PENDING if user is None else PUBLISHED)
-    session.add(creator)
-    session.flush()
-    record_change(session, user, "creator", str(creator.id), "add", None, state(creator))
-    return creator
+    return add(session, user, creator, kind="creator", describe=state)
 
 
 def _get(session: Session, creator_id: int) -> Creator:

@@ -25,6 +25,7 @@ from webmap.workspace.edits import EditRejected, RecordNotFound
 from webmap.workspace.frames import DB_PATH
 from webmap.workspace.history import json_safe, record_change, snapshot
 from webmap.workspace.models import Proposal, User
+from webmap.workspace.versioning import add
 
 MAX_TEXT = 500  # characters of a resident's proposal
 CATEGORIES = ("taller", "espacio", "evento", "arte_urbano", "lectura", "musica", "patrimonio",
@@ -118,10 +119,7 @@ def submit(session: Session, data: Mapping[str, Any], known_councils: set[str],
                         origin=RESIDENTS, moderation=HELD if reason else PENDING,
                         held_reason=reason, category=category, lon=lon, lat=lat, photo=photo,
                         supports=0)
-    session.add(proposal)
-    session.flush()
-    record_change(session, None, "proposal", str(proposal.id), "submit", None, state(proposal))
-    return proposal
+    return add(session, None, proposal, "submit", describe=state)
 
 
 def _get(session: Session, proposal_id: int) -> Proposal:

@@ -7,6 +7,7 @@ refuse a retired record the same way, and keep a retired record's row and histor
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -73,12 +74,15 @@ def flush_versioned(session: Session, record: Any, before: dict[str, Any],
                            submitted) from None
 
 
-def add(session: Session, user: User, record: Any) -> Any:
-    """Store a new record (version 1) with its "add" history row."""
+def add(session: Session, user: User | None, record: Any, action: str = "add",
+        kind: str | None = None, describe: Callable[[Any], dict[str, Any]] = snapshot) -> Any:
+    """Store a new record (version 1) with its history row: ``action`` (add, submit,
+    import...) by ``user`` (None: a resident or the files), ``describe`` giving the values
+    the row keeps (the record's own fields, or a wider ``state``)."""
     session.add(record)
     session.flush()
-    record_change(session, user, KIND_OF[type(record)], str(record.id), "add", None,
-                  snapshot(record))
+    record_change(session, user, kind or KIND_OF[type(record)], str(record.id), action, None,
+                  describe(record))
     return record
 
 
