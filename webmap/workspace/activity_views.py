@@ -33,10 +33,11 @@ from webmap.language import t
 from webmap.workspace import activities, agenda_import, edits
 from webmap.workspace.agenda_models import Activity
 from webmap.workspace.edits import EditConflict, EditRejected, RecordNotFound
-from webmap.workspace.history import history_of, snapshot, user_names
+from webmap.workspace.history import snapshot
 from webmap.workspace.models import Venue
 from webmap.workspace.views import (
     _data,
+    _history_page,
     _problem_texts,
     _upload,
     admin_required,
@@ -137,14 +138,8 @@ def cancel(activity_id: int) -> Any:
 @bp.get("/planificar/actividades/<int:activity_id>/historial")
 @planner_required
 def history(activity_id: int) -> str:
-    with current_workspace().db.session() as session:
-        activity = session.get(Activity, activity_id)
-        if activity is None:
-            abort(404)
-        changes = history_of(session, "activity", str(activity_id))
-        names = user_names(session)
-    return render_template("workspace/history.html", venue=activity, changes=changes,
-                           names=names, title=activity.title, revert_endpoint="agenda_ws.revert")
+    return _history_page(Activity, activity_id, lambda a: a.title,
+                         revert_endpoint="agenda_ws.revert")
 
 
 @bp.post("/planificar/actividades/cambios/<int:change_id>/revertir")

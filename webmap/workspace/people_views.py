@@ -37,11 +37,10 @@ from webmap.report_routes import drop_reports
 from webmap.store import MapStore
 from webmap.workspace import creators, mail, participation, photos
 from webmap.workspace.edits import EditRejected, RecordNotFound
-from webmap.workspace.history import history_of, user_names
 from webmap.workspace.models import Proposal
 from webmap.workspace.people_geo import council_context, people_geo, sector_names
 from webmap.workspace.people_models import Creator
-from webmap.workspace.views import admin_required, planner_required
+from webmap.workspace.views import _history_page, admin_required, planner_required
 from webmap.workspace.web import current_workspace, limiter
 
 log = logging.getLogger(__name__)
@@ -452,14 +451,7 @@ def answer(proposal_id: int) -> Any:
 @bp.get("/planificar/participacion/<int:proposal_id>/historial")
 @planner_required
 def proposal_history(proposal_id: int) -> str:
-    with _db().session() as s:
-        p = s.get(Proposal, proposal_id)
-        if p is None:
-            abort(404)
-        changes = history_of(s, "proposal", str(proposal_id))
-        names = user_names(s)
-    return render_template("workspace/history.html", venue=p, changes=changes, names=names,
-                           title=p.text[:80])
+    return _history_page(Proposal, proposal_id, lambda p: p.text[:80])
 
 
 @bp.post("/planificar/creadores")

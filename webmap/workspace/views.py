@@ -292,7 +292,7 @@ def place_venue(place_id: str) -> Any:
 
 
 def _history_page(model: type, record_id: Any, title: Callable[[Any], str] | None = None,
-                  ) -> str:
+                  revert_endpoint: str = "workspace.revert") -> str:
     """A record's changes, newest first; an admin can revert one from here."""
     with current_workspace().db.session() as session:
         record = session.get(model, record_id)
@@ -302,7 +302,7 @@ def _history_page(model: type, record_id: Any, title: Callable[[Any], str] | Non
         names = user_names(session)
         heading = title(record) if title is not None else None
     return render_template("workspace/history.html", venue=record, changes=changes,
-                           names=names, title=heading)
+                           names=names, title=heading, revert_endpoint=revert_endpoint)
 
 
 @bp.get("/planificar/espacios/<venue_id>/historial")

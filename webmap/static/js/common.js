@@ -103,10 +103,25 @@
     });
   });
 
+  /* The planner and participation maps: council outlines (no tiles), fitted to the page's
+   * home extent [west, south, east, north] when it has one, else to the outlines. */
+  function outlineMap(containerId, data) {
+    var map = L.map(containerId);
+    var outlines = L.geoJSON(data.councils, {interactive: false,
+      style: {weight: 1, color: "#555", fillOpacity: 0.05}}).addTo(map);
+    var home = data.home;
+    if (home && home[0] !== home[2]) {
+      map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
+    } else {
+      map.fitBounds(outlines.getBounds());
+    }
+    return map;
+  }
+
   window.culturamapCommon = {
     translateControls: translateControls,
     tr: tr, num: num, percent: percent, distance: distance, minutes: minutes, el: el, config: config,
     locale: locale, categoryLabel: categoryLabel, safeCategory: safeCategory, iconFile: iconFile,
-    venueIcon: venueIcon
+    venueIcon: venueIcon, outlineMap: outlineMap
   };
 }());

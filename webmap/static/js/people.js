@@ -3,15 +3,7 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("people-data").textContent);
-  var map = L.map("people-map");
-  var outlines = L.geoJSON(data.councils, {interactive: false,
-    style: {weight: 1, color: "#555", fillOpacity: 0.05}}).addTo(map);
-  var home = data.home;
-  if (home && home[0] !== home[2]) {
-    map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
-  } else {
-    map.fitBounds(outlines.getBounds());
-  }
+  var map = window.culturamapCommon.outlineMap("people-map", data);
   (data.proposals || []).forEach(function (p) {
     L.circleMarker([p.point[1], p.point[0]], {radius: 7, color: "#5b2a86", fillColor: "#f2c14e",
       fillOpacity: 0.9}).bindTooltip(text(p.text)).addTo(map);

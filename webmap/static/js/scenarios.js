@@ -3,15 +3,7 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("scenario-data").textContent);
-  var map = L.map("scenario-map");
-  var outlines = L.geoJSON(data.councils, {interactive: false, style: {weight: 1, color: "#555", fillOpacity: 0.05}})
-    .addTo(map);
-  var home = data.home;
-  if (home && home[0] !== home[2]) {
-    map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
-  } else {
-    map.fitBounds(outlines.getBounds());
-  }
+  var map = window.culturamapCommon.outlineMap("scenario-map", data);
   data.venues.forEach(function (v) {
     var label = document.createElement("span");
     label.textContent = v.id + " · " + v.name;  // a node, never an HTML string

@@ -3,15 +3,7 @@
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("workspace-data").textContent);
-  var map = L.map("workspace-map");
-  var outlines = L.geoJSON(data.councils, {interactive: false, style: {weight: 1, color: "#555", fillOpacity: 0.05}})
-    .addTo(map);
-  var home = data.home;
-  if (home && home[0] !== home[2]) {
-    map.fitBounds([[home[1], home[0]], [home[3], home[2]]]);
-  } else {
-    map.fitBounds(outlines.getBounds());
-  }
+  var map = window.culturamapCommon.outlineMap("workspace-map", data);
   // Dragging a venue writes its new place into its edit form (saved with "Save changes").
   data.venues.forEach(function (v) {
     var marker = L.marker([v.lat, v.lon], {draggable: true, title: v.name, keyboard: false})
