@@ -186,6 +186,13 @@ def _named(app: Flask) -> Callable:
     return wsgi
 
 
+# A worker still busy this long after SIGTERM/SIGINT (a report being drawn, a request waiting
+# for one) is killed: every file is written to a temporary name then renamed and every
+# database change is one transaction, so a kill loses nothing, while a stop that never ends
+# would hold the port and block a restart.
+STOP_GRACE_S = 10
+
+
 def _run_granian(app: Flask, host: str, port: int, threads: int, prerender: bool) -> int:
     """Serve ``app`` with granian: one worker process forked from this one (it shares the
     loaded data) answering with ``threads`` Python threads."""
@@ -204,7 +211,8 @@ def _run_granian(app: Flask, host: str, port: int, threads: int, prerender: bool
 
     server = MPServer("webmap.app:create_app", address=host, port=port,
                       interface=Interfaces.WSGI, workers=1, blocking_threads=threads,
-                      backlog=1024, log_level=LogLevels.warning)
+                      backlog=1024, log_level=LogLevels.warning,
+                      workers_kill_timeout=STOP_GRACE_S)
     server.serve(target_loader=in_the_worker, wrap_loader=False)  # until SIGINT/SIGTERM
     return 0
 
