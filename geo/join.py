@@ -35,7 +35,8 @@ def assign_councils(
 
     ``council_match`` is ``"within"`` when a territory contains the point (a point on a
     shared border goes to the first such council in file order), ``"nearest"`` when none
-    does but one lies within ``tolerance_m`` metres, and None otherwise (council_id None).
+    does but one lies within ``tolerance_m`` metres (the first in file order of those
+    equally near), and None otherwise (council_id None).
     ``council_dist_m`` is 0 for within and the distance to the nearest territory otherwise.
     """
     if points.crs is None or councils.crs is None:
@@ -66,13 +67,15 @@ def assign_councils(
 
     rest = np.flatnonzero(usable & (council_idx < 0))
     if rest.size and len(polys):
-        (qi, ni), d = tree.query_nearest(probes[rest], return_distance=True, all_matches=False)
-        for q, c, dd in zip(qi, ni, d, strict=True):
-            row = rest[q]
-            dist[row] = dd
-            if dd <= tolerance_m:
-                council_idx[row] = c
-                match[row] = NEAREST
+        (qi, ni), d = tree.query_nearest(probes[rest], return_distance=True, all_matches=True)
+        order = np.lexsort((ni, qi))  # equally near: the first council in file order, as on
+        qi, ni, d = qi[order], ni[order], d[order]  # a border (the tree's order is not it)
+        first = np.unique(qi, return_index=True)[1]
+        rows, ni, d = rest[qi[first]], ni[first], d[first]
+        dist[rows] = d
+        near = d <= tolerance_m
+        council_idx[rows[near]] = ni[near]
+        match[rows[near]] = NEAREST
 
     out = points.copy()
     out["council_id"] = pd.Series(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.join import NEAREST, WITHIN, assign_councils, council_summary
@@ -239,3 +239,67 @@ def test_assign_councils_limits_messages_and_the_callers_index():
     for points, councils in ((naive, metric), (pts, metric.set_crs(None, allow_override=True))):
         with pytest.raises(ValueError, match=r"^assign_councils needs layers with a CRS"):
             assign_councils(points, councils)
+
+
+def test_a_point_inside_a_councils_bounding_box_but_outside_it_is_not_its():
+    """Units are not rectangles: a triangle listed first whose bounding box covers a point
+    that lies in the next unit must not take it (the polygon decides, not its box)."""
+    triangle = Polygon([(X0, Y0), (X0 + 1000, Y0), (X0, Y0 + 1000)])  # the south-west half
+    north_east = Polygon([(X0 + 1000, Y0), (X0 + 1000, Y0 + 1000), (X0, Y0 + 1000)])
+    councils = gpd.GeoDataFrame({"id": ["JV-T", "JV-N"]}, geometry=[triangle, north_east],
+                                crs=METRIC_CRS)
+    pts = points_gdf({"ne": Point(X0 + 800, Y0 + 800), "sw": Point(X0 + 200, Y0 + 200)})
+    out = assign_councils(pts, councils).set_index("id")
+    assert out.loc["ne", "council_id"] == "JV-N" and out.loc["sw", "council_id"] == "JV-T"
+    assert out["council_match"].tolist() == [WITHIN, WITHIN]
+
+
+def test_a_point_equally_near_two_councils_goes_to_the_first_in_file_order():
+    """20 m south of the corner A and B share, both are exactly 20 m away: the tie goes to
+    the first council in the file, as on a border, whatever order the councils' file has."""
+    corner = points_gdf({"tie": Point(X0 + 1000, Y0 - 20)})
+    metric = councils_gdf(crs=METRIC_CRS)
+    out = assign_councils(corner, metric, tolerance_m=50)
+    assert out["council_id"].tolist() == ["JV-A"]
+    assert out["council_match"].tolist() == [NEAREST]
+    assert out["council_dist_m"].tolist() == pytest.approx([20.0])
+    reversed_file = metric.iloc[::-1].reset_index(drop=True)
+    assert assign_councils(corner, reversed_file, tolerance_m=50)["council_id"].tolist() == [
+        "JV-B"]
+
+
+def test_missing_values_in_other_columns_do_not_drop_venues_or_blocks():
+    """A venue without an address and a block without a socio-economic group still count:
+    only a missing council leaves a row out of the sums."""
+    layers = hand_layers()
+    venues = layers.venues.assign(address=[None, "Calle 1", None, None, None])
+    blocks = layers.population.assign(gse=["C2", None, None, "D"])
+    summary = council_summary(Layers(councils=layers.councils, venues=venues,
+                                     workshops=layers.workshops, population=blocks),
+                              tolerance_m=50).set_index("id")
+    assert summary.loc["JV-A", "venues_library"] == 2  # V-1 has no address
+    assert summary.loc["JV-B", "venues_plaza"] == 1  # V-3 has no address
+    assert summary["venues_total"].tolist() == [3, 1]
+    assert summary["residents_blocks"].tolist() == [100, 900]  # MZ-2, MZ-3 have no group
+
+
+def test_a_unit_without_blocks_or_its_own_population_has_zero_residents():
+    """A third unit, far from every block and venue, with no population figure: 0 residents
+    counted from blocks (said so), no venues, its own area."""
+    layers = hand_layers()
+    far = gpd.GeoDataFrame({"id": ["JV-C"], "name": ["C"], "code": ["UV-C"],
+                            "sector": ["test"], "population": pd.array([None], dtype="Int64"),
+                            "source": ["test"]},
+                           geometry=[box(X0 + 3000, Y0, X0 + 3500, Y0 + 400)],
+                           crs=METRIC_CRS).to_crs(WEB_CRS)
+    councils = pd.concat([layers.councils, far], ignore_index=True)
+    summary = council_summary(Layers(councils=councils, venues=layers.venues,
+                                     workshops=layers.workshops, population=layers.population),
+                              tolerance_m=50).set_index("id")
+    assert summary.loc["JV-C", "population"] == 0
+    assert summary.loc["JV-C", "population_source"] == "blocks"
+    assert summary.loc["JV-C", "residents_blocks"] == 0
+    assert summary.loc["JV-C", "venues_total"] == 0 and summary.loc["JV-C",
+                                                                      "workshops_hosted"] == 0
+    assert summary.loc["JV-C", "area_km2"] == pytest.approx(0.2, rel=1e-6)
+    assert summary["population"].tolist() == [1234, 900, 0]

@@ -225,6 +225,30 @@ def test_a_council_cut_off_from_every_offering(tmp_path):
     assert points["sector_id"].tolist() == ["test", "test"]
 
 
+def test_an_area_without_sectors_counts_everyone_in_no_sector(tmp_path):
+    """Councils with no sector column value and no sectors file: no sector level at all;
+    the 14 residents and the venue still count in the area and their councils, none in a
+    sector (said in the notes, never dropped)."""
+    import dataclasses
+
+    from geo.access import analyse, sector_of
+    from tests.support.network import direct_network, make_layers, walking
+
+    net = direct_network({1: (0.0, 0.0), 2: (750.0, 0.0)}, [(1, 2)])
+    base = make_layers(councils=[("JV-1", (-50.0, -50.0, 800.0, 50.0))],
+                       venues=[("V-1", "library", 0.0, 0.0)],
+                       blocks=[("B-1", 5, 300.0, 0.0), ("B-2", 9, 600.0, 0.0)])
+    councils = base.councils.assign(sector=None)
+    layers = dataclasses.replace(base, councils=councils, sectors=None)
+    assert len(layers.sectors) == 0
+    result = analyse(layers, AccessParams(), walking(net))
+    assert len(result.sectors) == 0
+    assert result.demand["sector_id"].tolist() == [None, None]
+    assert result.area["residents"] == 14 and result.area["residents_without_sector"] == 14
+    assert result.councils.set_index("id").loc["JV-1", "residents"] == 14
+    assert sector_of(result.demand, layers.sectors).tolist() == [None, None]
+
+
 # --- direct cases on the pure figures: a few numbers, expectations worked out by hand -------
 
 

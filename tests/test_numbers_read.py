@@ -123,14 +123,16 @@ def test_sector_popup_figures_and_unknown_territories(client):
 
 
 def table_rows(html: str) -> dict[str, dict[str, str]]:
-    """The map's council table: id -> rank, residents, share and mean cells, summary."""
+    """The map's council table: id -> rank, residents, share and mean (the raw values the
+    sorter reads), the cells shown, summary."""
     rows = {}
     pattern = (r'<tr data-id="([^"]+)" data-rank="(\d+)" data-residents="([^"]*)" '
-               r'data-share="([^"]*)">(.*?)</tr>')
+               r'data-share="([^"]*)" data-mean="([^"]*)">(.*?)</tr>')
     for m in re.finditer(pattern, html, re.S):
-        body = m.group(5)
+        body = m.group(6)
         rows[m.group(1)] = {
             "rank": m.group(2), "residents": m.group(3), "share": m.group(4),
+            "mean": m.group(5),
             "name": re.search(r'class="territory-select"[^>]*>([^<]*)<', body).group(1),
             "cells": re.findall(r'<td class="num">([^<]*)</td>', body)[1:],
             "summary": re.search(r'class="visually-hidden"[^>]*>([^<]*)<', body).group(1),
@@ -155,6 +157,7 @@ def test_map_council_table_figures_equal_hand_computations(tmp_path, lang):
         assert row["rank"] == str(rank) and row["name"] == f"Junta {cid}"
         assert row["residents"] == str(HAND.residents(cid))  # raw values the sorter reads
         assert float(row["share"]) == pytest.approx(HAND.share_within(15, cid))
+        assert float(row["mean"]) == pytest.approx(HAND.mean_minutes(cid))
         assert row["cells"] == [number(HAND.residents(cid)),
                                 percent(HAND.share_within(15, cid) * 100),
                                 f"{number(HAND.mean_minutes(cid))}{NBSP}min"], cid
@@ -167,6 +170,28 @@ def test_map_council_table_figures_equal_hand_computations(tmp_path, lang):
         assert rows["JV-B"]["summary"] == (
             "In neighbourhood unit Junta JV-B, 8 in 10 residents live more than 15 minutes&#39; "
             "walk from a library, a cultural centre, a theatre or a museum.")
+
+
+@pytest.mark.parametrize(("lang", "expected"), [("es", "4.390"), ("en", "4,390")])
+def test_map_council_table_residents_carry_the_languages_thousands_separator(
+        tmp_path, lang, expected):
+    """Ten times the street's residents: JV-B's 4,390 read "4.390" in Spanish and "4,390" in
+    English (the raw value the sorter reads stays 4390); shares and minutes do not change."""
+    import dataclasses
+
+    from geo.study import Study
+
+    base = world.layers()
+    crowded = dataclasses.replace(
+        base, population=base.population.assign(residents=base.population["residents"] * 10))
+    study = world.study(tmp_path)
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data",
+                      "CACHE_DIR": tmp_path / "cache"},
+                     study=Study(study.settings, layers=crowded, travel=world.travel()))
+    rows = table_rows(page(app.test_client(), f"/?lang={lang}"))
+    assert HAND.residents("JV-B") * 10 == 4390
+    assert rows["JV-B"]["residents"] == "4390" and rows["JV-B"]["cells"][0] == expected
+    assert float(rows["JV-B"]["share"]) == pytest.approx(HAND.share_within(15, "JV-B"))
 
 
 def test_nearby_of_one_category_lists_only_that_category(client):
@@ -205,7 +230,7 @@ def test_map_council_table_shows_dashes_for_a_council_without_residents(tmp_path
     rows = table_rows(page(app.test_client(), "/?lang=es"))
     assert list(rows) == ["JV-B", "JV-C", "JV-A", "JV-D"]
     none = rows["JV-D"]
-    assert (none["rank"], none["residents"], none["share"]) == ("4", "0", "")
+    assert (none["rank"], none["residents"], none["share"], none["mean"]) == ("4", "0", "", "")
     assert none["cells"] == ["0", "—", "—"]
     assert none["summary"] == (
         "En la unidad vecinal Junta JV-D no hay residentes con cifras de acceso.")

@@ -88,6 +88,20 @@ def test_residents_already_covered_carry_no_weight(tmp_path):
     assert one["candidate_id"].tolist() == ["S3"] and one["newly_covered"].tolist() == [300]
 
 
+def test_a_block_of_one_resident_is_worth_a_site(tmp_path):
+    """The smallest demand there is: two blocks of exactly one resident each, one near S2
+    and one near S3; two sites cover both, one each (a weight of 1 counts)."""
+    nodes, ways = straight_street(-2000, 600)
+    net = load_net(tmp_path, nodes, ways)
+    layers = make_layers([("JV-A", (-2100, -100, 700, 100))], [("V-1", "library", -2000.0, 0.0)],
+                         [("D-0", 1, 0.0, 0.0), ("D-5", 1, 500.0, 0.0)])
+    res = analyse(layers, PARAMS, walking(net))
+    two = suggest_sites(res, layers, walking(net), 2, candidates_at(SITES))
+    assert sorted(two["candidate_id"]) == ["S2", "S3"]
+    assert two["newly_covered"].tolist() == [1, 1]
+    assert two.attrs["reachable_uncovered"] == 2
+
+
 def test_greedy_order_helper_reports_marginal_gains():
     covers = np.array([[1, 1], [1, 0], [0, 1], [0, 1]], dtype=bool)
     order = greedy_order(covers, np.array([5.0, 1.0, 1.0, 1.0]), np.array([0, 1]))

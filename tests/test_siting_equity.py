@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,6 +130,8 @@ def test_capacity_on_the_limit(street, capacity, s1_covers):
     assert set(sites["candidate_id"]) == {"S1", "S3"}
     s1 = sites.set_index("candidate_id").loc["S1"]
     assert s1["newly_covered"] == pytest.approx(s1_covers)
+    assert s1["capacity"] == capacity  # the planner's figure, shown beside the site
+    assert np.isnan(sites.set_index("candidate_id").loc["S3", "capacity"])  # no limit given
     assert sites.attrs["newly_covered"] == pytest.approx(s1_covers + 150)
 
 

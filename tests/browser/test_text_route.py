@@ -54,7 +54,7 @@ def test_keyboard_only_opens_a_territory_from_the_table(make_page, base_url):
     w.assert_clean()
 
 
-def test_table_sorts_by_residents_and_share(make_page, base_url):
+def test_table_sorts_by_residents_share_and_mean_minutes(make_page, base_url):
     w = make_page(base_url)
     w.goto("/")
     page = w.page
@@ -72,6 +72,11 @@ def test_table_sorts_by_residents_and_share(make_page, base_url):
     ids = row_ids(page)
     shares = [served[i]["share_within_threshold"] for i in ids]
     assert shares == sorted(shares)
+    page.locator('th[data-sort="mean"] button').click()
+    ids = row_ids(page)
+    means = [served[i]["mean_time_min"] for i in ids]
+    assert means == sorted(means) and len(set(means)) > 1
+    assert page.locator('th[data-sort="share"]').get_attribute("aria-sort") == "none"
     w.assert_clean()
 
 
