@@ -135,8 +135,9 @@ def _capacities(c: pd.DataFrame, source: str) -> np.ndarray:
     bad = (given.to_numpy() & ~np.isfinite(values)) | (values < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise SitingError(
-            f"{source}: row {i + 1} has capacity {raw.iloc[i]!r}; give a number of residents "
+        shown = raw.iloc[i].item() if isinstance(raw.iloc[i], np.generic) else raw.iloc[i]
+        raise SitingError(  # -1, not numpy's repr np.int64(-1)
+            f"{source}: row {i + 1} has capacity {shown!r}; give a number of residents "
             "(0 or more) or leave it empty"
         )
     return values

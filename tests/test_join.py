@@ -269,14 +269,16 @@ def test_a_point_equally_near_two_councils_goes_to_the_first_in_file_order():
 
 
 def test_missing_values_in_other_columns_do_not_drop_venues_or_blocks():
-    """A venue without an address and a block without a socio-economic group still count:
-    only a missing council leaves a row out of the sums."""
+    """A venue without an address, a workshop without its attendance and a block without a
+    socio-economic group still count: only a missing council leaves a row out of the sums."""
     layers = hand_layers()
     venues = layers.venues.assign(address=[None, "Calle 1", None, None, None])
     blocks = layers.population.assign(gse=["C2", None, None, "D"])
+    workshops = layers.workshops.assign(attendance=[None])
     summary = council_summary(Layers(councils=layers.councils, venues=venues,
-                                     workshops=layers.workshops, population=blocks),
+                                     workshops=workshops, population=blocks),
                               tolerance_m=50).set_index("id")
+    assert summary["workshops_hosted"].tolist() == [0, 1]  # T-1 has no attendance figure
     assert summary.loc["JV-A", "venues_library"] == 2  # V-1 has no address
     assert summary.loc["JV-B", "venues_plaza"] == 1  # V-3 has no address
     assert summary["venues_total"].tolist() == [3, 1]

@@ -249,6 +249,16 @@ def test_an_area_without_sectors_counts_everyone_in_no_sector(tmp_path):
     assert sector_of(result.demand, layers.sectors).tolist() == [None, None]
 
 
+def test_an_unknown_territory_level_names_the_levels(study):
+    """The figures of a level the analysis does not have: refused, naming both levels."""
+    from geo.access import AccessError
+
+    assert study.access.territories("sectors") is study.access.sectors
+    with pytest.raises(AccessError) as info:
+        study.access.territories("comunas")
+    assert str(info.value) == "unknown territory level 'comunas'; choose councils, sectors"
+
+
 # --- direct cases on the pure figures: a few numbers, expectations worked out by hand -------
 
 

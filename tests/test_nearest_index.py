@@ -91,3 +91,16 @@ def test_many_venues_in_shuffled_order_every_limit():
     want = [f"V-{i:02d}" for i in range(n)]  # nearest to x = 0 first
     for limit in [*range(1, 41), 499, 500]:
         assert list(index.query(*lonlat(0.0, 0.0), limit=limit)["id"]) == want[:limit], limit
+
+
+def test_records_give_none_for_a_missing_address_never_nan():
+    """The web API's path: a venue without an address answers None (JSON null), the way the
+    docstring promises; NaN would not even be valid JSON."""
+    import json
+
+    venues = world.layers().venues.copy()
+    venues["address"] = [None if v == "V-LIB" else f"Calle {v}" for v in venues["id"]]
+    records = NearestIndex(world.travel(), venues).records(*lonlat(0.0, 0.0), limit=2)
+    assert [r["id"] for r in records] == ["V-LIB", "H-NEAR"]
+    assert records[0]["address"] is None and records[1]["address"] == "Calle H-NEAR"
+    assert json.loads(json.dumps(records, allow_nan=False))[0]["address"] is None

@@ -220,3 +220,58 @@ def test_suggest_command_reads_a_csv_of_sites(fixture_set, tmp_path, capsys):
     assert "row 1 has no numeric lon/lat" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli_main(["suggest", *FIXTURE_ARGS, "-k", "0"])
+
+
+def test_candidate_sites_checked_row_by_row():
+    """clean_candidates, the gate for a planner's sites: an empty layer or a table without
+    geometry, an empty or missing point, a multipoint; the Coquimbo box is inclusive on
+    all four sides (a site exactly on the edge is in)."""
+    from shapely.geometry import MultiPoint
+
+    from geo.schema import COQUIMBO_BOUNDS
+    from geo.siting import clean_candidates
+
+    for nothing in (gpd.GeoDataFrame(geometry=[], crs=WEB_CRS),
+                    pd.DataFrame({"id": ["A"]})):
+        with pytest.raises(SitingError) as info:
+            clean_candidates(nothing)
+        assert str(info.value) == "candidates: no candidate sites given"
+    x0, y0, x1, y1 = COQUIMBO_BOUNDS
+    inside = Point((x0 + x1) / 2, (y0 + y1) / 2)
+    for geom, kind in ((None, "empty"), (Point(), "empty"),
+                       (MultiPoint([(x0, y0), (x1, y1)]), "MultiPoint")):
+        bad = gpd.GeoDataFrame({"id": ["A", "B"]}, geometry=[inside, geom], crs=WEB_CRS)
+        with pytest.raises(SitingError) as info:
+            clean_candidates(bad, "sitios.csv")
+        assert str(info.value) == f"sitios.csv: row 2 is {kind}, not a point"
+    corners = gpd.GeoDataFrame(geometry=[Point(x0, y0), Point(x1, y1), Point(x0, y1),
+                                         Point(x1, y0)], crs=WEB_CRS)
+    out = clean_candidates(corners)
+    assert out["candidate_id"].tolist() == ["C-001", "C-002", "C-003", "C-004"]
+    assert out["category"].tolist() == ["candidate"] * 4
+    assert out["capacity"].dtype == "float64" and out["capacity"].isna().all()
+    for lon, lat in ((x1 + 1e-6, y0), (x0, y1 + 1e-6)):
+        outside = gpd.GeoDataFrame(geometry=[Point(lon, lat)], crs=WEB_CRS)
+        with pytest.raises(SitingError, match=r"^candidates: row 1 \(.*\) lies outside"):
+            clean_candidates(outside)
+
+
+def test_candidate_capacity_zero_is_a_number_and_blank_is_no_limit():
+    """Capacity: 0 is a valid figure (a hall that can take nobody more), a blank or spaces
+    mean "unknown, no limit", whole numbers come back as floats; -1 is refused by row."""
+    from geo.siting import clean_candidates
+
+    sites = candidates_at({"A": 0.0, "B": 100.0, "C": 200.0, "D": 300.0}).to_crs(WEB_CRS)
+    sites["capacity"] = [0, "", "  ", 25]
+    out = clean_candidates(sites)
+    assert out["capacity"].dtype == "float64"
+    assert out["capacity"].tolist()[0] == 0.0 and out["capacity"].tolist()[3] == 25.0
+    assert np.isnan(out["capacity"].tolist()[1]) and np.isnan(out["capacity"].tolist()[2])
+    whole = candidates_at({"A": 0.0}).to_crs(WEB_CRS)
+    whole["capacity"] = [7]
+    assert clean_candidates(whole)["capacity"].dtype == "float64"
+    sites["capacity"] = [0, 5, -1, 25]
+    with pytest.raises(SitingError) as info:
+        clean_candidates(sites, "sitios.csv")
+    assert str(info.value) == ("sitios.csv: row 3 has capacity -1; give a number of residents "
+                               "(0 or more) or leave it empty")
