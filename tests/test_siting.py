@@ -99,7 +99,43 @@ def test_a_block_of_one_resident_is_worth_a_site(tmp_path):
     two = suggest_sites(res, layers, walking(net), 2, candidates_at(SITES))
     assert sorted(two["candidate_id"]) == ["S2", "S3"]
     assert two["newly_covered"].tolist() == [1, 1]
+    assert two["councils"].tolist() == ["JV-A", "JV-A"]  # one resident is enough to list it
     assert two.attrs["reachable_uncovered"] == 2
+
+
+def three_councils_case(tmp_path):
+    """The six groups of 100 split in three councils: JV-A holds D-0, D-1 (x < 150), JV-B
+    D-2..D-4, JV-C D-5 (x > 450). Nobody is covered yet (the library is 2 km away)."""
+    nodes, ways = straight_street(-2000, 600)
+    net = load_net(tmp_path, nodes, ways)
+    layers = make_layers([("JV-A", (-2100, -100, 150, 100)), ("JV-B", (150, -100, 450, 100)),
+                          ("JV-C", (450, -100, 700, 100))],
+                         [("V-1", "library", -2000.0, 0.0)], GROUPS)
+    return layers, net, analyse(layers, PARAMS, walking(net))
+
+
+def test_a_site_lists_the_councils_it_adds_residents_to_most_first(tmp_path):
+    """S1 (x = 250) reaches D-1 (JV-A) and D-2..D-4 (JV-B): "JV-B;JV-A", 300 before 100;
+    JV-C, whose D-5 other candidates reach, is not named (S1 adds nobody there). Without
+    social groups in the data the group totals are empty, not five zero quintiles."""
+    layers, net, res = three_councils_case(tmp_path)
+    one = suggest_sites(res, layers, walking(net), 1, candidates_at(SITES))
+    assert one["candidate_id"].tolist() == ["S1"] and one["newly_covered"].tolist() == [400]
+    assert one["councils"].tolist() == ["JV-B;JV-A"]
+    assert one.attrs["reachable_uncovered"] == 600
+    assert one.attrs["newly_covered_by_group"] == {"quintile": {}, "gse": {},
+                                                   "without_group": 400}
+
+
+def test_residents_no_candidate_reaches_are_uncovered_but_not_reachable(tmp_path):
+    """Only S2 (x = 100, reaching D-0..D-2) is offered: 600 residents are uncovered, 300 of
+    them within reach of a candidate; the site covers those 300."""
+    layers, net, res = three_councils_case(tmp_path)
+    one = suggest_sites(res, layers, walking(net), 1, candidates_at({"S2": 100.0}))
+    assert one.attrs["uncovered_residents"] == 600
+    assert one.attrs["reachable_uncovered"] == 300
+    assert one["newly_covered"].tolist() == [300]
+    assert one["councils"].tolist() == ["JV-A;JV-B"]  # D-0, D-1 (200) before D-2 (100)
 
 
 def test_greedy_order_helper_reports_marginal_gains():

@@ -145,6 +145,19 @@ def test_capacity_changes_the_choice(street):
     assert sites.attrs["newly_covered"] == 320
 
 
+def test_capacitated_sites_are_listed_by_what_they_add_most_first(street):
+    """Listed in the layer's order S3, S2, S1 with S1 limited to 200: S1 adds 200, S3 150,
+    S2 120; rows come by gain, ranks 1..3, whatever the candidates' order."""
+    layers, net, res = street
+    cands = candidates_at({"S3": 1000.0, "S2": 500.0, "S1": 50.0})
+    cands["capacity"] = [None, None, 200]
+    sites = suggest_sites(res, layers, walking(net), 3, cands)
+    assert sites["candidate_id"].tolist() == ["S1", "S3", "S2"]
+    assert sites["newly_covered"].tolist() == pytest.approx([200, 150, 120])
+    assert sites["rank"].tolist() == [1, 2, 3]
+    assert sites["cumulative_covered"].tolist() == pytest.approx([200, 350, 470])
+
+
 def test_capacity_a_block_reached_by_two_open_sites_counts_once(street):
     """S1 (x = 50) and S1b (x = 60) both reach A and B (100 + 100 residents), each may take
     150: together they cover the 200 residents once, never 300 (a block's shares add up
