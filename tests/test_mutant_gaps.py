@@ -215,7 +215,13 @@ def test_a_council_cut_off_from_every_offering(tmp_path):
     assert result.area["mean_time_min"] == pytest.approx(300 / 75)
     # the area's own notes: default id, boxes of 1,050 m and 1,100 m by 100 m, nothing left out
     assert result.area["id"] == "parte_alta"
-    assert result.area["area_km2"] == pytest.approx(0.105 + 0.110)
+    assert result.area["area_km2"] == pytest.approx(0.105 + 0.110, rel=1e-9)
+    assert result.councils.set_index("id")["area_km2"].tolist() == pytest.approx(
+        [0.105, 0.110], rel=1e-9)  # square metres / 1,000,000, exactly
+    # block counts are whole people: the area's figures are ints, not 14.0
+    for key in ("residents", "unreachable_residents"):
+        assert type(result.area[key]) is int, key
+    assert (result.area["residents"], result.area["unreachable_residents"]) == (14, 9)
     assert result.area["venues_outside_councils"] == 0
     assert result.area["residents_without_sector"] == 0
     points = result.demand.set_index("id")
@@ -223,6 +229,25 @@ def test_a_council_cut_off_from_every_offering(tmp_path):
     assert points.loc["B-1", "dist_m"] == pytest.approx(300)
     assert math.isnan(points.loc["B-2", "dist_m"]) and math.isnan(points.loc["B-2", "time_min"])
     assert points["sector_id"].tolist() == ["test", "test"]
+
+
+def test_a_block_snaps_to_a_sector_up_to_250_m_away():
+    """Sectors are drawn more coarsely than units: a block point outside every sector joins
+    the nearest within 250 m (exactly 250 m included), never one farther out."""
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from geo import METRIC_CRS
+    from geo.access import SECTOR_SNAP_M, sector_of
+
+    assert SECTOR_SNAP_M == 250.0
+    x0, y0 = 275_000.0, 6_680_000.0
+    sectors = gpd.GeoDataFrame({"id": ["S-1"]}, geometry=[box(x0, y0, x0 + 500, y0 + 500)],
+                               crs=METRIC_CRS)
+    points = gpd.GeoDataFrame(geometry=[Point(x0 + 100, y0 + 100), Point(x0 - 100, y0 + 100),
+                                        Point(x0 - 250, y0 + 100), Point(x0 - 251, y0 + 100)],
+                              crs=METRIC_CRS)
+    assert sector_of(points, sectors).tolist() == ["S-1", "S-1", "S-1", None]
 
 
 def test_an_area_without_sectors_counts_everyone_in_no_sector(tmp_path):
