@@ -264,9 +264,7 @@ def _check_venues(venues: gpd.GeoDataFrame) -> None:
 def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> AccessResult:
     """The whole access analysis for the councils of ``layers`` (see module docstring)."""
     travel = travel.at_speed(params.walking_speed_kmh)
-    demand = demand_points(layers)
-    if len(demand) == 0:
-        raise AccessError("population: no demand points (no blocks and no councils)")
+    demand = demand_points(layers)  # refuses a study with neither blocks nor councils
     venues = layers.venues.to_crs(METRIC_CRS).reset_index(drop=True)
     _check_venues(venues)
     counted = venues["category"].isin(params.counted_categories).to_numpy()
@@ -285,8 +283,9 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
     near = np.where(src >= 0, idx[np.maximum(src, 0)], -1)
     out["nearest_venue_id"] = np.where(near >= 0, venues["id"].to_numpy()[near], None)
     out["nearest_venue_name"] = np.where(near >= 0, venues["name"].to_numpy()[near], None)
-    out["dist_m"] = times * params.metres_per_min
-    out["time_min"] = times
+    unreachable = ~np.isfinite(times)  # a piece of the network without a counted venue
+    out["dist_m"] = np.where(unreachable, np.nan, times * params.metres_per_min)
+    out["time_min"] = np.where(unreachable, np.nan, times)
     out["snap_m"] = d_snap.snap_m
     out["within_threshold"] = times <= params.threshold_min + MATCH_TOLERANCE_MIN
     for cat in category_ids():
@@ -300,9 +299,6 @@ def analyse(layers: Layers, params: AccessParams, travel: TravelModel) -> Access
         travel, d_snap, residents, v_snap.take(idx), params.sfca_catchment_min
     )
     out["sfca_score"] = sfca
-    unreachable = ~np.isfinite(times)  # a piece of the network without a counted venue
-    out["time_min"] = np.where(unreachable, np.nan, times)
-    out["dist_m"] = np.where(unreachable, np.nan, out["dist_m"])
     demand_gdf = gpd.GeoDataFrame(out, geometry=demand.geometry.to_numpy(), crs=METRIC_CRS)
 
     whole_people = pd.api.types.is_integer_dtype(demand["residents"])

@@ -231,6 +231,46 @@ def test_a_council_cut_off_from_every_offering(tmp_path):
     assert points["sector_id"].tolist() == ["test", "test"]
 
 
+def test_the_demand_layer_marks_the_threshold_resident_within_and_keeps_its_columns(study):
+    """The per-block layer people download: B-1125 walks exactly 15 min to the library and
+    is within, B-1126 (1 m farther) is not; whole residents stay whole (int64) in the
+    units' table; the units keep their municipal sector; the columns come in this order."""
+    demand = study.access.demand.set_index("id")
+    assert demand.loc["B-1125", "time_min"] == pytest.approx(15.0)
+    assert bool(demand.loc["B-1125", "within_threshold"]) is True
+    assert bool(demand.loc["B-1126", "within_threshold"]) is False
+    assert bool(demand.loc["B-1124", "within_threshold"]) is True
+    assert list(study.access.demand.columns[:11]) == [
+        "id", "council_id", "sector_id", "residents", "nearest_venue_id",
+        "nearest_venue_name", "dist_m", "time_min", "snap_m", "within_threshold",
+        "time_min_library"]
+    councils = study.access.councils
+    assert councils["residents"].dtype == "int64"
+    assert councils["unreachable_residents"].dtype == "int64"
+    assert list(councils.columns[:3]) == ["id", "name", "sector"]
+    assert councils["sector"].tolist() == ["test", "test", "test"]
+
+
+def test_an_analysis_without_people_or_counted_venues_says_which(tmp_path):
+    """No blocks and no units: nothing to measure; venues but none of the counted
+    categories: the message lists the categories counted."""
+    from geo.access import AccessError, analyse
+    from geo.demand import DemandError
+    from tests.support.network import direct_network, make_layers, walking
+
+    net = direct_network({1: (0.0, 0.0), 2: (750.0, 0.0)}, [(1, 2)])
+    empty = make_layers(councils=[], venues=[("V-1", "library", 0.0, 0.0)], blocks=[])
+    with pytest.raises(DemandError) as info:
+        analyse(empty, AccessParams(), walking(net))
+    assert str(info.value) == "councils: no council polygon to place demand points in"
+    schools = make_layers(councils=[("JV-1", (-50.0, -50.0, 800.0, 50.0))],
+                          venues=[("V-1", "school", 0.0, 0.0)],
+                          blocks=[("B-1", 5, 300.0, 0.0)])
+    with pytest.raises(AccessError) as info:
+        analyse(schools, AccessParams(categories=("library", "museum")), walking(net))
+    assert str(info.value) == "venues: no venue of the chosen categories (library, museum)"
+
+
 def test_a_block_snaps_to_a_sector_up_to_250_m_away():
     """Sectors are drawn more coarsely than units: a block point outside every sector joins
     the nearest within 250 m (exactly 250 m included), never one farther out."""
