@@ -250,12 +250,12 @@ def _venues_by_council(venues_m: gpd.GeoDataFrame, councils_m: gpd.GeoDataFrame)
 
 def _check_venues(venues: gpd.GeoDataFrame) -> None:
     known = category_ids()
-    bad = ~venues["category"].isin(known)
-    if bad.any():
-        row = venues.index[bad][0]
+    bad = np.flatnonzero(~venues["category"].isin(known).to_numpy())
+    if len(bad):
+        i = int(bad[0])  # counted from 1, like every other loader's message
         raise AccessError(
-            f"venues: venue {venues.loc[row, 'id']} (row {row}) has unknown category "
-            f"{venues.loc[row, 'category']!r}; expected one of {', '.join(known)}"
+            f"venues: venue {venues['id'].iloc[i]} (row {i + 1}) has unknown category "
+            f"{venues['category'].iloc[i]!r}; expected one of {', '.join(known)}"
         )
     if not venues.geometry.geom_type.eq("Point").all():
         raise AccessError("venues: every venue must be a Point")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
 from geo.access import AccessParams
@@ -25,6 +26,51 @@ def test_every_analysis_setting_reaches_the_parameters(tmp_path):
     assert params.sfca_catchment_min == 9.0
     assert params.categories == ("museum",)
     assert params.all_thresholds == (7.0, 12.5, 25.0)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("walking_speed_kmh", 0, "walking speed must be a positive walking speed in km/h"),
+    ("threshold_min", -5, "threshold must be a positive number of minutes"),
+    ("sfca_catchment_min", 0, "catchment must be a positive number of minutes"),
+    ("categories", ("cine",), "categories names unknown venue categories ['cine']"),
+    ("thresholds_min", (10, 0), "thresholds must be a positive number of minutes"),
+])
+def test_each_bad_analysis_parameter_is_named_the_way_people_call_it(field, value, message):
+    from geo.access import AccessError
+
+    with pytest.raises(AccessError) as info:
+        AccessParams(**{field: value})
+    assert str(info.value).startswith(message), str(info.value)
+    assert str(info.value).endswith(f", got {value!r}")
+
+
+def test_venues_the_analysis_cannot_use_are_named():
+    """An unknown category names the first such venue, its row and the known categories; a
+    venue that is not a point is refused."""
+    import geopandas as gpd
+    from shapely.geometry import LineString
+
+    from geo.access import AccessError, analyse
+    from geo.schema import category_ids
+    from tests.support.network import direct_network, make_layers, walking
+
+    net = direct_network({1: (0.0, 0.0), 2: (750.0, 0.0)}, [(1, 2)])
+    layers = make_layers(councils=[("JV-1", (-50.0, -50.0, 800.0, 50.0))],
+                         venues=[("V-1", "library", 0.0, 0.0), ("V-2", "cine", 10.0, 0.0),
+                                 ("V-3", "bar", 20.0, 0.0)],
+                         blocks=[("B-1", 5, 300.0, 0.0)])
+    with pytest.raises(AccessError) as info:
+        analyse(layers, AccessParams(), walking(net))
+    assert str(info.value) == (
+        "venues: venue V-2 (row 2) has unknown category 'cine'; expected one of "
+        f"{', '.join(category_ids())}")
+    venues = layers.venues.iloc[:1].copy()
+    line = gpd.GeoSeries([LineString([(0, 0), (1, 1)])], crs="EPSG:32719").to_crs(venues.crs)
+    venues = gpd.GeoDataFrame(pd.concat([venues, venues.assign(id="V-L", geometry=line.values)],
+                                        ignore_index=True), crs=venues.crs)
+    with pytest.raises(AccessError) as info:
+        analyse(dataclasses.replace(layers, venues=venues), AccessParams(), walking(net))
+    assert str(info.value) == "venues: every venue must be a Point"
 
 
 @pytest.fixture(scope="module")
