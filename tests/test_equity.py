@@ -124,6 +124,62 @@ def test_fractional_rank_shares_ties():
     assert r == pytest.approx([0.25, 0.25, 0.75])
 
 
+def test_fractional_rank_of_a_tie_between_two_other_values():
+    """1, 2, 2, 3 of equal weight: the two 2s share [1/4, 3/4] of the population, so both
+    sit at 1/2 (a tie is found against its neighbour, not against the first value)."""
+    r = fractional_rank(np.array([2.0, 3.0, 1.0, 2.0]))
+    assert r == pytest.approx([0.5, 7 / 8, 1 / 8, 0.5])
+
+
+def test_council_table_flattens_every_group_into_fixed_columns():
+    """The downloadable equity layer from figures written by hand: each council's own
+    figures, every quintile, GSE class and age group in its own columns (empty where the
+    council has none), the headline gaps, numbers as floats and labels as text; a council
+    with no figures keeps its row, empty."""
+    from geo.equity import EquityResult, council_table
+
+    figures = {
+        "id": "JV-1", "name": "Villa Las Rosas", "residents": 500,
+        "share_within_15min": 0.4, "mean_time_min": 12.5, "p90_time_min": 21.0,
+        "sfca_score": 1.5,
+        "by_quintile": {"Q1": {"residents": 200, "share_within_15min": 0.25,
+                               "mean_time_min": 16.0}},
+        "by_gse": {"ABC1": {"residents": 50, "share_within_15min": 1.0, "mean_time_min": 4.0},
+                   "E": {"residents": 150, "share_within_15min": 0.2, "mean_time_min": 18.0}},
+        "by_age": {"age_65_plus": {"residents": 60.5, "share_within_15min": 0.3,
+                                   "mean_time_min": 14.0}},
+        "headline": {"share_gap_q5_minus_q1": 0.5, "gse_most_advantaged": "ABC1",
+                     "gse_least_advantaged": "E", "share_gap_gse": 0.8,
+                     "concentration_index_time_nse": -0.12},
+    }
+    councils = gpd.GeoDataFrame({"id": ["JV-1", "JV-2"]},
+                                geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=METRIC_CRS)
+    table = council_table(EquityResult(area={}, councils={"JV-1": figures}), councils,
+                          PARAMS).set_index("id")
+    one = table.loc["JV-1"]
+    assert one["name"] == "Villa Las Rosas"
+    assert (one["residents"], one["share_within_15min"], one["mean_time_min"],
+            one["p90_time_min"], one["sfca_score"]) == (500, 0.4, 12.5, 21.0, 1.5)
+    assert (one["residents_q1"], one["share_q1"], one["mean_time_q1"]) == (200, 0.25, 16.0)
+    assert (one["residents_gse_abc1"], one["share_gse_abc1"], one["mean_time_gse_abc1"]) == (
+        50, 1.0, 4.0)
+    assert (one["residents_gse_e"], one["share_gse_e"], one["mean_time_gse_e"]) == (
+        150, 0.2, 18.0)
+    assert (one["residents_age_65_plus"], one["share_age_65_plus"],
+            one["mean_time_age_65_plus"]) == (60.5, 0.3, 14.0)
+    assert np.isnan(one["residents_q5"]) and np.isnan(one["share_gse_c1"])
+    assert np.isnan(one["mean_time_age_0_14"])
+    assert (one["share_gap_q5_minus_q1"], one["share_gap_gse"],
+            one["concentration_index_time_nse"]) == (0.5, 0.8, -0.12)
+    assert (one["gse_most_advantaged"], one["gse_least_advantaged"]) == ("ABC1", "E")
+    assert table["residents_q1"].dtype == "float64"
+    assert not pd.api.types.is_numeric_dtype(table["name"])  # names stay text
+    empty = table.loc["JV-2"]
+    assert pd.isna(empty["name"]) and np.isnan(empty["residents"])
+    assert np.isnan(empty["share_gap_gse"]) and pd.isna(empty["gse_most_advantaged"])
+    assert table.crs == METRIC_CRS and len(table.columns) == 6 + 3 * 14 + 5 + 1  # and the id
+
+
 def test_zone_age_shares_by_containing_zone():
     zones = gpd.GeoDataFrame(
         {"id": ["Z1", "Z2"], "age_0_14": [20, 40], "age_15_64": [70, 50],

@@ -289,3 +289,26 @@ def test_ogc_collection_of_every_cultural_venue(client, fixture_index):
     assert one["properties"]["minutes"] == 10 and one["properties"]["venue_id"] == first
     direct = client.get(f"/api/isochrone?venue={first}&minutes=10").get_json()
     assert one["properties"]["residents"] == direct["features"][0]["properties"]["residents"]
+
+
+def test_group_columns_are_named_for_the_census_fields_and_any_other():
+    """residents_q1 and residents_gse_abc1 for the census fields; any other grouping column
+    keeps its own name as prefix; values are trimmed and lower-cased."""
+    from geo.isochrones import group_column_name
+
+    assert group_column_name("quintil", "Q1") == "residents_q1"
+    assert group_column_name("gse", " ABC1 ") == "residents_gse_abc1"
+    assert group_column_name("tramo", "Alto") == "tramo_alto"
+
+
+def test_a_travel_model_without_streets_cannot_draw_walking_areas():
+    """Walking areas follow the street graph: a model without one is refused by its name."""
+    from types import SimpleNamespace
+
+    from geo.isochrones import IsochroneError, IsochroneIndex
+
+    straight = SimpleNamespace(name="straight lines", walking_speed_kmh=4.5)
+    with pytest.raises(IsochroneError) as info:
+        IsochroneIndex(straight, load_all(FIXTURE_DATA_DIR))
+    assert str(info.value) == ("travel model 'straight lines' has no street graph to draw "
+                               "walking areas from")
