@@ -312,3 +312,35 @@ def test_a_travel_model_without_streets_cannot_draw_walking_areas():
         IsochroneIndex(straight, load_all(FIXTURE_DATA_DIR))
     assert str(info.value) == ("travel model 'straight lines' has no street graph to draw "
                                "walking areas from")
+
+
+def test_default_bands_take_the_thresholds_within_one_to_sixty_minutes():
+    """The settings' thresholds become the bands when they fit: 1 and 60 min exactly are
+    in, 0.5 and 61 out, at most six, sorted without repeats; none fitting gives 5-20."""
+    from geo.isochrones import DEFAULT_BANDS, MAX_MINUTES, MIN_MINUTES, default_bands
+
+    assert (MIN_MINUTES, MAX_MINUTES, MAX_BANDS) == (1.0, 60.0, 6)
+    assert default_bands([60, 1, 0.5, 61, 15, 15]) == (1.0, 15.0, 60.0)
+    assert default_bands([1, 2, 3, 4, 5, 6, 7]) == (1.0, 2.0, 3.0, 4.0, 5.0, 6.0)
+    assert default_bands([0.5, 90]) == DEFAULT_BANDS == (5.0, 10.0, 15.0, 20.0)
+    assert default_bands([12]) == (12.0,)
+
+
+def test_block_groups_read_each_census_column_present():
+    """Each demand point gets its block's group per census column the layer has ("" where
+    the block has none, trimmed otherwise); a layer with only the second column still
+    gives it; no layer or no ids gives nothing."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo.isochrones import block_groups
+
+    only_quintile = pd.DataFrame({"id": ["B-1", "B-2", "B-3"], "quintil": [" Q1", None, "Q5"]})
+    got = block_groups(only_quintile, np.array(["B-3", "B-1", "B-2", "B-9"]))
+    assert list(got) == ["quintil"]
+    assert got["quintil"].tolist() == ["Q5", "Q1", "", ""]
+    both = only_quintile.assign(gse=["E", float("nan"), "ABC1"])
+    got = block_groups(both, np.array(["B-2", "B-3"]))
+    assert got["gse"].tolist() == ["", "ABC1"] and got["quintil"].tolist() == ["", "Q5"]
+    assert block_groups(None, np.array(["B-1"])) == {}
+    assert block_groups(gpd.GeoDataFrame({"quintil": ["Q1"]}), np.array(["B-1"])) == {}

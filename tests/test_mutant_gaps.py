@@ -317,6 +317,37 @@ def test_an_analysis_without_people_or_counted_venues_says_which(tmp_path):
     assert str(info.value) == "venues: no venue of the chosen categories (library, museum)"
 
 
+def test_without_blocks_each_council_gets_a_grid_of_demand_points():
+    """No census blocks: points every 250 m, starting half a step in from the council's
+    south-west corner (1,000 x 500 m gives 4 x 2 points), each weighing the council's
+    population shared among them, or 1 when it has none; a council with a single grid point
+    keeps it; one too small for any gets its representative point."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo import METRIC_CRS
+    from geo.demand import grid_points
+
+    x0, y0 = 275_000.0, 6_680_000.0
+    councils = gpd.GeoDataFrame(
+        {"id": ["JV-1", "JV-2", "JV-3"], "population": pd.array([800, None, 10], dtype="Int64")},
+        geometry=[box(x0, y0, x0 + 1000, y0 + 500), box(x0 + 2000, y0, x0 + 2300, y0 + 200),
+                  box(x0 + 3000, y0, x0 + 3100, y0 + 60)], crs=METRIC_CRS)
+    grid = grid_points(councils, spacing_m=250.0)
+    one = grid[grid["council_id"] == "JV-1"]
+    assert one["id"].tolist() == [f"JV-1-G{k:04d}" for k in range(1, 9)]
+    assert sorted(zip(one.geometry.x - x0, one.geometry.y - y0, strict=True)) == [
+        (x, y) for x in (125.0, 375.0, 625.0, 875.0) for y in (125.0, 375.0)]
+    assert one["residents"].tolist() == [100.0] * 8
+    two = grid[grid["council_id"] == "JV-2"]
+    assert two["id"].tolist() == ["JV-2-G0001"] and two["residents"].tolist() == [1.0]
+    assert (two.geometry.x.iloc[0] - x0, two.geometry.y.iloc[0] - y0) == (2125.0, 125.0)
+    three = grid[grid["council_id"] == "JV-3"]
+    assert three["residents"].tolist() == [10.0]
+    assert three.geometry.iloc[0].within(councils.geometry.iloc[2])
+    assert grid.crs == METRIC_CRS
+
+
 def test_a_block_snaps_to_a_sector_up_to_250_m_away():
     """Sectors are drawn more coarsely than units: a block point outside every sector joins
     the nearest within 250 m (exactly 250 m included), never one farther out."""

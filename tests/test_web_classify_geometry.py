@@ -40,10 +40,24 @@ def test_few_distinct_values_and_no_values():
     same = classify([0.5, 0.5, 0.5], GAP_PALETTE)
     assert len(same.bounds) == 1 and set(same.index) == {0}
     empty = classify([None, None], GAP_PALETTE)
-    assert empty.bounds == () and set(empty.index) == {-1}
+    assert empty.bounds == () and empty.colours == () and set(empty.index) == {-1}
+    assert empty.colour_of(0) == NO_DATA_COLOUR
     quantiles = classify(list(np.arange(100.0)), GAP_PALETTE, method="quantiles")
     counts = np.bincount(quantiles.index)
     assert len(counts) == 5 and counts.min() >= 19  # about 20 per class
+
+
+def test_the_default_is_fisher_jenks_and_an_unknown_method_is_refused():
+    """Fisher-Jenks by default (its breaks fall in the gaps of 1, 2, 3 | 10, 11 | 30; the
+    quantiles of the same values do not), any other method name is an error."""
+    values = [1.0, 2.0, 3.0, 10.0, 11.0, 30.0]
+    default = classify(values, GAP_PALETTE, k=3)
+    assert default.bounds == ((1.0, 3.0), (3.0, 11.0), (11.0, 30.0))
+    assert default.index == (0, 0, 0, 1, 1, 2)
+    assert classify(values, GAP_PALETTE, k=3, method="fisher_jenks") == default
+    assert classify(values, GAP_PALETTE, k=3, method="quantiles").index != default.index
+    with pytest.raises(ValueError, match="unknown classification method 'jenks'"):
+        classify(values, GAP_PALETTE, method="jenks")
 
 
 @pytest.fixture(scope="module")

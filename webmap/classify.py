@@ -18,6 +18,7 @@ import numpy as np
 GAP_PALETTE = ("#b30000", "#e34a33", "#fc8d59", "#fdcc8a", "#fef0d9")  # low share = dark
 DENSITY_PALETTE = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 NO_DATA_COLOUR = "#bdbdbd"
+METHODS = ("fisher_jenks", "quantiles")
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,10 @@ def classify(
 ) -> Classes:
     """Classes of ``values`` (None/NaN = no data), coloured from ``palette``.
 
-    ``method`` is "fisher_jenks" or "quantiles".
+    ``method`` is "fisher_jenks" or "quantiles" (anything else is a programming error).
     """
+    if method not in METHODS:
+        raise ValueError(f"unknown classification method {method!r}; use one of {METHODS}")
     raw = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
     known = raw[~np.isnan(raw)]
     distinct = np.unique(known)
