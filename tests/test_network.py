@@ -232,3 +232,26 @@ def test_big_batches_snap_in_chunks_like_one_query(monkeypatch):
     assert np.array_equal(whole.edge, chunked.edge)
     assert np.allclose(whole.snap_m, chunked.snap_m) and np.allclose(whole.to_u, chunked.to_u)
     assert (whole.edge == 1).any() and (whole.edge == 0).any()  # both streets were hit
+
+
+def test_the_block_model_walks_the_streets_drawn_from_the_census_blocks(tmp_path):
+    """travel_model = blocks: the walking network derived from the fixture's block outlines,
+    at the settings' speed, named "blocks", with its lines in EPSG:4326 for the map; the
+    cache folder is made if missing. Walks along it are at the given speed."""
+    from geo import WEB_CRS
+    from geo.settings import Settings
+    from geo.travel import load_block_model
+    from tests.support.data import FIXTURE_DATA_DIR
+
+    cache = tmp_path / "new" / "cache"
+    model = load_block_model(Settings(data_dir=FIXTURE_DATA_DIR, cache_dir=cache,
+                                      walking_speed_kmh=3.0))
+    assert cache.is_dir() and any(cache.iterdir())
+    assert model.name == "blocks" and model.walking_speed_kmh == 3.0
+    lines = model.lines()
+    assert lines.crs == WEB_CRS and list(lines.columns) == ["kind", "geometry"]
+    assert len(lines) > 0 and model.network.n_nodes > 1
+    u, v = model.network.edge_u[0], model.network.edge_v[0]  # the two ends of a street
+    a, b = model.snap(model.network.xy[[u]]), model.snap(model.network.xy[[v]])
+    length = float(np.hypot(*(model.network.xy[u] - model.network.xy[v])))
+    assert model.minutes(a, b)[0, 0] == pytest.approx(length / 50.0)  # 3 km/h = 50 m/min
