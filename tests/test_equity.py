@@ -180,6 +180,43 @@ def test_council_table_flattens_every_group_into_fixed_columns():
     assert table.crs == METRIC_CRS and len(table.columns) == 6 + 3 * 14 + 5 + 1  # and the id
 
 
+def test_the_method_block_states_the_threshold_and_the_group_orders():
+    """What the API and downloads say about how the figures were made."""
+    from geo.equity import AGE_METHOD, CI_METHOD, method
+
+    got = method(AccessParams(threshold_min=20, thresholds_min=(10, 20)))
+    assert set(got) == {"threshold_min", "share_column", "gse_order", "quintiles", "groups",
+                        "share_gap", "age_method", "concentration_index"}
+    assert got["threshold_min"] == 20 and got["share_column"] == "share_within_20min"
+    assert got["gse_order"] == ["ABC1", "C1", "C2", "C3", "D", "E"]
+    assert got["quintiles"] == ["Q1", "Q2", "Q3", "Q4", "Q5"]
+    assert got["age_method"] == AGE_METHOD and got["concentration_index"] == CI_METHOD
+    assert "Q5 minus Q1" in got["share_gap"] and "nse_score" in got["groups"]
+
+
+def test_area_equity_carries_the_areas_name_and_a_single_zone_is_used(tmp_path):
+    """On the straight street: the area's equity figures name the area like the access
+    figures do; one 2017 zone (not only two or more) gives every block its age shares,
+    none gives none."""
+    import dataclasses
+
+    from geo.equity import analyse_equity, load_zones
+    from tests.support import line_world as world
+
+    study = world.study(tmp_path)
+    result = analyse_equity(study.access, study.layers)
+    assert (result.area["id"], result.area["name"]) == ("parte_alta", "Parte Alta")
+    assert set(result.councils) == {"JV-A", "JV-B", "JV-C"}
+    assert load_zones(study.layers) is None
+    one_zone = gpd.GeoDataFrame(
+        {"id": ["Z1"], "age_0_14": [20], "age_15_64": [70], "age_65_plus": [10]},
+        geometry=[box(world.ORIGIN_X - 200, world.ORIGIN_Y - 200, world.ORIGIN_X + 7000,
+                      world.ORIGIN_Y + 200)], crs=METRIC_CRS)
+    with_zone = dataclasses.replace(study.layers, zones=one_zone)
+    assert load_zones(with_zone) is one_zone
+    assert load_zones(dataclasses.replace(study.layers, zones=one_zone.iloc[:0])) is None
+
+
 def test_zone_age_shares_by_containing_zone():
     zones = gpd.GeoDataFrame(
         {"id": ["Z1", "Z2"], "age_0_14": [20, 40], "age_15_64": [70, 50],

@@ -344,3 +344,22 @@ def test_block_groups_read_each_census_column_present():
     assert got["gse"].tolist() == ["", "ABC1"] and got["quintil"].tolist() == ["", "Q5"]
     assert block_groups(None, np.array(["B-1"])) == {}
     assert block_groups(gpd.GeoDataFrame({"quintil": ["Q1"]}), np.array(["B-1"])) == {}
+
+
+def test_a_point_exactly_300_m_from_the_street_still_gets_its_walking_areas():
+    """The straight street of tests/support/line_world.py: 300 m off it is the limit and is
+    accepted (the walk starts 4 min in: the 5-min area reaches 75 m either way), 301 m is
+    refused naming the distance; bands must be given."""
+    from geo.isochrones import IsochroneError, IsochroneIndex, OffNetworkError
+    from tests.support import line_world as world
+
+    index = IsochroneIndex(world.travel(), world.layers())
+    at_limit = index.from_point(np.array([world.ORIGIN_X + 1000.0, world.ORIGIN_Y + 300.0]),
+                                [5])
+    assert at_limit.snap_m == 300.0 and at_limit.bands == (5.0,)
+    with pytest.raises(OffNetworkError) as info:
+        index.from_point(np.array([world.ORIGIN_X + 1000.0, world.ORIGIN_Y + 301.0]), [5])
+    assert info.value.snap_m == 301.0
+    with pytest.raises(IsochroneError) as info:
+        check_bands([])
+    assert str(info.value) == "minutes: give at least one band (e.g. 5,10,15,20)"

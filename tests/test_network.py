@@ -255,3 +255,22 @@ def test_the_block_model_walks_the_streets_drawn_from_the_census_blocks(tmp_path
     a, b = model.snap(model.network.xy[[u]]), model.snap(model.network.xy[[v]])
     length = float(np.hypot(*(model.network.xy[u] - model.network.xy[v])))
     assert model.minutes(a, b)[0, 0] == pytest.approx(length / 50.0)  # 3 km/h = 50 m/min
+
+
+def test_network_lines_draw_each_segment_between_its_two_ends():
+    """The map's drawing of a network without a nicer one: one two-point line per segment,
+    from its first end to its second, in EPSG:4326."""
+    import geopandas as gpd
+
+    from geo import METRIC_CRS, WEB_CRS
+    from geo.travel import network_lines
+
+    net = direct_network({1: (0.0, 0.0), 2: (300.0, 0.0), 3: (300.0, 400.0)}, [(1, 2), (2, 3)])
+    lines = network_lines(net, kind="footway")
+    assert lines.crs == WEB_CRS and lines["kind"].tolist() == ["footway"] * len(lines)
+    back = gpd.GeoSeries(lines.geometry, crs=WEB_CRS).to_crs(METRIC_CRS)
+    for line, u, v in zip(back, net.edge_u, net.edge_v, strict=True):
+        coords = np.asarray(line.coords)
+        assert coords.shape == (2, 2)
+        assert coords == pytest.approx(np.stack([net.xy[u], net.xy[v]]), abs=1e-6)
+    assert sorted(round(line.length) for line in back) == [300, 400]
