@@ -179,8 +179,8 @@ class _Rows:
 
     @classmethod
     def of(cls, table: pd.DataFrame) -> _Rows:
-        def labels(column: str) -> np.ndarray:
-            return np.array([v or "" for v in table[column]], dtype=object)
+        def labels(column: str) -> np.ndarray:  # NaN too: a table from elsewhere may hold it
+            return np.array([_label(v) or "" for v in table[column]], dtype=object)
 
         return cls(table["residents"].to_numpy(dtype=float),
                    table["time_min"].to_numpy(dtype=float),

@@ -78,6 +78,25 @@ def test_groups_by_hand():
     assert head["share_gap_gse"] == 1.0
 
 
+def test_whole_people_are_ints_and_a_single_class_has_no_gap():
+    """Block counts are whole people: 1,100 not 1100.0. A place of one GSE class has no gap
+    between classes; Q5 without Q1 has no Q5-Q1 gap; residents without a quintile are
+    counted (B's 300)."""
+    out = place_equity(table(), PARAMS)
+    for figures in (out, out["by_gse"]["E"], out["by_quintile"]["Q1"]):
+        assert type(figures["residents"]) is int, figures
+        assert type(figures["unreachable_residents"]) is int, figures
+    assert out["residents_without_quintile"] == 0 and out["residents_without_gse"] == 0
+    one_class = table().iloc[:2].assign(gse="C3", quintil=["Q5", None])  # A and B
+    alone = place_equity(one_class, PARAMS)
+    assert alone["headline"]["gse_most_advantaged"] == alone["headline"][
+        "gse_least_advantaged"] == "C3"
+    assert alone["headline"]["share_gap_gse"] is None
+    assert alone["headline"]["share_q5"] == 1.0 and alone["headline"]["share_q1"] is None
+    assert alone["headline"]["share_gap_q5_minus_q1"] is None
+    assert alone["residents_without_quintile"] == 300  # B
+
+
 def test_age_groups_by_hand():
     out = place_equity(table(), PARAMS)
     assert out["residents_without_zone"] == 100  # block E
@@ -115,6 +134,12 @@ def test_concentration_index_against_the_kakwani_rank_formula():
     rep = np.repeat(np.arange(4), w.astype(int))
     assert concentration_index(h, nse, w) == pytest.approx(concentration_index(h[rep], nse[rep]))
     assert np.isnan(concentration_index(h[:1], nse[:1]))
+    # two units are enough: ranks 1/4 and 3/4, mean 7.5, cov = -0.625, CI = -1/6
+    assert concentration_index(np.array([10.0, 5.0]), np.array([1.0, 2.0])) == pytest.approx(
+        -1 / 6)
+    # everyone walking 1 minute: no inequality (0), not "no figure"; nobody walking: no mean
+    assert concentration_index(np.array([1.0, 1.0, 1.0]), nse[:3]) == 0.0
+    assert np.isnan(concentration_index(np.zeros(3), nse[:3]))
 
 
 def test_fractional_rank_shares_ties():
@@ -207,6 +232,8 @@ def test_area_equity_carries_the_areas_name_and_a_single_zone_is_used(tmp_path):
     result = analyse_equity(study.access, study.layers)
     assert (result.area["id"], result.area["name"]) == ("parte_alta", "Parte Alta")
     assert set(result.councils) == {"JV-A", "JV-B", "JV-C"}
+    assert [result.councils[c]["residents"] for c in ("JV-A", "JV-B", "JV-C")] == [
+        world.Hand().residents(c) for c in ("JV-A", "JV-B", "JV-C")]
     assert load_zones(study.layers) is None
     one_zone = gpd.GeoDataFrame(
         {"id": ["Z1"], "age_0_14": [20], "age_15_64": [70], "age_65_plus": [10]},
