@@ -363,3 +363,37 @@ def test_a_point_exactly_300_m_from_the_street_still_gets_its_walking_areas():
     with pytest.raises(IsochroneError) as info:
         check_bands([])
     assert str(info.value) == "minutes: give at least one band (e.g. 5,10,15,20)"
+
+
+def test_reached_streets_of_a_t_junction_by_hand():
+    """A T: 1 (0, 0) - 2 (400, 0) - 3 (800, 0), and 2 - 4 (400, 300). From (100, 0) with
+    500 m: the whole of 1-2 (its far end 100 m away, the junction 300 m), then 200 m on
+    towards 3 and 200 m up towards 4: the street (0, 0)-(600, 0) and (400, 0)-(400, 200),
+    800 m in all. The walking area is that, 50 m wide; the origin is kept as asked."""
+    import shapely.affinity
+    from shapely.geometry import MultiLineString
+
+    from tests.support.network import ORIGIN, direct_network, make_layers
+    from tests.support.network import walking as walking_model
+
+    net = direct_network({1: (0.0, 0.0), 2: (400.0, 0.0), 3: (800.0, 0.0), 4: (400.0, 300.0)},
+                         [(1, 2), (2, 3), (2, 4)])
+    layers = make_layers([("JV-T", (-100.0, -100.0, 900.0, 400.0))], [],
+                         [("B-1", 10, 100.0, 0.0), ("B-2", 20, 700.0, 0.0)])
+    index = IsochroneIndex(walking_model(net, 6.0), layers)  # 100 m a minute
+    origin = np.array([ORIGIN[0] + 100.0, ORIGIN[1]])
+    snap = index.travel.snap(origin.reshape(1, 2))
+    node_dist = index.network.distances_from(snap.ends, snap.end_offsets, limit=500.0)[0]
+    pieces, _edge, whole = index.reached_pieces(node_dist, snap, 500.0)
+    reached = shapely.line_merge(shapely.union_all(shapely.linestrings(pieces - ORIGIN)))
+    expected = MultiLineString([[(0, 0), (400, 0)], [(400, 0), (600, 0)],
+                                [(400, 0), (400, 200)]])
+    assert reached.length == pytest.approx(800.0)
+    assert reached.hausdorff_distance(expected) == pytest.approx(0.0, abs=1e-6)
+    assert whole.tolist() == [True, False, False]
+    iso = index.from_point(origin, [5])
+    assert iso.origin_xy.tolist() == origin.tolist() and iso.snap_m == 0.0
+    drawn = shapely.affinity.translate(iso.polygons[0], -ORIGIN[0], -ORIGIN[1])
+    by_hand = expected.buffer(REACH_M, quad_segs=2)  # round ends of 8 segments, as drawn
+    assert drawn.symmetric_difference(by_hand).area < 0.001 * by_hand.area
+    assert iso.residents[0]["residents"] == 10  # B-2 is 600 m (6 min) away
