@@ -274,3 +274,39 @@ def test_network_lines_draw_each_segment_between_its_two_ends():
         assert coords.shape == (2, 2)
         assert coords == pytest.approx(np.stack([net.xy[u], net.xy[v]]), abs=1e-6)
     assert sorted(round(line.length) for line in back) == [300, 400]
+
+
+def test_the_settings_pick_the_osm_model_and_its_file(tmp_path):
+    """auto with an OSM file in data/network/ (a folder named like one is ignored) gives the
+    "osm" model drawn from that file, its network cached in a cache folder made on the way;
+    auto without one gives the blocks; osm asked for without a file names the folder."""
+    import shutil
+
+    from geo.settings import Settings
+    from geo.travel import chosen_model, load_travel_model, osm_file
+    from tests.support.data import FIXTURE_DATA_DIR
+
+    data = tmp_path / "data"
+    (data / "network" / "a.osm").mkdir(parents=True)  # a folder, not a file
+    assert osm_file(data) is None
+    assert chosen_model(Settings(data_dir=data, cache_dir=tmp_path / "c")) == "blocks"
+    with pytest.raises(NetworkError) as info:
+        load_travel_model(Settings(data_dir=data, cache_dir=tmp_path / "c", travel_model="osm"))
+    assert str(info.value) == (f"{data / 'network'}: no OpenStreetMap file (.osm) found; "
+                               'add one or set travel_model = "blocks"')
+    shutil.copy(FIXTURE_OSM, data / "network" / "b.osm")
+    assert osm_file(data) == data / "network" / "b.osm"
+    cache = tmp_path / "deep" / "cache"
+    settings = Settings(data_dir=data, cache_dir=cache, walking_speed_kmh=4.5)
+    assert chosen_model(settings) == "osm"
+    model = load_travel_model(settings)
+    assert model.name == "osm" and model.walking_speed_kmh == 4.5
+    assert cache.is_dir() and any(cache.iterdir())
+    lines = model.lines()
+    assert len(lines) > 0 and set(lines["kind"]) <= {
+        "primary", "secondary", "tertiary", "residential", "footway", "path", "pedestrian",
+        "other"}
+    assert list(lines.columns) == ["kind", "geometry"]
+    blocks = load_travel_model(Settings(data_dir=FIXTURE_DATA_DIR, cache_dir=cache,
+                                        travel_model="blocks"))
+    assert blocks.name == "blocks"
