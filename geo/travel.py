@@ -87,7 +87,6 @@ class TravelModel(Protocol):
 class NetworkField:
     """Distances from each source to every street node, kept as float32 (nodes x sources)."""
 
-    network: WalkNetwork
     sources: EdgeSnap
     node_dist: np.ndarray
     metres_per_min: float
@@ -146,7 +145,7 @@ class NetworkTravelModel:
     def field(self, sources: Placed) -> NetworkField:
         s: EdgeSnap = sources  # type: ignore[assignment]
         d = self.network.distances_from(s.ends, s.end_offsets)
-        return NetworkField(self.network, s, np.ascontiguousarray(d.T, np.float32),
+        return NetworkField(s, np.ascontiguousarray(d.T, np.float32),
                             self.metres_per_min)
 
     def lines(self) -> gpd.GeoDataFrame:
