@@ -380,6 +380,7 @@ def test_reached_streets_of_a_t_junction_by_hand():
                          [(1, 2), (2, 3), (2, 4)])
     layers = make_layers([("JV-T", (-100.0, -100.0, 900.0, 400.0))], [],
                          [("B-1", 10, 100.0, 0.0), ("B-2", 20, 700.0, 0.0)])
+    layers.population["quintil"] = ["Q1", "Q5"]
     index = IsochroneIndex(walking_model(net, 6.0), layers)  # 100 m a minute
     origin = np.array([ORIGIN[0] + 100.0, ORIGIN[1]])
     snap = index.travel.snap(origin.reshape(1, 2))
@@ -396,4 +397,10 @@ def test_reached_streets_of_a_t_junction_by_hand():
     drawn = shapely.affinity.translate(iso.polygons[0], -ORIGIN[0], -ORIGIN[1])
     by_hand = expected.buffer(REACH_M, quad_segs=2)  # round ends of 8 segments, as drawn
     assert drawn.symmetric_difference(by_hand).area < 0.001 * by_hand.area
-    assert iso.residents[0]["residents"] == 10  # B-2 is 600 m (6 min) away
+    assert iso.residents[0] == {"residents": 10, "residents_q1": 10, "residents_q5": 0}
+    assert all(type(v) is int for v in iso.residents[0].values())  # whole people
+    # 200 m off the street at x = 100: the area takes in the walk onto the street too
+    off = index.from_point(origin + [0.0, 200.0], [5])
+    assert off.snap_m == pytest.approx(200.0)
+    assert off.polygons[0].contains(shapely.Point(origin + [0.0, 200.0]))
+    assert off.residents[0]["residents"] == 10  # B-1 is 200 + 0 m away; B-2 is 800 m

@@ -39,6 +39,9 @@ def test_classes_are_ordered_cover_all_values_and_mark_missing():
 def test_few_distinct_values_and_no_values():
     same = classify([0.5, 0.5, 0.5], GAP_PALETTE)
     assert len(same.bounds) == 1 and set(same.index) == {0}
+    two = classify([0.2, 0.8, 0.2], GAP_PALETTE)  # two values: two classes, both ends
+    assert two.bounds == ((0.2, 0.2), (0.2, 0.8)) and two.index == (0, 1, 0)
+    assert two.colours == (GAP_PALETTE[0], GAP_PALETTE[-1])
     empty = classify([None, None], GAP_PALETTE)
     assert empty.bounds == () and empty.colours == () and set(empty.index) == {-1}
     assert empty.colour_of(0) == NO_DATA_COLOUR
