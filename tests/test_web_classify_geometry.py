@@ -48,6 +48,8 @@ def test_few_distinct_values_and_no_values():
     quantiles = classify(list(np.arange(100.0)), GAP_PALETTE, method="quantiles")
     counts = np.bincount(quantiles.index)
     assert len(counts) == 5 and counts.min() >= 19  # about 20 per class
+    thirds = classify(list(np.arange(99.0)), GAP_PALETTE, k=3, method="quantiles")
+    assert np.bincount(thirds.index).tolist() == [33, 33, 33]  # k reaches the quantiles
 
 
 def test_the_default_is_fisher_jenks_and_an_unknown_method_is_refused():
