@@ -49,11 +49,11 @@ def demand_points(layers: Layers) -> gpd.GeoDataFrame:
     if pop is not None and len(pop) > 0:
         blocks = pop.to_crs(METRIC_CRS)
         residents = pd.to_numeric(blocks["residents"], errors="coerce")
-        bad = residents.isna() | (residents < 0)
-        if bad.any():
-            row = blocks.index[bad][0]
+        bad = np.flatnonzero((residents.isna() | (residents < 0)).to_numpy())
+        if len(bad):
+            i = int(bad[0])  # counted from 1, like every other loader's message
             raise DemandError(
-                f"population: block {blocks.loc[row, 'id']} (row {row}) has no valid "
+                f"population: block {blocks['id'].iloc[i]} (row {i + 1}) has no valid "
                 "non-negative residents count"
             )
         pts = gpd.GeoDataFrame(

@@ -348,6 +348,40 @@ def test_without_blocks_each_council_gets_a_grid_of_demand_points():
     assert grid.crs == METRIC_CRS
 
 
+def test_blocks_need_a_count_of_zero_or_more_and_a_council_within_250_m():
+    """Residents: 0 is a count, -1 or text are refused naming the block and its row
+    (counted from 1); a block point 250 m outside every council joins the nearest, one
+    farther out is refused, naming how many and which."""
+    import dataclasses
+
+    from geo.demand import COUNCIL_SNAP_M, DemandError, demand_points
+    from tests.support.network import make_layers
+
+    assert COUNCIL_SNAP_M == 250.0
+    layers = make_layers(councils=[("JV-1", (0.0, -50.0, 800.0, 50.0))], venues=[],
+                         blocks=[("B-1", 0, 300.0, 0.0), ("B-2", 9, 600.0, 0.0),
+                                 ("B-3", 4, -250.0, 0.0)])
+    points = demand_points(layers)
+    assert points["residents"].tolist() == [0, 9, 4]
+    assert points["council_id"].tolist() == ["JV-1"] * 3
+    assert list(points.columns) == ["id", "council_id", "residents", "geometry"]
+    for bad in (-1, "muchos"):
+        population = layers.population.copy()
+        population["residents"] = population["residents"].astype(object)
+        population.loc[1, "residents"] = bad
+        with pytest.raises(DemandError) as info:
+            demand_points(dataclasses.replace(layers, population=population))
+        assert str(info.value) == ("population: block B-2 (row 2) has no valid non-negative "
+                                   "residents count")
+    far = make_layers(councils=[("JV-1", (0.0, -50.0, 800.0, 50.0))], venues=[],
+                      blocks=[("B-1", 5, 300.0, 0.0), ("B-8", 1, -260.0, 0.0),
+                              ("B-9", 2, 1100.0, 0.0)])
+    with pytest.raises(DemandError) as info:
+        demand_points(far)
+    assert str(info.value) == ("population: 2 block(s) lie more than 250 m outside every "
+                               "council: B-8, B-9")
+
+
 def test_a_block_snaps_to_a_sector_up_to_250_m_away():
     """Sectors are drawn more coarsely than units: a block point outside every sector joins
     the nearest within 250 m (exactly 250 m included), never one farther out."""
