@@ -232,6 +232,8 @@ def test_area_equity_carries_the_areas_name_and_a_single_zone_is_used(tmp_path):
     result = analyse_equity(study.access, study.layers)
     assert (result.area["id"], result.area["name"]) == ("parte_alta", "Parte Alta")
     assert set(result.councils) == {"JV-A", "JV-B", "JV-C"}
+    assert (result.councils["JV-B"]["id"], result.councils["JV-B"]["name"]) == (
+        "JV-B", "Junta JV-B")
     assert [result.councils[c]["residents"] for c in ("JV-A", "JV-B", "JV-C")] == [
         world.Hand().residents(c) for c in ("JV-A", "JV-B", "JV-C")]
     assert load_zones(study.layers) is None
@@ -255,6 +257,28 @@ def test_zone_age_shares_by_containing_zone():
     assert shares.iloc[1].tolist() == pytest.approx([0.4, 0.5, 0.1])
     assert shares.iloc[2].isna().all()  # outside every zone
     assert zone_age_shares(points, None).isna().all().all()  # no zones layer: no ages
+
+
+def test_zone_age_shares_of_one_triangular_zone_of_one_person():
+    """The zone decides, not its box: a point in the triangle's box but outside it has no
+    ages; a single zone is used; a zone of one person (65+) gives shares 0, 0, 1; a zone
+    with nobody gives none; a zones layer without an age column is refused by name."""
+    from shapely.geometry import Polygon
+
+    from geo.equity import EquityError
+
+    zones = gpd.GeoDataFrame({"id": ["Z1"], "age_0_14": [0], "age_15_64": [0],
+                              "age_65_plus": [1]},
+                             geometry=[Polygon([(0, 0), (100, 0), (0, 100)])], crs=METRIC_CRS)
+    points = gpd.GeoSeries([Point(10, 10), Point(90, 90)], crs=METRIC_CRS)
+    shares = zone_age_shares(points, zones)
+    assert shares.iloc[0].tolist() == [0.0, 0.0, 1.0]
+    assert shares.iloc[1].isna().all()  # in the box, not in the triangle
+    empty = zones.assign(age_65_plus=[0])
+    assert zone_age_shares(points, empty).isna().all().all()  # nobody: no shares
+    with pytest.raises(EquityError) as info:
+        zone_age_shares(points, zones.drop(columns="age_15_64"))
+    assert str(info.value) == "zones: missing age columns ['age_15_64']"
 
 
 def test_a_place_without_residents_or_groups_gives_empty_breakdowns():
