@@ -48,13 +48,14 @@ bench: setup browser
 	$(PY) benchmarks/bench_reports.py
 
 ## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
-## the access analysis, site suggestion, council join, access API, council table and number
-## formats; not part of make test (hours on 2 shared cores for all ~2,800 mutants). Prints
-## the score per module and every survivor, in benchmarks/results/mutation.txt.
+## the access analysis, site suggestion, council join, equity, walking areas, travel model,
+## demand points, access API, council table, map classes and number formats; not part of
+## make test (about an hour on 2 shared cores for all ~4,500 mutants). Prints the score per
+## module and every survivor, in benchmarks/results/mutation.txt.
 ## MUTATE="geo.siting*" runs one module (or function) alone (mutants named this way are run
-## again even when already checked); without it mutants/ is
-## kept and a later run only retries mutants whose code changed (make mutation-clean starts
-## afresh). ~2-6 s per mutant on 2 shared cores: a complete run of all modules takes hours.
+## again even when already checked); without it mutants/ is kept and a later run only
+## retries mutants whose code changed (make mutation-clean starts afresh; a change of the
+## test selection in pyproject.toml also starts afresh).
 MUTATE ?=
 .PHONY: mutation mutate mutation-clean
 mutation: setup

@@ -404,3 +404,15 @@ def test_reached_streets_of_a_t_junction_by_hand():
     assert off.snap_m == pytest.approx(200.0)
     assert off.polygons[0].contains(shapely.Point(origin + [0.0, 200.0]))
     assert off.residents[0]["residents"] == 10  # B-1 is 200 + 0 m away; B-2 is 800 m
+
+
+def test_resident_counts_stay_whole_only_when_they_are():
+    """Whole blocks give whole people (10, an int); grid weights can be fractions (2.5
+    stays 2.5); float noise below a billionth is rounded away, a millionth is not."""
+    from geo.isochrones import _whole
+
+    assert _whole(10.0) == 10 and type(_whole(10.0)) is int
+    assert _whole(2.5) == 2.5 and type(_whole(2.5)) is float
+    assert _whole(0.1 + 0.2 + 2.7) == 3 and type(_whole(0.1 + 0.2 + 2.7)) is int
+    assert _whole(3.000001) == 3.000001
+    assert _whole(-0.0) == 0 and _whole(0.4) == 0.4
