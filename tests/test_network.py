@@ -310,3 +310,24 @@ def test_the_settings_pick_the_osm_model_and_its_file(tmp_path):
     blocks = load_travel_model(Settings(data_dir=FIXTURE_DATA_DIR, cache_dir=cache,
                                         travel_model="blocks"))
     assert blocks.name == "blocks"
+
+
+def test_osm_lines_for_the_map_keep_streets_and_call_the_rest_other(tmp_path):
+    """A service road is drawn as "other", a residential street as itself; lines without a
+    highway tag (a river) are not streets; the lines come numbered from 0, in EPSG:4326."""
+    from geo import WEB_CRS
+    from geo.travel import read_osm_lines
+
+    path = tmp_path / "mixed.osm"
+    write_osm(path, {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0)}, [[1, 2]],
+              highway="service")
+    text = path.read_text("utf-8").replace(
+        "</osm>", '  <way id="7" version="1"><nd ref="2"/><nd ref="3"/>'
+                  '<tag k="highway" v="residential"/></way>\n'
+                  '  <way id="8" version="1"><nd ref="1"/><nd ref="3"/>'
+                  '<tag k="waterway" v="river"/></way>\n</osm>')
+    path.write_text(text, encoding="utf-8")
+    lines = read_osm_lines(path)
+    assert lines["kind"].tolist() == ["other", "residential"]
+    assert lines.index.tolist() == [0, 1] and list(lines.columns) == ["kind", "geometry"]
+    assert lines.crs == WEB_CRS
