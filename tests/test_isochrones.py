@@ -404,6 +404,11 @@ def test_reached_streets_of_a_t_junction_by_hand():
     assert off.snap_m == pytest.approx(200.0)
     assert off.polygons[0].contains(shapely.Point(origin + [0.0, 200.0]))
     assert off.residents[0]["residents"] == 10  # B-1 is 200 + 0 m away; B-2 is 800 m
+    # a band exactly as long as the walk onto the street: that walk is the area, not nothing
+    edge = index.from_point(origin + [0.0, 200.0], [2])
+    assert not edge.polygons[0].is_empty
+    assert edge.polygons[0].contains(shapely.Point(origin + [0.0, 200.0]))
+    assert edge.residents[0]["residents"] == 10  # B-1 exactly 2 min away
 
 
 def test_resident_counts_stay_whole_only_when_they_are():
