@@ -58,6 +58,7 @@ def test_exact_optimum_beats_greedy(line_case):
     assert two["newly_covered"].tolist() == [300, 300]
     assert two["cumulative_covered"].tolist() == [300, 600]
     assert two.attrs["uncovered_residents"] == 600 and two.attrs["newly_covered"] == 600
+    assert two.attrs["newly_covered_by_group"]["without_group"] == 600  # both sites' people
     one = suggest_sites(res, layers, walking(net), 1, candidates_at(SITES))
     assert one["candidate_id"].tolist() == ["S1"] and one["newly_covered"].tolist() == [400]
     assert one.crs.to_string() == WEB_CRS
@@ -284,6 +285,9 @@ def test_candidate_sites_checked_row_by_row():
                                          Point(x1, y0)], crs=WEB_CRS)
     out = clean_candidates(corners)
     assert out["candidate_id"].tolist() == ["C-001", "C-002", "C-003", "C-004"]
+    assert out["name"].tolist() == [""] * 4  # no names given: empty, never "None"
+    named = clean_candidates(corners.assign(name=["Sede Norte", None, "", "Escuela"]))
+    assert named["name"].tolist() == ["Sede Norte", "", "", "Escuela"]
     assert out["category"].tolist() == ["candidate"] * 4
     assert out["capacity"].dtype == "float64" and out["capacity"].isna().all()
     for lon, lat in ((x1 + 1e-6, y0), (x0, y1 + 1e-6)):

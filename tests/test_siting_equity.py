@@ -158,6 +158,18 @@ def test_capacitated_sites_are_listed_by_what_they_add_most_first(street):
     assert sites["cumulative_covered"].tolist() == pytest.approx([200, 350, 470])
 
 
+def test_a_block_with_a_quintile_but_no_gse_class_is_not_without_group(street):
+    """Block A has its quintile (Q5) but no GSE class: S1 covers A and B; by quintile Q5 100
+    and Q4 100, by class only C1 100 (B), and nobody is "without group" (A has one)."""
+    layers, net, res = street
+    layers.population["gse"] = [None, "C1", "E", "C3"]
+    sites = suggest_sites(res, layers, walking(net), 1, candidates_at({"S1": 50.0}))
+    groups = sites.attrs["newly_covered_by_group"]
+    assert groups["quintile"] == {"Q1": 0, "Q2": 0, "Q3": 0, "Q4": 100, "Q5": 100}
+    assert groups["gse"] == {"C1": 100, "C3": 0, "E": 0}
+    assert groups["without_group"] == 0
+
+
 def test_capacity_a_block_reached_by_two_open_sites_counts_once(street):
     """S1 (x = 50) and S1b (x = 60) both reach A and B (100 + 100 residents), each may take
     150: together they cover the 200 residents once, never 300 (a block's shares add up
