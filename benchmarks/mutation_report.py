@@ -100,9 +100,9 @@ def main() -> None:
             score = 100 * killed / tested if tested else float("nan")
             spent = [t for k, t in took.items() if module_of(k) == module]
             mean_s = sum(spent) / len(spent) if spent else float("nan")
-            figures[module] = {"killed": killed, "tested": tested, "score": round(score, 1),
-                               "seconds_per_mutant": round(mean_s, 2),
-                               **{k: v for k, v in counts.items()}}
+            figures[module] = {**{k: v for k, v in counts.items()},  # by status, then the
+                               "killed": killed, "tested": tested,  # killed incl. timeouts
+                               "score": round(score, 1), "seconds_per_mutant": round(mean_s, 2)}
             print(f"  {module:<28} {killed:5d} / {tested:5d} killed  {score:5.1f} %  "
                   f"{mean_s:5.2f} s/mutant  ({dict(counts)})")
         tested = sum(total.values()) - total["not checked"] - total["skipped"]
