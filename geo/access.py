@@ -406,7 +406,7 @@ class TerritoryTables:
             out["residents"] = round(out["residents"])
             out["unreachable_residents"] = round(out["unreachable_residents"])
         columns = council_columns(self.params)
-        return {k: _plain(out[k]) for k in columns if k in out}
+        return {k: plain_value(out[k]) for k in columns if k in out}
 
     def table(
         self, territories_m: gpd.GeoDataFrame, point_territory: np.ndarray,
@@ -467,8 +467,8 @@ def council_columns(params: AccessParams) -> list[str]:
     ]
 
 
-def _plain(v):
-    """numpy scalars to plain Python (JSON); NaN to None."""
+def plain_value(v: Any) -> Any:
+    """numpy scalars to plain Python (JSON); NaN and inf to None."""
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float) and not math.isfinite(v):

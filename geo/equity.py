@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from geo import METRIC_CRS
-from geo.access import AccessParams, AccessResult, share_column, summarise
+from geo.access import AccessParams, AccessResult, plain_value, share_column, summarise
 from geo.errors import CulturamapError
 from geo.layers import Layers
 
@@ -197,7 +197,7 @@ def _figures(rows: _Rows, params: AccessParams, sel: np.ndarray | None = None,
     sel = np.ones(len(rows.residents), dtype=bool) if sel is None else sel
     w = rows.residents[sel] if weights is None else weights[sel]
     out = summarise(rows.time[sel], w, rows.sfca[sel], params)
-    out = {k: _plain(v) for k, v in out.items()}
+    out = {k: plain_value(v) for k, v in out.items()}
     for key in ("residents", "unreachable_residents"):  # whole people stay whole numbers
         if isinstance(out.get(key), float) and out[key].is_integer():
             out[key] = int(out[key])
@@ -245,7 +245,7 @@ def place_equity(table: pd.DataFrame | _Rows, params: AccessParams) -> dict[str,
             "gse_most_advantaged": most,
             "gse_least_advantaged": least,
             "share_gap_gse": _gap(g_most, g_least) if most != least else None,
-            "concentration_index_time_nse": _plain(ci),
+            "concentration_index_time_nse": plain_value(ci),
             "concentration_index_residents": round(float(residents[scored].sum())),
         },
         "by_gse": by_gse,
@@ -338,12 +338,3 @@ def council_table(result: EquityResult, councils: gpd.GeoDataFrame,
         if column not in ("id", "name", "gse_most_advantaged", "gse_least_advantaged"):
             table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
     return gpd.GeoDataFrame(table, geometry=councils.geometry.to_numpy(), crs=councils.crs)
-
-
-def _plain(v: Any) -> Any:
-    """numpy scalars to plain Python (JSON); NaN and inf to None."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v

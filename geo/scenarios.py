@@ -34,7 +34,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from geo import WEB_CRS
-from geo.access import AccessResult, analyse, share_column
+from geo.access import AccessResult, analyse, plain_value, share_column
 from geo.atomic import write_bytes_atomic
 from geo.equity import EquityResult, analyse_equity
 from geo.errors import CulturamapError
@@ -265,11 +265,7 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    return plain_value(value)
 
 
 # --- saving, listing, comparing -------------------------------------------------------------

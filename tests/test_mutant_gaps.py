@@ -568,12 +568,12 @@ def test_focus_and_area_names_in_spanish():
 def test_plain_values_for_json():
     import numpy as np
 
-    from geo.access import _plain
+    from geo.access import plain_value
 
-    assert _plain(np.int64(3)) == 3 and type(_plain(np.int64(3))) is int
-    assert _plain(np.float64(2.5)) == 2.5 and type(_plain(np.float64(2.5))) is float
-    assert _plain(np.float64("nan")) is None and _plain(float("inf")) is None
-    assert _plain("JV-A") == "JV-A"
+    assert plain_value(np.int64(3)) == 3 and type(plain_value(np.int64(3))) is int
+    assert plain_value(np.float64(2.5)) == 2.5 and type(plain_value(np.float64(2.5))) is float
+    assert plain_value(np.float64("nan")) is None and plain_value(float("inf")) is None
+    assert plain_value("JV-A") == "JV-A"
 
 
 def test_counts_are_whole_people_only_when_they_are():
