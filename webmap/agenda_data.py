@@ -20,7 +20,6 @@ from geo.agenda import AgendaItem, Session, agenda, reachable, walking_minutes
 from webmap.store import MapStore
 
 CACHE_KEY = "culturamap_agenda"
-WORKSPACE_KEY = "culturamap_workspace"
 DEFAULT_MINUTES = 15.0
 _lock = threading.Lock()
 
@@ -39,7 +38,9 @@ class AgendaRecord:
 
 
 def _read(app: Flask) -> list[AgendaRecord]:
-    workspace = app.extensions.get(WORKSPACE_KEY)
+    from webmap.workspace.web import workspace_of
+
+    workspace = workspace_of(app)
     if workspace is None:  # the public map without the database: no agenda yet
         return []
     from webmap.workspace.activities import agenda_items, all_activities

@@ -12,8 +12,6 @@ from typing import Any
 
 from flask import Flask
 
-WORKSPACE_KEY = "culturamap_workspace"
-
 
 @dataclass(frozen=True)
 class ReportProposal:
@@ -30,7 +28,9 @@ class ReportProposal:
 
 def published_proposals(app: Flask) -> list[ReportProposal]:
     """The published proposals (none without the workspace database)."""
-    workspace = app.extensions.get(WORKSPACE_KEY)
+    from webmap.workspace.web import workspace_of
+
+    workspace = workspace_of(app)
     if workspace is None:
         return []
     from webmap.workspace import participation

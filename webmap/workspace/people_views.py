@@ -41,7 +41,7 @@ from webmap.workspace.models import Proposal
 from webmap.workspace.people_geo import council_context, people_geo, sector_names
 from webmap.workspace.people_models import Creator
 from webmap.workspace.views import _history_page, admin_required, planner_required
-from webmap.workspace.web import current_workspace, limiter
+from webmap.workspace.web import current_workspace, limiter, workspace_of
 
 log = logging.getLogger(__name__)
 bp = Blueprint("people", __name__)
@@ -126,7 +126,7 @@ def publication_changed(app: Any = None) -> None:
     (the map and /cerca render them)."""
     app = app or current_app._get_current_object()
     store = app.extensions["culturamap"]
-    workspace = app.extensions["culturamap_workspace"]
+    workspace = workspace_of(app)
     store.cache[FEATURES_KEY] = published_features(store, workspace.db)
     store.cache["pages"] = {}
     drop_reports(app)  # council reports list the published proposals

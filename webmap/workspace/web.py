@@ -80,6 +80,11 @@ def current_workspace() -> Workspace:
     return current_app.extensions[EXTENSION_KEY]
 
 
+def workspace_of(app: Flask) -> Workspace | None:
+    """The workspace of ``app``; None for the public map served without the database."""
+    return app.extensions.get(EXTENSION_KEY)
+
+
 def wants_json() -> bool:
     return request.is_json or request.path.startswith("/api/") or (
         request.accept_mimetypes.best == "application/json")
