@@ -106,6 +106,12 @@ def start(port: int, cache: Path) -> subprocess.Popen:
             time.sleep(0.3)
 
 
+def kept_pdfs(reports: Path) -> list[Path]:
+    """The reports under their real names (pathlib's glob also matches dot-files, which
+    are the renderer's temporary files)."""
+    return [p for p in reports.glob("*/*.pdf") if not p.name.startswith(".")]
+
+
 def test_server_killed_during_pdf_renders_serves_only_whole_pdfs_after_restart(tmp_path):
     cache = tmp_path / "cache"
     reports = cache / "reports"
@@ -113,14 +119,15 @@ def test_server_killed_during_pdf_renders_serves_only_whole_pdfs_after_restart(t
     proc = start(port, cache)
     try:
         deadline = time.monotonic() + 300
-        while len(list(reports.glob("*/*.pdf"))) < 3:  # rendering ahead has begun
+        while len(kept_pdfs(reports)) < 3:  # rendering ahead has begun
             assert time.monotonic() < deadline
             time.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    kept = list(reports.glob("*/*.pdf"))
+    kept = kept_pdfs(reports)
     assert kept and all(is_whole_pdf(p.read_bytes()) for p in kept)
+    assert not list(reports.glob("*/.*.pdf"))  # a half-written file never looks like a PDF
     proc = start(port, cache)
     try:
         assert not list(reports.glob("*/.rendering-*"))  # stray temporary files removed

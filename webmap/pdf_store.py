@@ -83,8 +83,9 @@ def report_version(settings: Settings, extra: str = "") -> str:
 
 def write_atomic(path: Path, content: bytes) -> None:
     """``content`` at ``path`` whole or not at all; the temporary name carries the writer's
-    pid so that a sibling worker's clean-up never deletes a live one."""
-    write_bytes_atomic(path, content, prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=".pdf")
+    pid so that a sibling worker's clean-up never deletes a live one, and ends in ``.part``
+    so that nothing looking for ``*.pdf`` (a glob, a file browser) takes it for a report."""
+    write_bytes_atomic(path, content, prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=".part")
 
 
 def prepare_folder(reports_dir: Path, version: str) -> Path:
