@@ -23,6 +23,7 @@ from geo.isochrones import (
 from geo.layers import load_all
 from geo.network import load_network
 from tests.support.data import FIXTURE_DATA_DIR, FIXTURE_OSM
+from tests.support.network import ORIGIN as ORIGIN_XY
 from tests.support.network import walking
 
 WALK = 4.5 * 1000 / 60  # 75 m per minute
@@ -312,6 +313,9 @@ def test_a_travel_model_without_streets_cannot_draw_walking_areas():
         IsochroneIndex(straight, load_all(FIXTURE_DATA_DIR))
     assert str(info.value) == ("travel model 'straight lines' has no street graph to draw "
                                "walking areas from")
+    with pytest.raises(IsochroneError) as info:  # a model without a name still gets a message
+        IsochroneIndex(SimpleNamespace(walking_speed_kmh=4.5), load_all(FIXTURE_DATA_DIR))
+    assert str(info.value).startswith("travel model '?' has no street graph")
 
 
 def test_default_bands_take_the_thresholds_within_one_to_sixty_minutes():
@@ -421,3 +425,109 @@ def test_resident_counts_stay_whole_only_when_they_are():
     assert _whole(0.1 + 0.2 + 2.7) == 3 and type(_whole(0.1 + 0.2 + 2.7)) is int
     assert _whole(3.000001) == 3.000001
     assert _whole(-0.0) == 0 and _whole(0.4) == 0.4
+
+
+# --- the reached street pieces against an independent oracle ---------------------------------
+#
+# A loop with a tail, drawn so that streets are reached from either end (the network orders
+# each segment's ends by node number): 1 (0, 0) - 2 (400, 0) - 3 (800, 0), 2 - 4 (400, 300),
+# 4 - 5 (0, 300), 5 - 1. The oracle is networkx on the same segments with the origin's street
+# split at the foot of its snap; a point x metres along a segment is min(d(u) + x,
+# d(v) + w - x), and on the origin's own street also snap + |x - foot|.
+LOOP_NODES = {1: (0.0, 0.0), 2: (400.0, 0.0), 3: (800.0, 0.0), 4: (400.0, 300.0),
+              5: (0.0, 300.0)}
+LOOP_EDGES = [(1, 2), (2, 3), (2, 4), (4, 5), (5, 1)]
+# origin (offset from ORIGIN) -> (its street, metres along it from the first node, snap m)
+ON_THE_WEST_STREET = ((0.0, 100.0), ((1, 5), 100.0, 0.0))
+BELOW_THE_SOUTH_STREET = ((100.0, -50.0), ((1, 2), 100.0, 50.0))
+
+
+def loop_index(quintile: str | None = "Q2"):
+    """The loop at 6 km/h (100 m a minute) with one block of 10 on street 2-4."""
+    from tests.support.network import direct_network, make_layers
+    from tests.support.network import walking as walking_model
+
+    net = direct_network(LOOP_NODES, LOOP_EDGES)
+    layers = make_layers([("JV-L", (-100.0, -100.0, 900.0, 400.0))], [],
+                         [("B-1", 10, 400.0, 150.0)])
+    layers.population["quintil"] = [quintile]
+    return IsochroneIndex(walking_model(net, 6.0), layers)
+
+
+def oracle_distances(street: tuple[int, int], foot: float, snap: float) -> dict:
+    graph = nx.Graph()
+    for a, b in LOOP_EDGES:
+        if {a, b} != set(street):
+            graph.add_edge(a, b, weight=float(np.hypot(*np.subtract(LOOP_NODES[a],
+                                                                   LOOP_NODES[b]))))
+    a, b = street
+    w = float(np.hypot(*np.subtract(LOOP_NODES[a], LOOP_NODES[b])))
+    graph.add_edge(a, "foot", weight=foot)
+    graph.add_edge("foot", b, weight=w - foot)
+    graph.add_edge("foot", "origin", weight=snap)
+    return nx.single_source_dijkstra_path_length(graph, "origin")
+
+
+@pytest.mark.parametrize("origin", [ON_THE_WEST_STREET, BELOW_THE_SOUTH_STREET],
+                         ids=["on-the-street", "50-m-off"])
+def test_reached_pieces_match_an_oracle_at_every_budget_edge(origin):
+    """For budgets that end exactly on a node (100, 200, 500, 600 m, ...), a metre either
+    side, half a metre past the snap or a node, and where two partial reaches meet exactly:
+    every piece lies on its street, every point of it is within the budget, the pieces
+    together are exactly as long as the oracle's reached length, and a street is marked
+    reached whole exactly when the oracle reaches all of it."""
+    (ox, oy), (street, foot, snap) = origin
+    index = loop_index()
+    net = index.network
+    ids = [int(i) for i in net.node_ids]  # node number of each network node
+    placed = index.travel.snap(np.array([[ORIGIN_XY[0] + ox, ORIGIN_XY[1] + oy]]))
+    assert float(placed.snap_m[0]) == pytest.approx(snap)
+    d = oracle_distances(street, foot, snap)
+    node_dist = net.distances_from(placed.ends, placed.end_offsets)[0]
+    assert [node_dist[k] for k in range(len(ids))] == pytest.approx([d[i] for i in ids])
+    meet_2_4 = (d[2] + d[4] + 300.0) / 2  # the partial reaches of 2-4 meet exactly
+    budgets = sorted({*(d[i] + delta for i in LOOP_NODES for delta in (-1.0, 0.0, 1.0, 0.5)),
+                      snap + 0.5, snap + foot - 0.5, meet_2_4, 2000.0} - {0.0})
+    for budget in budgets:
+        pieces, edge, whole = index.reached_pieces(node_dist, placed, budget)
+        expected_total = 0.0
+        for k in range(len(net.edge_u)):
+            a, b = ids[net.edge_u[k]], ids[net.edge_v[k]]
+            w = float(net.edge_len[k])
+            if {a, b} == set(street):  # two halves meeting at the foot
+                reached = (min(foot, _reach(budget, d[a], snap))
+                           + min(w - foot, _reach(budget, snap, d[b])))
+            else:
+                reached = min(w, _reach(budget, d[a], d[b]))
+                assert bool(whole[k]) == (reached == w), (budget, a, b)
+            expected_total += reached
+        drawn = shapely.union_all(shapely.linestrings(pieces))
+        assert drawn.length == pytest.approx(expected_total, abs=1e-6), budget
+        for piece, k in zip(pieces, edge, strict=True):
+            a, b = ids[net.edge_u[k]], ids[net.edge_v[k]]
+            start, w = net.xy[net.edge_u[k]], float(net.edge_len[k])
+            for point in piece:
+                x = float(np.hypot(*(point - start)))
+                assert x <= w + 1e-9, (budget, a, b, x)  # on its street, not beyond it
+                assert shapely.Point(point).distance(shapely.LineString(
+                    [start, net.xy[net.edge_v[k]]])) < 1e-6
+                walk = min(d[a] + x, d[b] + w - x)
+                if {a, b} == set(street):
+                    walk = min(walk, snap + abs(x - foot))
+                assert walk <= budget + 1e-6, (budget, a, b, x, walk)
+
+
+def _reach(budget: float, d_start: float, d_end: float) -> float:
+    """Metres of a street reached from both of its ends (before capping at its length)."""
+    return max(0.0, budget - d_start) + max(0.0, budget - d_end)
+
+
+def test_a_block_without_a_group_is_counted_but_makes_no_group():
+    """A block whose census quintile is missing counts among the residents but adds no
+    ``residents_`` column of its own (an empty label is no group)."""
+    origin = np.array([ORIGIN_XY[0], ORIGIN_XY[1] + 150.0])  # on street 1-5
+    # B-1 is 150 + 400 + 150 m away either way round: 7 min
+    assert loop_index().from_point(origin, [7]).residents[0] == {"residents": 10,
+                                                                 "residents_q2": 10}
+    assert loop_index(None).from_point(origin, [7]).residents[0] == {"residents": 10}
+    assert loop_index(None).from_point(origin, [6.99]).residents[0] == {"residents": 0}

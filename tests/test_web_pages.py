@@ -261,3 +261,29 @@ def test_reports_and_their_static_map_use_the_reader_language(app_12_5):
     texts_en = " | ".join(re.findall(r"<text\b[^>]*>(.*?)</text>", svg_en, flags=re.S))
     assert "12,5 min" in texts_es and "12.5" not in texts_es
     assert "12.5 min" in texts_en and "12,5" not in texts_en
+
+
+def test_the_map_says_how_many_connectors_the_derived_network_guesses_and_how_long(tmp_path):
+    """The map legend's note on the walking network derived from the blocks: the number of
+    straight connectors and their length in km, as es-CL and English write it. The length is
+    measured here on the ellipsoid (pyproj.Geod), not in the projection the app uses; an
+    OpenStreetMap network has no such note."""
+    import geopandas as gpd
+    from pyproj import Geod
+
+    from geo.settings import Settings
+    from geo.travel import load_block_model
+
+    lines = load_block_model(Settings(data_dir=FIXTURE_DATA_DIR, cache_dir=tmp_path)).lines()
+    connectors = gpd.GeoSeries(lines.geometry[lines["kind"] == "connector"])
+    km = sum(Geod(ellps="WGS84").geometry_length(g) for g in connectors) / 1000
+    count = len(connectors)
+    assert count > 1 and km > 0.1  # the fixture's blocks leave gaps the model bridges
+    es_km, en_km = f"{km:.1f}".replace(".", ","), f"{km:.1f}"
+    blocks = app_for(FIXTURE_DATA_DIR, tmp_path, TRAVEL_MODEL="blocks").test_client()
+    assert f"{count} conectores rectos ({es_km} km)" in blocks.get("/?lang=es").get_data(
+        as_text=True)
+    assert f"{count} straight connectors ({en_km} km)" in blocks.get("/?lang=en").get_data(
+        as_text=True)
+    osm = app_for(FIXTURE_DATA_DIR, tmp_path, TRAVEL_MODEL="osm").test_client()
+    assert "conectores rectos" not in osm.get("/?lang=es").get_data(as_text=True)

@@ -22,7 +22,7 @@ from webmap.i18n import CATEGORY_PREFIX, catalogue
 from webmap.inventory import inventory_statement, to_locate_rows, unreachable_text
 from webmap.language import t
 from webmap.map_builder import build_map, council_features, population_collection
-from webmap.report_format import format_setting
+from webmap.report_format import format_number, format_setting
 from webmap.store import MIN_ZOOM, MapStore
 from webmap.territory_table import territory_rows
 
@@ -119,7 +119,7 @@ def focus_headline(store: MapStore, lang: str) -> str | None:
         return None
     return t("map.focus_share", name=focus["name"],
              share=round(float(focus[store.share_column]) * 100),
-             residents=format_count(focus.get("residents"), lang),
+             residents=format_number(focus.get("residents"), lang),
              threshold=format_setting(store.threshold_min, lang))
 
 
@@ -131,8 +131,8 @@ def network_note(store: MapStore, lang: str) -> str | None:
     if connectors.empty:
         return None
     km = connectors.to_crs(METRIC_CRS).length.sum() / 1000
-    return t("map.network_connectors", count=format_count(len(connectors), lang),
-             km=f"{km:.1f}".replace(".", "," if lang == "es" else "."))
+    return t("map.network_connectors", count=format_number(len(connectors), lang),
+             km=format_number(km, lang, decimals=1))
 
 
 def sites_summary(store: MapStore) -> str:
@@ -146,17 +146,10 @@ def sites_summary(store: MapStore) -> str:
     return t(
         "legend.sites_summary",
         count=len(sites),
-        covered=format_count(attrs.get("newly_covered"), g.lang),
-        uncovered=format_count(attrs.get("uncovered_residents"), g.lang),
+        covered=format_number(attrs.get("newly_covered"), g.lang),
+        uncovered=format_number(attrs.get("uncovered_residents"), g.lang),
         threshold=format_setting(store.threshold_min, g.lang),
     )
-
-
-def format_count(value: Any, lang: str) -> str:
-    """12345 -> "12.345" (es) / "12,345" (en), like the legend's other figures."""
-    if value is None:
-        return "?"
-    return f"{float(value):,.0f}".replace(",", "." if lang == "es" else ",")
 
 
 def _cached(key: tuple[Any, ...], render: Any) -> str:
@@ -325,12 +318,11 @@ def first_answer(store: MapStore, council_options: list[dict[str, Any]]) -> dict
 
 def _walk_text(metres: float, minutes: float, lang: str) -> str:
     """As common.js writes it: "450 m · 6 min a pie" / "1,2 km · 15 min on foot"."""
-    sep = "," if lang == "es" else "."
     if metres >= 1000:
-        distance = t("unit.km", value=f"{metres / 1000:.1f}".replace(".", sep))
+        distance = t("unit.km", value=format_number(metres / 1000, lang, decimals=1))
     else:
-        distance = t("unit.m", value=format_count(math.floor(metres / 10 + 0.5) * 10, lang))
-    time = t("unit.min", value=format_count(max(1, math.floor(minutes + 0.5)), lang))
+        distance = t("unit.m", value=format_number(math.floor(metres / 10 + 0.5) * 10, lang))
+    time = t("unit.min", value=format_number(max(1, math.floor(minutes + 0.5)), lang))
     return t("js.walk", distance=distance, time=time)
 
 
