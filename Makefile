@@ -49,8 +49,8 @@ bench: setup browser
 
 ## make mutation (or make mutate): mutation testing (mutmut, [tool.mutmut] in pyproject.toml) of
 ## the access analysis, site suggestion, council join, equity, walking areas, travel model,
-## demand points, access API, council table, map classes and number formats; not part of
-## make test (about an hour on 2 shared cores for all ~4,500 mutants). Prints the score per
+## street network distances, demand points, access API, council table, map classes and
+## number formats; not part of make test (over an hour on 2 shared cores for all mutants). Prints the score per
 ## module and every survivor, in benchmarks/results/mutation.txt.
 ## MUTATE="geo.siting*" runs one module (or function) alone (mutants named this way are run
 ## again even when already checked); without it mutants/ is kept and a later run only
