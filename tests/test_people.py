@@ -319,11 +319,14 @@ def test_support_counts_once_per_browser_and_only_for_published(sqlite_app):
     assert public.post(f"/participa/propuestas/{p.id}/apoyo",
                        data={"csrf_token": token}).status_code == 404
     _planner_post(_planner(sqlite_app), f"/planificar/participacion/{p.id}/aprobar")
+    assert '"supports_label": "0 apoyos"' in public.get("/?lang=es").get_data(as_text=True)
     for _ in range(3):
         public.post(f"/participa/propuestas/{p.id}/apoyo", data={"csrf_token": token})
     other = sqlite_app.test_client()
     other.post(f"/participa/propuestas/{p.id}/apoyo", data={"csrf_token": _token(other)})
     assert _proposals(sqlite_app)[0].supports == 2
+    # the map's popup (a kept page) counts them at once, not at the next moderation step
+    assert '"supports_label": "2 apoyos"' in public.get("/?lang=es").get_data(as_text=True)
     page = public.get(f"/participa/propuestas/{p.id}").get_data(as_text=True)
     assert "2 apoyos" in page and "no una votación" in page
     assert "Ya apoyó esta propuesta" in page

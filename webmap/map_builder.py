@@ -350,7 +350,8 @@ def _point_layer(fmap: folium.Map, features: list[dict[str, Any]], name_key: str
     return layer
 
 
-PROPOSALS_KEY = "proposal_features"  # store.cache, kept by webmap.workspace.people_views
+PROPOSALS_KEY = "proposal_features"  # store.cache: published proposals, kept by
+# webmap.workspace.people_views (after each moderation step and each support)
 
 
 def proposal_features(store: MapStore, lang: str) -> list[dict[str, Any]]:

@@ -33,6 +33,7 @@ from flask import (
 from flask_login import current_user
 
 from webmap.language import t
+from webmap.map_builder import PROPOSALS_KEY
 from webmap.report_routes import drop_reports
 from webmap.store import MapStore
 from webmap.workspace import creators, mail, participation, photos
@@ -52,7 +53,6 @@ HONEYPOT = "website"  # a field people never see; bots fill every field
 SUPPORTED = "apoyos"  # session key: the proposals this browser supported
 MAX_REMEMBERED = 500
 MAX_BODY = photos.MAX_BYTES + 64 * 1024  # a photo and the form around it
-FEATURES_KEY = "proposal_features"  # store.cache: published proposals for the map
 
 
 def _address_key() -> str:
@@ -122,14 +122,20 @@ def published_features(store: MapStore, db: Any) -> list[dict[str, Any]]:
 
 
 def publication_changed(app: Any = None) -> None:
-    """After a moderation step: the map's proposal layer again, and the kept pages dropped
-    (the map and /cerca render them)."""
+    """After a moderation step: the map's proposal layer again, the kept pages dropped
+    (the map and /cerca render them) and the council reports (they list the proposals)."""
     app = app or current_app._get_current_object()
+    _proposal_layer_changed(app)
+    drop_reports(app)
+
+
+def _proposal_layer_changed(app: Any) -> None:
+    """The map's proposal layer read again and the pages that embed it dropped. Also after
+    a support: the map's popups show the count (a page is drawn again in about 0.25 s,
+    benchmarks/results/people.txt; the reports do not show supports)."""
     store = app.extensions["culturamap"]
-    workspace = workspace_of(app)
-    store.cache[FEATURES_KEY] = published_features(store, workspace.db)
+    store.cache[PROPOSALS_KEY] = published_features(store, workspace_of(app).db)
     store.cache["pages"] = {}
-    drop_reports(app)  # council reports list the published proposals
 
 
 def for_council(council: str | None) -> dict[str, Any] | None:
@@ -247,6 +253,7 @@ def support(proposal_id: int) -> Any:
         except RecordNotFound:
             abort(404)
         session[SUPPORTED] = [*done, proposal_id][-MAX_REMEMBERED:]
+        _proposal_layer_changed(current_app._get_current_object())
     return redirect(url_for("people.proposal_page", proposal_id=proposal_id))
 
 
