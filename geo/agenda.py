@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -151,6 +151,16 @@ def sessions(item: AgendaItem, since: dt.datetime, until: dt.datetime) -> list[S
         if begin < until and end > since:
             out.append(Session(item, begin, end))
     return out
+
+
+AHEAD = dt.timedelta(days=366)  # how far a cancelled activity's next session is looked for
+
+
+def has_sessions_ahead(item: AgendaItem, now: dt.datetime) -> bool:
+    """Whether the activity, cancelled or not, has a session ending after ``now`` (within a
+    year): a cancelled one is then still announced as cancelled in the feeds, so that a
+    calendar that copied it learns it will not take place."""
+    return bool(sessions(replace(item, cancelled=False), now, aware_utc(now) + AHEAD))
 
 
 def walking_minutes(travel: TravelModel, origin: tuple[float, float],

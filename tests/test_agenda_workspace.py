@@ -316,6 +316,45 @@ def test_feeds_are_subscribable_calendars_with_stable_uids_and_the_rule(app, pla
     assert planner.get("/agenda/unidad/NO-SUCH.ics").status_code == 404
 
 
+def test_a_cancelled_activity_stays_in_the_feeds_as_cancelled_until_its_last_session_ends(
+        app, planner):
+    """A calendar that copied the weekly workshop must learn it is called off: the feeds keep
+    it, same UID, STATUS:CANCELLED and "Cancelada: ..." (English "Cancelled: ..."), without
+    a link to its page (gone), until its last session (Tuesday 2 March 2027, 19:00-21:00 in
+    Coquimbo = 3 March 00:00 UTC) has ended: a second before it is still there, at that
+    instant it is not. The pages and the API never list it."""
+    token = page_token(planner)
+    added = _post(planner, "/planificar/actividades", WEEKLY, token).json["activity"]
+    assert _post(planner, f"/planificar/actividades/{added['id']}/cancelar", {"version": 1},
+                 token).status_code == 200
+    last_end = dt.datetime(2027, 3, 3, 0, 0, tzinfo=dt.UTC)
+
+    def events(path: str, at: dt.datetime) -> list:
+        app.config["AGENDA_NOW"] = at
+        return icalendar.Calendar.from_ical(planner.get(path).data).walk("VEVENT")
+
+    for path, word in (("/agenda/comuna.ics", "Cancelada"), ("/agenda/unidad/JV-01.ics",
+                                                             "Cancelada"),
+                       ("/agenda/comuna.ics?lang=en", "Cancelled")):
+        [event] = events(path, dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC))
+        assert str(event["UID"]) == f"actividad-{added['id']}@culturamap"
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert str(event["SUMMARY"]) == f"{word}: Taller de murga"
+        assert "URL" not in event
+        assert len(events(path, last_end - dt.timedelta(seconds=1))) == 1
+        assert events(path, last_end) == []
+    app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+    assert planner.get("/api/agenda?junta=JV-01").json["sessions"] == []
+    assert "Taller de murga" not in planner.get("/cerca?junta=JV-01").get_data(as_text=True)
+
+
+def test_an_activity_in_force_is_confirmed_in_the_feeds(app, planner):
+    _post(planner, "/planificar/actividades", WEEKLY, page_token(planner))
+    [event] = icalendar.Calendar.from_ical(
+        planner.get("/agenda/comuna.ics").data).walk("VEVENT")
+    assert (str(event["STATUS"]), str(event["SUMMARY"])) == ("CONFIRMED", "Taller de murga")
+
+
 def test_ogc_collection_lists_the_next_30_days_sessions(app, planner):
     app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
     token = page_token(planner)

@@ -16,7 +16,14 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from geo.agenda import AgendaItem, Session, agenda, reachable, walking_minutes
+from geo.agenda import (
+    AgendaItem,
+    Session,
+    agenda,
+    has_sessions_ahead,
+    reachable,
+    walking_minutes,
+)
 from webmap.store import MapStore
 
 CACHE_KEY = "culturamap_agenda"
@@ -47,15 +54,15 @@ def _read(app: Flask) -> list[AgendaRecord]:
     from webmap.workspace.models import Venue
 
     with workspace.db.session() as session:
-        items = {i.id: i for i in agenda_items(session)}
+        items = {i.id: i for i in agenda_items(session, include_cancelled=True)}
         names = {v.id: v.name for v in session.query(Venue)}
         return [AgendaRecord(items[a.id], a.description, a.venue_id, names.get(a.venue_id),
                              a.accessibility, a.organiser, a.source_url)
-                for a in all_activities(session)]
+                for a in all_activities(session, include_cancelled=True)]
 
 
-def records(app: Flask | None = None) -> list[AgendaRecord]:
-    """Every activity in force (not cancelled), read once until ``invalidate``."""
+def _kept(app: Flask | None = None) -> tuple[list[AgendaRecord], list[AgendaRecord]]:
+    """(activities in force, every activity), read once until ``invalidate``."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     store = app.extensions.get("culturamap")  # a venue edit swaps the store: read again,
     cached = app.extensions.get(CACHE_KEY)    # activities follow their venue's new place
@@ -63,8 +70,21 @@ def records(app: Flask | None = None) -> list[AgendaRecord]:
         with _lock:
             cached = app.extensions.get(CACHE_KEY)
             if cached is None or cached[0] is not store:
-                cached = app.extensions[CACHE_KEY] = (store, _read(app))
-    return cached[1]
+                every = _read(app)
+                in_force = [r for r in every if not r.item.cancelled]
+                cached = app.extensions[CACHE_KEY] = (store, in_force, every)
+    return cached[1], cached[2]
+
+
+def records(app: Flask | None = None) -> list[AgendaRecord]:
+    """Every activity in force (not cancelled): what pages, reports and maps show."""
+    return _kept(app)[0]
+
+
+def cancelled_ahead(at: dt.datetime) -> list[AgendaRecord]:
+    """Cancelled activities that would still have had a session after ``at``: the feeds
+    announce them as cancelled (a calendar that copied one then knows)."""
+    return [r for r in _kept()[1] if r.item.cancelled and has_sessions_ahead(r.item, at)]
 
 
 def record(activity_id: int) -> AgendaRecord | None:

@@ -4,7 +4,10 @@ and one for the whole comuna.
 
 Why the rule is kept (RRULE with DTSTART;TZID=America/Santiago and a VTIMEZONE) rather than
 expanded sessions: the subscribed calendar repeats the activity itself, at the same wall
-clock time across the clock changes, and a cancelled activity leaves it on the next sync.
+clock time across the clock changes. A cancelled activity stays in the feeds while it would
+still have had a session, with STATUS:CANCELLED and its title prefixed ("Cancelada: ..."):
+a calendar that imported the file once, or that ignores STATUS, then shows it called off
+rather than keeping it as if it were on.
 UIDs are ``actividad-<id>@culturamap``: stable, so an edit updates the event in place.
 The ``X-CULTURAMAP-*`` properties carry what iCalendar has no field for (venue id,
 audience, free, accessibility), so a feed can be imported back.
@@ -28,12 +31,13 @@ def uid_of(activity_id: int) -> str:
     return f"actividad-{activity_id}@{UID_DOMAIN}"
 
 
-def event_of(record: AgendaRecord, url: str | None, stamp: dt.datetime) -> icalendar.Event:
+def event_of(record: AgendaRecord, url: str | None, stamp: dt.datetime,
+             cancelled_word: str = "Cancelada") -> icalendar.Event:
     item = record.item
     event = icalendar.Event()
     event.add("UID", uid_of(item.id))
     event.add("DTSTAMP", stamp)
-    event.add("SUMMARY", item.title)
+    event.add("SUMMARY", f"{cancelled_word}: {item.title}" if item.cancelled else item.title)
     event.add("DTSTART", aware_utc(item.start).astimezone(SANTIAGO))
     event.add("DTEND", aware_utc(item.end).astimezone(SANTIAGO))
     if item.rule:
@@ -49,7 +53,7 @@ def event_of(record: AgendaRecord, url: str | None, stamp: dt.datetime) -> icale
     if record.organiser:
         event.add("ORGANIZER", "mailto:agenda@culturamap.invalid",
                   parameters={"CN": record.organiser})
-    event.add("STATUS", "CONFIRMED")
+    event.add("STATUS", "CANCELLED" if item.cancelled else "CONFIRMED")
     if record.venue_id:
         event.add("X-CULTURAMAP-VENUE", record.venue_id)
     event.add("X-CULTURAMAP-FREE", "yes" if item.free else "no")
@@ -60,8 +64,9 @@ def event_of(record: AgendaRecord, url: str | None, stamp: dt.datetime) -> icale
 
 
 def calendar(records: Iterable[AgendaRecord], name: str, urls: dict[int, str] | None = None,
-             stamp: dt.datetime | None = None) -> bytes:
-    """The records as one VCALENDAR (with the VTIMEZONE of America/Santiago)."""
+             stamp: dt.datetime | None = None, cancelled_word: str = "Cancelada") -> bytes:
+    """The records as one VCALENDAR (with the VTIMEZONE of America/Santiago); cancelled ones
+    carry ``cancelled_word`` (the feed's language) before their title."""
     cal = icalendar.Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
@@ -71,6 +76,7 @@ def calendar(records: Iterable[AgendaRecord], name: str, urls: dict[int, str] | 
     cal.add("X-WR-TIMEZONE", "America/Santiago")
     stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
     for record in sorted(records, key=lambda r: (r.item.start, r.item.id)):
-        cal.add_component(event_of(record, (urls or {}).get(record.item.id), stamp))
+        cal.add_component(event_of(record, (urls or {}).get(record.item.id), stamp,
+                                   cancelled_word))
     cal.add_missing_timezones()
     return cal.to_ical()

@@ -212,12 +212,19 @@ def council_calendar(store: MapStore, council_id: str, recs: list[agenda_data.Ag
                      strict=True))
     title = translate("agenda.feed.council", lang, name=names.get(council_id, council_id),
                       minutes=format_setting(store.threshold_min, lang))
-    return calendar([r for r in recs if r.item.id in near], title, urls)
+    return calendar([r for r in recs if r.item.id in near], title, urls,
+                    cancelled_word=translate("agenda.feed.cancelled", lang))
+
+
+def _feed_records() -> list[agenda_data.AgendaRecord]:
+    """What a feed lists: the activities in force and the cancelled ones that would still
+    have had a session (announced as cancelled)."""
+    return [*agenda_data.records(), *agenda_data.cancelled_ahead(agenda_data.now())]
 
 
 @bp.get("/agenda/unidad/<council_id>.ics")
 def council_feed(council_id: str) -> Response:
-    body = council_calendar(_store(), council_id, agenda_data.records(), g.lang, _urls())
+    body = council_calendar(_store(), council_id, _feed_records(), g.lang, _urls())
     if body is None:
         abort(404)
     return _ics(body, f"agenda-{council_id}.ics")
@@ -225,8 +232,8 @@ def council_feed(council_id: str) -> Response:
 
 @bp.get("/agenda/comuna.ics")
 def comuna_feed() -> Response:
-    return _ics(calendar(agenda_data.records(), t("agenda.feed.all"), _urls()),
-                "agenda-comuna.ics")
+    return _ics(calendar(_feed_records(), t("agenda.feed.all"), _urls(),
+                         cancelled_word=t("agenda.feed.cancelled")), "agenda-comuna.ics")
 
 
 @bp.get("/agenda/semana.geojson")

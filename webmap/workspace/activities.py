@@ -186,12 +186,12 @@ def all_activities(session: Session, include_cancelled: bool = False) -> list[Ac
     return list(session.scalars(query))
 
 
-def agenda_items(session: Session) -> list[AgendaItem]:
-    """Activities in force as plain values; an activity at a venue is placed where the
-    venue is now (a retired venue leaves it without a place)."""
+def agenda_items(session: Session, include_cancelled: bool = False) -> list[AgendaItem]:
+    """Activities in force (and cancelled ones if asked) as plain values; an activity at a
+    venue is placed where the venue is now (a retired venue leaves it without a place)."""
     venues = {v.id: v for v in session.scalars(select(Venue))}
     items = []
-    for a in all_activities(session):
+    for a in all_activities(session, include_cancelled):
         lon, lat = a.lon, a.lat
         if a.venue_id:
             venue = venues.get(a.venue_id)
