@@ -373,13 +373,17 @@ def test_export_sets_proposals_beside_their_council_figures(tmp_path, session_ca
     app = workspace_app(data_dir, session_cache, database_url)
     public = app.test_client()
     _propose(public)
-    _propose(public, text="Otra zq", council="JV-05")
+    _propose(public, text="=HYPERLINK(\"http://x.invalid\";\"ver\") zq", council="JV-05")
     planner = _planner(app)
     for p in _proposals(app):
         _planner_post(planner, f"/planificar/participacion/{p.id}/aprobar")
     rows = list(__import__("csv").DictReader(io.StringIO(planner.get(
         f"/planificar/participacion/propuestas.csv?junta={COUNCIL}").get_data(as_text=True))))
     assert [r["text"] for r in rows] == [MARK]
+    # a resident's text a spreadsheet would run as a formula is written as text
+    other = list(__import__("csv").DictReader(io.StringIO(planner.get(
+        "/planificar/participacion/propuestas.csv?junta=JV-05").get_data(as_text=True))))
+    assert [r["text"] for r in other] == ["'=HYPERLINK(\"http://x.invalid\";\"ver\") zq"]
     api = public.get(f"/api/councils/{COUNCIL}").get_json()  # the independent source
     share_key = next(k for k in api if k.startswith("share_within_"))
     assert float(rows[0]["share_within_threshold"]) == pytest.approx(api[share_key])

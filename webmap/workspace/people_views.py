@@ -32,6 +32,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from geo.export import neutralise_cell
 from webmap.language import t
 from webmap.map_builder import PROPOSALS_KEY
 from webmap.report_routes import drop_reports
@@ -522,8 +523,8 @@ def export(fmt: str) -> Response:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+        writer.writeheader()  # residents' texts: never run as a spreadsheet formula
+        writer.writerows({k: neutralise_cell(v) for k, v in r.items()} for r in rows)
         response = Response(out.getvalue(), mimetype="text/csv")
     else:
         features = [{"type": "Feature", "properties": r, "geometry": None if r["lon"] is None
