@@ -51,6 +51,15 @@ def neutralise_cell(value: object) -> object:
     return value
 
 
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell passed through :func:`neutralise_cell`."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(neutralise_cell)
+    return frame
+
+
 def csv_frame(gdf: gpd.GeoDataFrame, geometry: str = "auto") -> pd.DataFrame:
     """The table a CSV holds: attributes (neutralised text) plus the geometry as columns.
 
@@ -63,11 +72,9 @@ def csv_frame(gdf: gpd.GeoDataFrame, geometry: str = "auto") -> pd.DataFrame:
         geometry = "lonlat" if len(geoms) and (geoms.geom_type == "Point").all() else "wkt"
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     for column in frame.columns:
-        series = frame[column]
-        if pd.api.types.is_datetime64_any_dtype(series):
-            frame[column] = series.dt.strftime("%Y-%m-%d")
-        elif series.dtype == object or pd.api.types.is_string_dtype(series):
-            frame[column] = series.map(neutralise_cell)
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d")
+    frame = neutralised(frame)
     if geometry == "lonlat":
         if not (geoms.geom_type == "Point").all():
             raise ExportError("lon/lat columns need point geometries; use WKT")
@@ -78,6 +85,18 @@ def csv_frame(gdf: gpd.GeoDataFrame, geometry: str = "auto") -> pd.DataFrame:
     else:
         raise ExportError(f"unknown CSV geometry style {geometry!r} (auto, lonlat, wkt)")
     return frame
+
+
+def table_bytes(frame: pd.DataFrame, fmt: str) -> bytes:
+    """A table without geometry as a CSV download (``csv`` or ``excel``), text cells
+    neutralised like every other CSV of the product."""
+    if fmt not in ("csv", "excel"):
+        raise ExportError(f"a table is written as csv or excel, not {fmt!r}")
+    frame = neutralised(frame)
+    dialect = EXCEL_CSV if fmt == "excel" else {"encoding": "utf-8"}
+    text = frame.to_csv(index=False, lineterminator="\r\n",
+                        **{k: v for k, v in dialect.items() if k != "encoding"})
+    return text.encode(dialect["encoding"])
 
 
 def to_web(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -480,6 +480,65 @@ def test_the_equity_page_counts_the_month_sessions_per_council_and_group(app, pl
     assert app.test_client().get("/planificar/actividades/equidad").status_code == 302
 
 
+def test_the_equity_table_downloads_for_a_spreadsheet(app, planner):
+    """The equity page as CSV (and the es-CL Excel flavour): the area, every council (and
+    every GSE group when the blocks have one), plain numbers; December 2026 has 5 Tuesday
+    sessions of the one workshop; sessions per 10,000 residents is sessions x 10,000 /
+    residents on every row."""
+    import csv
+
+    _post(planner, "/planificar/actividades", WEEKLY, page_token(planner))
+    page = planner.get("/planificar/actividades/equidad?mes=2026-12").get_data(as_text=True)
+    assert 'href="/planificar/actividades/equidad.csv?mes=2026-12"' in page
+    response = planner.get("/planificar/actividades/equidad.csv?mes=2026-12")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert ('filename="actividades-equidad-2026-12.csv"'
+            in response.headers["Content-Disposition"])
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    area = rows[0]
+    assert (area["scope"], area["month"], area["activities"], area["sessions"]) == (
+        "area", "2026-12", "1", "5")
+    councils = [r for r in rows if r["scope"] == "council"]
+    assert sorted(r["id"] for r in councils) == sorted(
+        c["id"] for c in planner.get("/api/councils").json["councils"])
+    assert {r["scope"] for r in rows} == {"area", "council"}  # the fixture has no GSE
+    for r in rows:
+        residents, sessions = float(r["residents"]), int(r["sessions"])
+        if residents > 0:
+            assert float(r["sessions_per_10k_residents"]) == pytest.approx(
+                sessions * 10_000 / residents)
+    assert sum(float(r["residents"]) for r in councils) == pytest.approx(
+        float(area["residents"]))
+    excel = planner.get("/planificar/actividades/equidad.excel?mes=2026-12").data
+    assert excel.startswith("\ufeff".encode()) and b"month;scope;id;name" in excel
+    assert planner.get("/planificar/actividades/equidad.csv?mes=13-2026").status_code == 400
+    assert app.test_client().get(
+        "/planificar/actividades/equidad.csv").status_code == 302
+
+
+def test_the_equity_table_has_a_row_per_gse_group_when_the_blocks_have_one(
+        tmp_path, session_cache, database_url):
+    """With GSE classes on the blocks (a fixture: every other block ABC1, the rest E), one
+    row per class, in the census order, whose residents add up to the area's."""
+    import csv
+
+    from tests.support.layers import with_gse_classes
+
+    app = workspace_app(with_gse_classes(copy_fixture_data(tmp_path / "data")), session_cache,
+                        database_url)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    _post(client, "/planificar/actividades", WEEKLY, page_token(client))
+    rows = list(csv.DictReader(io.StringIO(client.get(
+        "/planificar/actividades/equidad.csv?mes=2026-12").get_data(as_text=True))))
+    groups = [r for r in rows if r["scope"] == "group"]
+    assert [r["id"] for r in groups] == ["ABC1", "E"]
+    assert sum(float(r["residents"]) for r in groups) == pytest.approx(
+        float(rows[0]["residents"]))
+    assert all(r["share_within_threshold"] == "" for r in groups)
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
 def test_an_activity_follows_its_venue_when_the_venue_moves(app, planner):
     token = page_token(planner)
     added = _post(planner, "/planificar/actividades", WEEKLY, token).json["activity"]

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from tests.support.layers import copy_fixture_data
+from tests.support.layers import copy_fixture_data, with_gse_classes
 from tests.support.workspace import csrf_token, sign_in, sqlite_url, workspace_app
 from webmap.workspace import photos
 from webmap.workspace.models import Change, Proposal
@@ -344,16 +344,6 @@ def test_moderation_needs_a_signed_in_planner(sqlite_app):
     assert _proposals(sqlite_app)[0].moderation == "pendiente"
 
 
-def _with_gse(data_dir):
-    """The fixture's blocks given a GSE class (every other block ABC1, the rest E)."""
-    path = data_dir / "population" / "blocks.geojson"
-    blocks = json.loads(path.read_text("utf-8"))
-    for i, feature in enumerate(blocks["features"]):
-        feature["properties"]["gse"] = "ABC1" if i % 2 == 0 else "E"
-    path.write_text(json.dumps(blocks), "utf-8")
-    return data_dir
-
-
 def _main_gse_by_hand(data_dir, council):
     """Oracle: residents of each class among the blocks whose inner point is in the council."""
     import geopandas as gpd
@@ -369,7 +359,7 @@ def _main_gse_by_hand(data_dir, council):
 
 def test_export_sets_proposals_beside_their_council_figures(tmp_path, session_cache,
                                                             database_url):
-    data_dir = _with_gse(copy_fixture_data(tmp_path / "data"))
+    data_dir = with_gse_classes(copy_fixture_data(tmp_path / "data"))
     app = workspace_app(data_dir, session_cache, database_url)
     public = app.test_client()
     _propose(public)

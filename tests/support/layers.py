@@ -99,3 +99,14 @@ def edit_geojson(path: Path, index: int, **props: Any) -> None:
     fc = json.loads(path.read_text("utf-8"))
     fc["features"][index]["properties"].update(props)
     path.write_text(json.dumps(fc, ensure_ascii=False), "utf-8")
+
+
+def with_gse_classes(data_dir: Path) -> Path:
+    """The fixture's blocks given a GSE class (every other block ABC1, the rest E): a
+    FIXTURE, for the figures that break residents down by socio-economic group."""
+    path = data_dir / "population" / "blocks.geojson"
+    blocks = json.loads(path.read_text("utf-8"))
+    for i, feature in enumerate(blocks["features"]):
+        feature["properties"]["gse"] = "ABC1" if i % 2 == 0 else "E"
+    path.write_text(json.dumps(blocks), "utf-8")
+    return data_dir

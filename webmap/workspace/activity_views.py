@@ -183,29 +183,28 @@ def import_file() -> Any:
     return render_template("workspace/activity_import.html", preview=None, imported=count)
 
 
-@bp.get("/planificar/actividades/equidad")
-@planner_required
-def equity() -> Any:
-    """Where the month's activities went: sessions within reach per 10,000 residents, per
-    council and per socio-economic group (``geo.agenda.activity_equity``), beside each
-    council's share of residents within reach of a cultural venue (the gaps)."""
+def _equity_month() -> tuple[str, Any]:
+    """The ``mes`` asked for (YYYY-MM; this month in Coquimbo by default); 400 otherwise."""
     import datetime as dt
-
-    from geo.access import points_xy
-    from geo.agenda import activity_equity, month_window
-    from geo.equity import GSE_ORDER, block_table
-    from webmap.report_format import format_number, format_percent
 
     raw = request.args.get("mes") or agenda_data.local_today().strftime("%Y-%m")
     try:
-        month = dt.datetime.strptime(raw, "%Y-%m")
+        return raw, dt.datetime.strptime(raw, "%Y-%m")
     except ValueError:
         abort(400)
+
+
+def _equity_figures(month: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """The month's activity figures (``geo.agenda.activity_equity``), the council names
+    and each council's share of residents within reach of a venue (the gaps)."""
+    from geo.access import points_xy
+    from geo.agenda import activity_equity, month_window
+    from geo.equity import GSE_ORDER, block_table
+
     store = current_app.extensions["culturamap"]
     access = store.study.access
     table = block_table(access, store.layers, None)
     xy = points_xy(access.demand)  # metres (EPSG:32719), as the access figures walk
-    lang = g.get("lang", "es")
     figures = activity_equity(
         store.travel, xy, table["residents"].to_numpy(), table["council_id"].tolist(),
         table["gse"].tolist(), GSE_ORDER, [r.item for r in agenda_data.records()],
@@ -213,6 +212,21 @@ def equity() -> Any:
     names = dict(zip(store.layers.councils["id"].astype(str), store.layers.councils["name"],
                      strict=True))
     shares = {str(r["id"]): r.get(store.share_column) for _, r in store.councils.iterrows()}
+    return figures, names, shares
+
+
+@bp.get("/planificar/actividades/equidad")
+@planner_required
+def equity() -> Any:
+    """Where the month's activities went: sessions within reach per 10,000 residents, per
+    council and per socio-economic group (``geo.agenda.activity_equity``), beside each
+    council's share of residents within reach of a cultural venue (the gaps)."""
+    from webmap.report_format import format_number, format_percent
+
+    raw, month = _equity_month()
+    figures, names, shares = _equity_figures(month)
+    store = current_app.extensions["culturamap"]
+    lang = g.get("lang", "es")
 
     def row(label: str, f: dict[str, Any], share: Any = None) -> dict[str, Any]:
         return {"label": label, "residents": format_number(f["residents"], lang),
@@ -228,3 +242,37 @@ def equity() -> Any:
         councils=[row(f"{c} · {names.get(c, c)}", f, shares.get(c))
                   for c, f in figures["councils"].items()],
         groups=[row(g, f) for g, f in figures["groups"].items()])
+
+
+EQUITY_COLUMNS = ("month", "scope", "id", "name", "residents", "activities", "sessions",
+                  "sessions_per_10k_residents", "sessions_per_resident",
+                  "share_within_threshold", "threshold_min")
+
+
+@bp.get("/planificar/actividades/equidad.<any(csv, excel):fmt>")
+@planner_required
+def equity_table(fmt: str) -> Any:
+    """The equity page as a table for a spreadsheet: one row for the area, one per council,
+    one per socio-economic group, plain numbers (``excel``: Excel with es-CL settings)."""
+    import pandas as pd
+    from flask import Response
+
+    from geo.export import MEDIA_TYPES, table_bytes
+
+    raw, month = _equity_month()
+    figures, names, shares = _equity_figures(month)
+    store = current_app.extensions["culturamap"]
+    threshold, share_area = store.threshold_min, store.area.get(store.share_column)
+    scoped = [("area", "area", t("agenda.equity.area"), figures["area"]["all"], share_area),
+              *(("council", c, names.get(c, c), f, shares.get(c))
+                for c, f in figures["councils"].items()),
+              *(("group", grp, grp, f, None) for grp, f in figures["groups"].items())]
+    rows = [dict(zip(EQUITY_COLUMNS, (raw, scope, ident, name, f["residents"],
+                                      f["activities"], f["sessions"], f["per_10k"],
+                                      f["mean_per_resident"], share, threshold), strict=True))
+            for scope, ident, name, f, share in scoped]
+    content = table_bytes(pd.DataFrame(rows, columns=list(EQUITY_COLUMNS)), fmt)
+    name = f"actividades-equidad-{raw}.{'excel.csv' if fmt == 'excel' else 'csv'}"
+    response = Response(content, mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
