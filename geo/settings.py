@@ -72,6 +72,10 @@ class Settings:
     database_url: str = field(default="", repr=False)  # may hold a password
     # Session cookies only over HTTPS: turn on when the map is served behind HTTPS.
     secure_cookies: bool = False
+    # How many reverse proxies (Caddy, nginx) stand in front of the service: the visitor's
+    # address is then read from that many X-Forwarded-For entries, so rate limits count each
+    # visitor, not the proxy. 0 (serving directly): the header is ignored (anyone can send it).
+    trusted_proxies: int = 0
     # Residents' messages to local creators (issue 16) are sent on by e-mail through this
     # server ("smtp://user:password@host:587", STARTTLS when offered; "smtps://" for TLS);
     # empty: they wait in the moderation page for a planner to pass on.
@@ -236,6 +240,17 @@ def check_public_url(value: Any) -> str:
     return text.rstrip("/")
 
 
+MAX_TRUSTED_PROXIES = 3
+
+
+def check_trusted_proxies(value: Any) -> int:
+    count = check_whole_number(value)
+    if not 0 <= count <= MAX_TRUSTED_PROXIES:
+        raise ValueError(f"(reverse proxies in front of the service) must be a whole number "
+                         f"from 0 to {MAX_TRUSTED_PROXIES}")
+    return count
+
+
 def check_flag(value: Any) -> bool:
     """true/false, or the words an environment variable holds (1/0, yes/no, on/off)."""
     if isinstance(value, bool):
@@ -312,6 +327,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "public_url": check_public_url,
     "database_url": check_database_url,
     "secure_cookies": check_flag,
+    "trusted_proxies": check_trusted_proxies,
     "smtp_url": check_smtp_url,
     "mail_from": check_mail_from,
 }

@@ -223,3 +223,18 @@ def test_json_is_compact_utf8_and_carries_the_addresses(tmp_path, layers):
             assert r["address"] == addresses[r["id"]], r["id"]
     councils = client.get("/api/councils").data
     assert "Peñuelas".encode() in councils and b"\\u00f1" not in councils
+
+
+def test_trusted_proxies_accepts_0_to_3_and_refuses_4_and_minus_1(tmp_path):
+    """The documented range of trusted_proxies (README): 0 and 3 accepted, from the
+    environment too; 4, -1 and a fraction refused naming the setting."""
+    from geo.settings import ConfigError, Settings, load_settings
+    from tests.support.data import FIXTURE_DATA_DIR
+
+    assert Settings(data_dir=FIXTURE_DATA_DIR, trusted_proxies=0).trusted_proxies == 0
+    assert Settings(data_dir=FIXTURE_DATA_DIR, trusted_proxies="3").trusted_proxies == 3
+    env = {"CULTURAMAP_DATA_DIR": str(FIXTURE_DATA_DIR), "CULTURAMAP_TRUSTED_PROXIES": "1"}
+    assert load_settings(environ=env).trusted_proxies == 1
+    for bad in (4, -1, "1.5"):
+        with pytest.raises(ConfigError, match="^trusted_proxies "):
+            Settings(data_dir=FIXTURE_DATA_DIR, trusted_proxies=bad)

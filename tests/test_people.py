@@ -186,6 +186,28 @@ def test_posts_from_one_address_are_throttled_at_the_documented_limit(sqlite_app
     assert _propose(public, token=token, address="10.0.0.2").status_code == 201
 
 
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_each_visitor_has_their_own_limit(tmp_path, session_cache, proxies):
+    """Behind Caddy every request comes from 127.0.0.1 with the visitor in X-Forwarded-For.
+    With trusted_proxies = 1 two visitors are counted apart (the 6th post of one is refused,
+    the other's first goes through); with 0 the header is ignored, so it cannot be forged to
+    escape the limit, and the proxy's address is the one counted."""
+    app = workspace_app(copy_fixture_data(tmp_path / "data"), session_cache,
+                        sqlite_url(tmp_path), TRUSTED_PROXIES=proxies)
+    public = app.test_client()
+    token = _token(public)
+
+    def propose_as(visitor: str, text: str) -> int:
+        data = {"text": text, "category": "lectura", "council": COUNCIL, "csrf_token": token}
+        return public.post("/participa", data=data, content_type="multipart/form-data",
+                           environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                           headers={"X-Forwarded-For": visitor}).status_code
+
+    assert [propose_as("190.1.1.1", f"{MARK} {i}") for i in range(6)] == [201] * 5 + [429]
+    assert propose_as("190.2.2.2", f"{MARK} otra") == (201 if proxies else 429)
+    app.extensions["culturamap_workspace"].db.dispose()
+
+
 def test_a_listed_word_holds_the_proposal_for_review(sqlite_app):
     public = sqlite_app.test_client()
     _propose(public, text="Que el IMBÉCIL del alcalde haga algo")

@@ -83,6 +83,11 @@ def create_app(config: dict[str, Any] | None = None, study: Study | None = None)
         study = study if study is not None else workspace_web.study_of(workspace)
     study = study if study is not None else Study(settings)
     app = Flask(__name__)
+    if study.settings.trusted_proxies:  # the visitor's address, not the proxy's
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=study.settings.trusted_proxies)
     app.config.update(flask_keys)
     app.config["DEFAULT_LANGUAGE"] = study.settings.default_language
     app.config["JSON_SORT_KEYS"] = False

@@ -39,7 +39,7 @@ CODE_SUFFIXES = (".py", ".html", ".json", ".css")
 TMP_PREFIX = ".rendering-"
 # Settings that do not change what a report shows.
 NOT_IN_REPORTS = frozenset({"cache_dir", "public_url", "tile_url", "tile_attribution",
-                            "database_url", "secure_cookies"})
+                            "database_url", "secure_cookies", "trusted_proxies"})
 
 
 def _digest_files(h: hashlib._Hash, root: Path, files: Iterable[Path]) -> None:
