@@ -25,6 +25,7 @@ from geo.layer_reading import latin1_error, read_vector, to_web_crs
 from geo.schema import (
     COUNCILS,
     DATA_DIR,
+    MANIFEST,
     OFFERING,
     POPULATION,
     SECTORS,
@@ -190,7 +191,7 @@ def layer_path(spec: LayerSpec, data_dir: Path | str | None = None) -> Path:
 def load_manifest(data_dir: Path | str | None = None) -> dict:
     """The data manifest (sources, licences, synthetic flag); {} if the folder has none."""
     base = Path(data_dir) if data_dir is not None else DATA_DIR
-    path = base / "manifest.json"
+    path = base / MANIFEST.name
     if not path.exists():
         return {}
     raw = path.read_bytes()

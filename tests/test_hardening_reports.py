@@ -155,8 +155,25 @@ def test_the_version_follows_data_and_settings(tmp_path):
     assert report_version(settings) == same  # deterministic
     assert report_version(settings.with_changes(threshold_min=10)) != same
     assert report_version(settings.with_changes(public_url="https://x.example")) == same
-    blocks = data / "population" / "blocks.geojson"
-    blocks.write_text(blocks.read_text("utf-8") + "\n", "utf-8")  # same data, other bytes
+    # the workspace's own files beside the layers (database, its journal, photos, the secret
+    # key) change with every support or sign-in, never what a report shows
+    for name in ("culturamap.sqlite", "culturamap.sqlite-wal", ".secret_key",
+                 "photos/0123456789abcdef0123456789abcdef.jpg", "notes.txt"):
+        (data / name).parent.mkdir(exist_ok=True)
+        (data / name).write_bytes(b"changed")
+    assert report_version(settings) == same
+    for layer_file in ("population/blocks.geojson", "venues/venues.geojson", "manifest.json",
+                       "boundaries/councils.geojson"):
+        path = data / layer_file
+        before = path.read_bytes()
+        path.write_bytes(before + b"\n")  # same data, other bytes
+        assert report_version(settings) != same, layer_file
+        path.write_bytes(before)
+    (data / "venues" / "por_ubicar.csv").write_text("id,name\n", "utf-8")  # places to locate
+    assert report_version(settings) != same
+    (data / "venues" / "por_ubicar.csv").unlink()
+    (data / "network").mkdir(exist_ok=True)
+    (data / "network" / "streets.osm").write_text("<osm/>", "utf-8")
     assert report_version(settings) != same
 
 

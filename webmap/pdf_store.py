@@ -7,7 +7,7 @@ the ones asked for), and a request either gets the kept file at once or, for one
 yet, a page that refreshes itself (webmap.report_routes). Asked-for reports jump the queue.
 
 Kept where and for how long: ``<cache_dir>/reports/<version>/<name>.<lang>.pdf``, where the
-version digests the data files, the settings and the code that draws the reports, so a
+version digests the data files (``data_inputs``), the settings and the code that draws them, so a
 restart after any change renders again and an unchanged restart serves at once. Each file
 is written to a temporary name, flushed and renamed: a crash mid-render leaves no half PDF
 (stray temporary files and other versions are removed at start).
@@ -65,12 +65,31 @@ def layers_digest(layers: Any) -> str:
     return h.hexdigest()
 
 
+def data_inputs(data_dir: Path) -> list[Path]:
+    """The data files the reports are drawn from: the layer folders, the manifest and the
+    street network. Not the workspace's database, photos or secret key beside them: a
+    support or a sign-in rewrites the database file without changing a report, and what
+    the database holds for reports comes in through ``layers_digest`` and the digests of
+    the agenda and the proposals."""
+    from geo.layers import layer_path
+    from geo.schema import COUNCILS, MANIFEST, POPULATION, SECTORS, VENUES, WORKSHOPS, ZONES
+    from geo.travel import NETWORK_DIR
+
+    folders = {layer_path(spec, data_dir).parent
+               for spec in (COUNCILS, VENUES, WORKSHOPS, POPULATION, SECTORS, ZONES)}
+    folders.add(Path(data_dir) / NETWORK_DIR)
+    files = {p for folder in folders if folder.is_dir() and folder != Path(data_dir)
+             for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    manifest = Path(data_dir) / MANIFEST.name
+    return sorted(files | ({manifest} if manifest.is_file() else set()))
+
+
 def report_version(settings: Settings, extra: str = "") -> str:
     """16 hex digits naming what the reports are made of: data, settings and code
     (``extra``: a digest of data that do not live in files, see :func:`layers_digest`)."""
     h = hashlib.sha256(extra.encode())
     data = Path(settings.data_dir)
-    _digest_files(h, data, (p for p in data.rglob("*") if p.is_file()))
+    _digest_files(h, data, data_inputs(data))
     for f in dataclasses.fields(settings):
         if f.name not in NOT_IN_REPORTS:
             h.update(f"{f.name}={getattr(settings, f.name)!r}\0".encode())
