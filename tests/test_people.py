@@ -354,6 +354,31 @@ def test_support_counts_once_per_browser_and_only_for_published(sqlite_app):
     assert "Ya apoyó esta propuesta" in page
 
 
+def test_published_proposals_are_an_ogc_collection_for_qgis(sqlite_app):
+    """/ogc/collections/proposals: only published proposals, flat properties (the councils
+    as one ";"-joined text), supports as they stand, queryable like any layer."""
+    public = sqlite_app.test_client()
+    _propose(public)
+    _propose(public, text="Otra zq sin aprobar")
+    first, _waiting = _proposals(sqlite_app)
+    items = "/ogc/collections/proposals/items"
+    assert public.get(items).get_json()["features"] == []
+    _planner_post(_planner(sqlite_app), f"/planificar/participacion/{first.id}/aprobar")
+    public.post(f"/participa/propuestas/{first.id}/apoyo", data={"csrf_token": _token(public)})
+    [feature] = public.get(items).get_json()["features"]
+    props = feature["properties"]
+    assert feature["id"] == str(first.id) and props["text"] == MARK
+    assert (props["councils"], props["supports"], props["origin"]) == (COUNCIL, 1, "vecinos")
+    assert feature["geometry"]["type"] == "Point"
+    one = public.get(f"{items}/{first.id}").get_json()
+    assert one["properties"]["text"] == MARK
+    assert public.get(f"{items}/{_waiting.id}").status_code == 404
+    meta = public.get("/ogc/collections/proposals").get_json()
+    assert meta["title"] == "Propuestas publicadas"
+    assert "supports" in public.get("/ogc/collections/proposals/queryables").get_json()[
+        "properties"]
+
+
 def test_moderation_needs_a_signed_in_planner(sqlite_app):
     public = sqlite_app.test_client()
     _propose(public)

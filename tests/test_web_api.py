@@ -83,7 +83,7 @@ def test_collections_list_the_layers_and_sites_with_their_extent(client, layers)
     body = client.get("/collections").get_json()
     by_id = {c["id"]: c for c in body["collections"]}
     assert set(by_id) == {"councils", "sectors", "venues", "workshops", "population", "sites",
-                          "isochrones", "activities"}
+                          "isochrones", "activities", "proposals"}
     minx, miny, maxx, maxy = by_id["venues"]["extent"]["spatial"]["bbox"][0]
     for point in layers.venues.geometry:
         assert minx - 1e-6 <= point.x <= maxx + 1e-6 and miny - 1e-6 <= point.y <= maxy + 1e-6
@@ -339,7 +339,7 @@ def test_openapi_document_describes_the_paths_that_really_answer(client):
         "/collections/collections", "/collections/{collectionId}/queryables",
         *(f"/collections/{c}/items" for c in ("councils", "sectors", "venues", "workshops",
                                               "population", "sites", "isochrones",
-                                              "activities")),
+                                              "activities", "proposals")),
     }
     schemas = doc["components"]["schemas"]
     for path, item in doc["paths"].items():

@@ -34,7 +34,7 @@ def layers():
 def test_gdal_lists_the_collections(base, prefix):
     names = {name for name, _ in pyogrio.list_layers(f"OAPIF:{base}{prefix}")}
     assert names == {"councils", "sectors", "venues", "workshops", "population", "sites",
-                     "isochrones", "activities"}
+                     "isochrones", "activities", "proposals"}
 
 
 @pytest.mark.parametrize("name", ["councils", "sectors", "venues", "workshops", "population"])

@@ -49,7 +49,7 @@ META_PARAMETERS = (*COMMON_PARAMETERS, "datetime")
 DEFAULT_LIMIT, MAX_LIMIT = 100, 1000
 SITES_RETRY_AFTER_S = 10  # the background step takes ~2-9 s on the real data
 COLLECTION_IDS = ("councils", "sectors", "venues", "workshops", "population", "sites",
-                  "isochrones", "activities")
+                  "isochrones", "activities", "proposals")
 
 
 def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> Response:
@@ -59,9 +59,12 @@ def _json(body: Any, mimetype: str = "application/json", status: int = 200) -> R
 
 def _collections() -> dict[str, Collection]:
     from webmap.agenda_data import activities_collection  # sessions move with the clock
+    from webmap.features import proposals_collection  # supports change between moderations
+    from webmap.map_builder import PROPOSALS_KEY
 
-    return {**current_app.extensions["culturamap"].cache["collections"],
-            "activities": activities_collection()}
+    store = current_app.extensions["culturamap"]
+    return {**store.cache["collections"], "activities": activities_collection(),
+            "proposals": proposals_collection(store.cache.get(PROPOSALS_KEY))}
 
 
 def _check_meta_parameters() -> None:

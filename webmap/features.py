@@ -144,3 +144,24 @@ def build_collections(store: MapStore) -> dict[str, Collection]:
         "sites": sites_collection(store.sites),
         "isochrones": isochrone_collection(store),
     }
+
+
+PROPOSAL_LIST_PROPERTIES = ("councils", "council_names")  # lists, served ";"-joined
+
+
+def proposals_collection(published: list[dict[str, Any]] | None) -> Collection:
+    """The OGC collection ``proposals``: the residents' published proposals as the map shows
+    them (``webmap.map_builder.PROPOSALS_KEY``; none without the planner workspace), flat
+    for QGIS: the councils a proposal names are one ";"-joined text."""
+    features, geometries = [], []
+    for feature in published or []:
+        props = {k: ";".join(map(str, v)) if k in PROPOSAL_LIST_PROPERTIES else v
+                 for k, v in feature["properties"].items()}
+        fid = str(feature["id"])
+        props["id"] = fid
+        features.append({"type": "Feature", "id": fid, "geometry": feature["geometry"],
+                         "properties": props})
+        geometries.append(shapely.geometry.shape(feature["geometry"]))
+    return Collection(id="proposals", features=features,
+                      geometries=np.asarray(geometries, dtype=object),
+                      positions={f["id"]: i for i, f in enumerate(features)})
