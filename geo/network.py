@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from geo import METRIC_CRS, WEB_CRS
 from geo.atomic import write_atomic
 from geo.errors import CulturamapError
 
-CACHE_FORMAT = 4  # bump when the cached arrays change meaning (4: edge snapping)
+CACHE_FORMAT = 5  # bump when the cached arrays change meaning (5: walkable ways only)
 MAX_SEGMENT_M = 50.0  # long edges are split: not needed for correctness since edge snapping,
 # kept because it bounds the error of WalkNetwork.snap (node form) and costs nothing
 SNAP_CHUNK = 50_000  # points per STRtree query in big batches (threads, bounded memory)
@@ -433,20 +434,54 @@ def densify(
     return ids, np.vstack([xy, new_xy]), np.concatenate(chain_u), np.concatenate(chain_v)
 
 
+# A way is walked when it has a highway tag and none of these tags matches (a regular
+# expression searched in the value): osmnx's "walk" network filter (osmnx 2.1), which an
+# extract downloaded by osmnx would already have applied. graph_from_xml reads every way of
+# a file (rivers, buildings, motorways), so a hand-made or Geofabrik extract needs it here.
+NOT_WALKABLE: dict[str, str] = {
+    "highway": "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|"
+               "proposed|raceway|razed|rest_area|services",
+    "area": "yes",
+    "access": "private",
+    "foot": "no",
+    "service": "private",
+    "sidewalk": "separate",  # the sidewalks are mapped as footways of their own
+    "sidewalk:both": "separate",
+    "sidewalk:left": "separate",
+    "sidewalk:right": "separate",
+}
+
+
+def is_walkable(tags: dict) -> bool:
+    """Whether an OSM way with these tags is walked (see :data:`NOT_WALKABLE`)."""
+    if not tags.get("highway"):
+        return False
+    return not any(re.search(pattern, str(tags[key]))
+                   for key, pattern in NOT_WALKABLE.items() if tags.get(key) is not None)
+
+
 def build_network(
     osm_path: Path | str, max_segment_m: float = MAX_SEGMENT_M
 ) -> WalkNetwork:
-    """Read the OSM XML with osmnx and turn it into a :class:`WalkNetwork` (no cache)."""
+    """Read the OSM XML with osmnx, keep its walkable ways (:func:`is_walkable`) and turn
+    them into a :class:`WalkNetwork` (no cache)."""
     import osmnx as ox  # slow import: only when a build is really needed
 
     path = Path(osm_path)
     if not path.is_file():
         raise NetworkError(f"{path}: OpenStreetMap file not found")
+    kept_tags = ox.settings.useful_tags_way
+    ox.settings.useful_tags_way = sorted({*kept_tags, *NOT_WALKABLE})  # tags is_walkable reads
     try:
         g = ox.graph_from_xml(path, bidirectional=True, simplify=False, retain_all=True)
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one clear error
         raise NetworkError(f"{path}: cannot be read as OpenStreetMap XML ({exc})") from exc
-    if g.number_of_nodes() == 0 or g.number_of_edges() == 0:
+    finally:
+        ox.settings.useful_tags_way = kept_tags
+    g.remove_edges_from([(a, b, k) for a, b, k, tags in g.edges(keys=True, data=True)
+                         if not is_walkable(tags)])
+    g.remove_nodes_from([node for node, degree in g.degree() if degree == 0])
+    if g.number_of_edges() == 0:
         raise NetworkError(f"{path}: no walkable streets (highway ways) in the file")
     osm_ids = np.fromiter(g.nodes, dtype=np.int64, count=g.number_of_nodes())
     lon = np.array([g.nodes[i]["x"] for i in osm_ids], dtype=float)

@@ -59,6 +59,29 @@ def test_snap_gives_nearest_node_and_straight_distance(tmp_path):
         net.snap(np.array([[np.nan, 0.0]]))
 
 
+def test_the_node_form_of_a_snap_takes_the_nearer_end_and_the_first_on_a_tie():
+    """On one 100 m segment (no splitting here): 30 m along -> its first end, 30 m; 70 m
+    along -> the second end, 30 m; exactly half-way -> the first end, 50 m; the walk onto
+    the street (20 m) is added."""
+    net = direct_network({1: (0.0, 0.0), 2: (100.0, 0.0)}, [(1, 2)])
+    pts = np.array([[30.0, 20.0], [70.0, 20.0], [50.0, 0.0]]) + ORIGIN
+    idx, dist = net.snap(pts)
+    assert [int(net.node_ids[i]) for i in idx] == [1, 2, 1]
+    assert dist.tolist() == pytest.approx([50.0, 50.0, 50.0])
+    idx, dist = net.snap(np.array([30.0, 0.0]) + ORIGIN)  # one point, any shape of input
+    assert int(net.node_ids[idx[0]]) == 1 and dist[0] == pytest.approx(30.0)
+
+
+def test_the_default_cache_folder_is_the_settings_one_else_the_repository_cache(monkeypatch,
+                                                                               tmp_path):
+    monkeypatch.setenv("CULTURAMAP_CACHE_DIR", str(tmp_path / "mine"))
+    assert netmod.default_cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("CULTURAMAP_CACHE_DIR")
+    assert netmod.default_cache_dir() == netmod.REPO_DIR / "cache"
+    monkeypatch.setenv("CULTURAMAP_CACHE_DIR", "")
+    assert netmod.default_cache_dir() == netmod.REPO_DIR / "cache"
+
+
 def test_nearest_source_adds_each_source_offset(tmp_path):
     net = load(tmp_path, U_NODES, U_WAYS)
     a, b = node_index(net, 1), node_index(net, 4)
@@ -94,6 +117,10 @@ def test_cache_is_written_reused_and_rebuilt_when_the_file_changes(tmp_path, mon
 
     monkeypatch.setattr(netmod, "build_network", no_build)
     again = load_network(osm, cache_dir=cache, memo=False)
+    # named by the file and the first 16 hex digits of its SHA-256; read back with its source
+    digest = netmod.file_digest(osm)
+    assert files[0].name == f"walknet-streets-{digest[:16]}-v{netmod.CACHE_FORMAT}.npz"
+    assert (again.source, again.source_hash) == (first.source, digest) == (str(osm), digest)
     assert np.array_equal(again.node_ids, first.node_ids)
     assert np.allclose(again.xy, first.xy)
     assert (again.graph != first.graph).nnz == 0
@@ -131,12 +158,17 @@ def test_damaged_cache_is_rebuilt(tmp_path):
 
 
 def test_missing_and_unreadable_files_name_the_file(tmp_path):
-    with pytest.raises(NetworkError, match="nowhere.osm"):
+    with pytest.raises(NetworkError) as info:
         load_network(tmp_path / "nowhere.osm", cache_dir=tmp_path)
+    assert str(info.value) == f"{tmp_path / 'nowhere.osm'}: OpenStreetMap file not found"
+    with pytest.raises(NetworkError) as info:
+        netmod.build_network(tmp_path / "nowhere.osm")
+    assert str(info.value) == f"{tmp_path / 'nowhere.osm'}: OpenStreetMap file not found"
     bad = tmp_path / "bad.osm"
     bad.write_text("<osm><node id='1' lat='x'", encoding="utf-8")
-    with pytest.raises(NetworkError, match="bad.osm"):
+    with pytest.raises(NetworkError) as info:
         load_network(bad, cache_dir=tmp_path)
+    assert str(info.value).startswith(f"{bad}: cannot be read as OpenStreetMap XML (")
 
 
 def test_shipped_network_matches_osmnx_great_circle_lengths():
@@ -369,3 +401,65 @@ def test_the_cache_folder_is_made_when_possible_and_its_absence_only_slows(tmp_p
     write_osm(data / "network" / "s.osm", {1: (0.0, 0.0), 2: (100.0, 0.0)}, [[1, 2]])
     model = load_travel_model(Settings(data_dir=data, cache_dir=blocker / "cache"))
     assert model.name == "osm" and model.network.n_nodes == 3  # 100 m split every 50 m
+
+
+def _osm_with_ways(path, nodes, ways):
+    """An OSM XML file of ``nodes`` (id -> (x, y) metres) and ``ways`` (node ids, tags)."""
+    from tests.support.network import lonlat
+
+    lines = ["<?xml version='1.0' encoding='UTF-8'?>", '<osm version="0.6" generator="test">']
+    for nid, (x, y) in nodes.items():
+        lon, lat = lonlat(x, y)
+        lines.append(f'  <node id="{nid}" lat="{lat:.9f}" lon="{lon:.9f}" version="1"/>')
+    for wid, (refs, tags) in enumerate(ways, start=1):
+        nds = "".join(f'<nd ref="{n}"/>' for n in refs)
+        kv = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        lines.append(f'  <way id="{wid}" version="1">{nds}{kv}</way>')
+    path.write_text("\n".join([*lines, "</osm>"]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_only_walkable_ways_become_streets(tmp_path):
+    """An extract holds more than streets: a river, a building outline, a motorway, a
+    private drive, a way with foot=no, a cycleway and a street whose sidewalks are mapped
+    apart. Only the residential street (0, 0)-(100, 0) and the footway (100, 0)-(100, 40)
+    are walked (osmnx's walk filter): their 3 nodes and the one splitting the 100 m street
+    at 50 m (id -1: not an OSM id), 140 m in all, whatever else the file draws."""
+    nodes = {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (100.0, 40.0), 4: (0.0, 30.0),
+             5: (60.0, 30.0), 6: (60.0, 60.0), 7: (0.0, 60.0)}
+    ways = [([1, 2], {"highway": "residential"}),
+            ([2, 3], {"highway": "footway"}),
+            ([4, 5], {"waterway": "river"}),
+            ([4, 5, 6, 7, 4], {"building": "yes"}),
+            ([1, 4], {"highway": "motorway"}),
+            ([2, 5], {"highway": "service", "access": "private"}),
+            ([3, 6], {"highway": "residential", "foot": "no"}),
+            ([5, 6], {"highway": "cycleway"}),
+            ([6, 7], {"highway": "primary", "sidewalk": "separate"})]
+    import osmnx as ox
+
+    kept = list(ox.settings.useful_tags_way)
+    net = load_network(_osm_with_ways(tmp_path / "mixed.osm", nodes, ways),
+                       cache_dir=tmp_path / "c", memo=False)
+    assert ox.settings.useful_tags_way == kept  # osmnx's setting put back
+    assert sorted(int(i) for i in net.node_ids) == [-1, 1, 2, 3]
+    assert float(net.edge_len.sum()) == pytest.approx(140.0, abs=0.01)
+    only_river = _osm_with_ways(tmp_path / "river.osm", nodes, ways[2:4])
+    with pytest.raises(NetworkError) as info:
+        load_network(only_river, cache_dir=tmp_path / "c", memo=False)
+    assert str(info.value) == f"{only_river}: no walkable streets (highway ways) in the file"
+
+
+def test_what_osm_ways_are_walked_by_their_tags():
+    """The rule of tests above, tag by tag: a highway tag is needed; any excluded value
+    (searched as in Overpass, so "motorway_link" is out with "motor") removes it."""
+    from geo.network import is_walkable
+
+    assert is_walkable({"highway": "residential"}) and is_walkable({"highway": "steps"})
+    assert is_walkable({"highway": "service", "access": "yes", "foot": "yes"})
+    for tags in ({}, {"waterway": "river"}, {"highway": "motorway_link"},
+                 {"highway": "construction"}, {"highway": "pedestrian", "area": "yes"},
+                 {"highway": "track", "access": "private"}, {"highway": "path", "foot": "no"},
+                 {"highway": "service", "service": "private"},
+                 {"highway": "primary", "sidewalk:left": "separate"}):
+        assert not is_walkable(tags), tags
