@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -127,6 +127,21 @@ def normalise_rule(rule: str | None) -> str | None:
     return text
 
 
+def _first_and_length(item: AgendaItem) -> tuple[dt.datetime, dt.timedelta]:
+    """The first start in Coquimbo wall time and the first session's wall-clock length."""
+    first = aware_utc(item.start).astimezone(SANTIAGO)
+    length = aware_utc(item.end).astimezone(SANTIAGO).replace(tzinfo=None) - first.replace(
+        tzinfo=None)
+    return first, length
+
+
+def _session_at(item: AgendaItem, start: dt.datetime, length: dt.timedelta) -> Session:
+    """The session starting at ``start`` (Coquimbo time), as long on the wall clock as the
+    first one (across a change of the clocks)."""
+    local_end = (start.replace(tzinfo=None) + length).replace(tzinfo=SANTIAGO)
+    return Session(item, start.astimezone(UTC), local_end.astimezone(UTC))
+
+
 def sessions(item: AgendaItem, since: dt.datetime, until: dt.datetime) -> list[Session]:
     """The item's sessions that overlap [since, until), in order (none when cancelled).
 
@@ -136,31 +151,29 @@ def sessions(item: AgendaItem, since: dt.datetime, until: dt.datetime) -> list[S
     if item.cancelled:
         return []
     since, until = aware_utc(since), aware_utc(until)
-    first = aware_utc(item.start).astimezone(SANTIAGO)
-    length = aware_utc(item.end).astimezone(SANTIAGO).replace(tzinfo=None) - first.replace(
-        tzinfo=None)
+    first, length = _first_and_length(item)
     if item.rule:
         rule = rrulestr(item.rule, dtstart=first)
         starts = rule.between(since - length - dt.timedelta(days=1), until, inc=True)
     else:
         starts = [first]
-    out = []
-    for start in starts:
-        local_end = (start.replace(tzinfo=None) + length).replace(tzinfo=SANTIAGO)
-        begin, end = start.astimezone(UTC), local_end.astimezone(UTC)
-        if begin < until and end > since:
-            out.append(Session(item, begin, end))
-    return out
-
-
-AHEAD = dt.timedelta(days=366)  # how far a cancelled activity's next session is looked for
+    found = [_session_at(item, start, length) for start in starts]
+    return [s for s in found if s.start < until and s.end > since]
 
 
 def has_sessions_ahead(item: AgendaItem, now: dt.datetime) -> bool:
-    """Whether the activity, cancelled or not, has a session ending after ``now`` (within a
-    year): a cancelled one is then still announced as cancelled in the feeds, so that a
-    calendar that copied it learns it will not take place."""
-    return bool(sessions(replace(item, cancelled=False), now, aware_utc(now) + AHEAD))
+    """Whether the activity, cancelled or not, has a session ending after ``now``, however
+    far ahead: a cancelled one is then still announced as cancelled in the feeds, so that a
+    subscribed calendar shows it called off. A rule without an end always has one."""
+    now = aware_utc(now)
+    first, length = _first_and_length(item)
+    if not item.rule:
+        return _session_at(item, first, length).end > now
+    rule = rrulestr(item.rule, dtstart=first)
+    for start in rule.xafter(now - length - dt.timedelta(days=1), inc=True):
+        if _session_at(item, start, length).end > now:
+            return True
+    return False
 
 
 def walking_minutes(travel: TravelModel, origin: tuple[float, float],

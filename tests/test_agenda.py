@@ -191,3 +191,25 @@ def test_equity_counts_the_month_sessions_within_reach_per_10000_residents(tmp_p
     assert got["groups"]["ABC1"]["sessions"] == 6
     assert list(got["groups"]) == ["ABC1", "E"]
     assert month_window(2026, 12) == (z("2026-12-01 03:00"), z("2027-01-01 03:00"))
+
+
+def test_a_session_is_ahead_until_the_last_one_has_ended_however_far():
+    """has_sessions_ahead, cancelled or not: a one-off until its end (a second before: yes;
+    at its end: no); a yearly rule with its last session 3 years on is ahead until then; a
+    rule without an end always is; a monthly rule whose next session is 20 days on is."""
+    from geo.agenda import has_sessions_ahead
+
+    utc = dt.UTC
+    once = AgendaItem(id=1, title="Una vez", start=dt.datetime(2026, 12, 1, 22, tzinfo=utc),
+                      end=dt.datetime(2026, 12, 2, 0, tzinfo=utc), cancelled=True)
+    assert has_sessions_ahead(once, dt.datetime(2026, 12, 1, 23, 59, 59, tzinfo=utc))
+    assert not has_sessions_ahead(once, dt.datetime(2026, 12, 2, 0, 0, tzinfo=utc))
+    yearly = AgendaItem(**{**once.__dict__, "rule": "FREQ=YEARLY;COUNT=4"})  # 2026..2029
+    assert has_sessions_ahead(yearly, dt.datetime(2029, 12, 1, 23, 59, tzinfo=utc))
+    assert not has_sessions_ahead(yearly, dt.datetime(2029, 12, 2, 0, 0, tzinfo=utc))
+    assert has_sessions_ahead(yearly, dt.datetime(2027, 6, 1, tzinfo=utc))  # 6 months on
+    forever = AgendaItem(**{**once.__dict__, "rule": "FREQ=WEEKLY"})
+    assert has_sessions_ahead(forever, dt.datetime(2040, 1, 1, tzinfo=utc))
+    monthly = AgendaItem(**{**once.__dict__, "rule": "FREQ=MONTHLY;UNTIL=20270202T030000Z"})
+    assert has_sessions_ahead(monthly, dt.datetime(2027, 1, 12, tzinfo=utc))  # 1 Feb next
+    assert not has_sessions_ahead(monthly, dt.datetime(2027, 2, 2, 0, 0, tzinfo=utc))

@@ -346,6 +346,19 @@ def test_a_cancelled_activity_stays_in_the_feeds_as_cancelled_until_its_last_ses
     app.config["AGENDA_NOW"] = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
     assert planner.get("/api/agenda?junta=JV-01").json["sessions"] == []
     assert "Taller de murga" not in planner.get("/cerca?junta=JV-01").get_data(as_text=True)
+    # the feed imported (into another workspace, or here: a copy keyed by the feed's UID),
+    # in Spanish then in English, keeps the activity's own title, cancelled; the second
+    # import updates the first (a cancelled one at a venue, re-imported, is no conflict)
+    uid = f"actividad-{added['id']}@culturamap"
+    for path in ("/agenda/comuna.ics", "/agenda/comuna.ics?lang=en"):
+        feed = planner.get(path).get_data(as_text=True)
+        import_page = planner.get("/planificar/actividades/importar").get_data(as_text=True)
+        done = _upload(planner, csrf_token(import_page), "feed.ics", feed, step="apply")
+        assert done.status_code == 200, done.get_data(as_text=True)
+        with _db(app).session() as session:
+            [copy] = session.scalars(select(Activity).where(Activity.uid == uid)).all()
+            assert (copy.title, copy.cancelled, copy.venue_id) == ("Taller de murga", True,
+                                                                   "V-003")
 
 
 def test_an_activity_in_force_is_confirmed_in_the_feeds(app, planner):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 
 import pytest
 from PIL import Image
@@ -334,6 +335,7 @@ def test_moderation_reject_merge_answer_and_history(app):
 
 
 def test_support_counts_once_per_browser_and_only_for_published(sqlite_app):
+    sqlite_app.config["SUPPORTS_REFRESH_S"] = 1  # the map's count follows within 1 s
     public = sqlite_app.test_client()
     _propose(public)
     [p] = _proposals(sqlite_app)
@@ -347,8 +349,12 @@ def test_support_counts_once_per_browser_and_only_for_published(sqlite_app):
     other = sqlite_app.test_client()
     other.post(f"/participa/propuestas/{p.id}/apoyo", data={"csrf_token": _token(other)})
     assert _proposals(sqlite_app)[0].supports == 2
-    # the map's popup (a kept page) counts them at once, not at the next moderation step
-    assert '"supports_label": "2 apoyos"' in public.get("/?lang=es").get_data(as_text=True)
+    # the map's popup (a kept page) counts them within SUPPORTS_REFRESH_S, not at the next
+    # moderation step
+    deadline = time.monotonic() + 20
+    while '"supports_label": "2 apoyos"' not in public.get("/?lang=es").get_data(as_text=True):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     page = public.get(f"/participa/propuestas/{p.id}").get_data(as_text=True)
     assert "2 apoyos" in page and "no una votación" in page
     assert "Ya apoyó esta propuesta" in page
@@ -377,6 +383,34 @@ def test_published_proposals_are_an_ogc_collection_for_qgis(sqlite_app):
     assert meta["title"] == "Propuestas publicadas"
     assert "supports" in public.get("/ogc/collections/proposals/queryables").get_json()[
         "properties"]
+
+
+def test_supports_redraw_the_map_at_most_once_per_refresh_window(sqlite_app):
+    """Anyone can support, and each refresh makes the next map view draw its page again:
+    within the window (here 60 s after the approval refreshed the layer) a support waits
+    for one refresh due at its end, and further supports join it; with no window left the
+    refresh is immediate."""
+    from webmap.workspace.people_views import SUPPORTS_REFRESH_S, SUPPORTS_SHOWN_KEY
+
+    assert SUPPORTS_REFRESH_S == 10.0
+    sqlite_app.config["SUPPORTS_REFRESH_S"] = 60
+    public = sqlite_app.test_client()
+    _propose(public)
+    [p] = _proposals(sqlite_app)
+    _planner_post(_planner(sqlite_app), f"/planificar/participacion/{p.id}/aprobar")
+    state = sqlite_app.extensions[SUPPORTS_SHOWN_KEY]
+    for client in (public, sqlite_app.test_client()):
+        client.post(f"/participa/propuestas/{p.id}/apoyo", data={"csrf_token": _token(client)})
+    timer = state["timer"]
+    assert timer is not None and timer.is_alive()  # one refresh due, for both supports
+    assert '"supports_label": "0 apoyos"' in public.get("/?lang=es").get_data(as_text=True)
+    timer.cancel()
+    state["timer"] = None
+    sqlite_app.config["SUPPORTS_REFRESH_S"] = 0
+    third = sqlite_app.test_client()
+    third.post(f"/participa/propuestas/{p.id}/apoyo", data={"csrf_token": _token(third)})
+    assert state["timer"] is None
+    assert '"supports_label": "3 apoyos"' in public.get("/?lang=es").get_data(as_text=True)
 
 
 def test_moderation_needs_a_signed_in_planner(sqlite_app):

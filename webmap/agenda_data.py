@@ -33,7 +33,8 @@ _lock = threading.Lock()
 
 @dataclass(frozen=True)
 class AgendaRecord:
-    """An activity in force with what its page shows besides the agenda values."""
+    """An activity (in force, or cancelled: ``item.cancelled``) with what its page shows
+    besides the agenda values."""
 
     item: AgendaItem
     description: str | None

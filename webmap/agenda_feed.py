@@ -6,8 +6,10 @@ Why the rule is kept (RRULE with DTSTART;TZID=America/Santiago and a VTIMEZONE) 
 expanded sessions: the subscribed calendar repeats the activity itself, at the same wall
 clock time across the clock changes. A cancelled activity stays in the feeds while it would
 still have had a session, with STATUS:CANCELLED and its title prefixed ("Cancelada: ..."):
-a calendar that imported the file once, or that ignores STATUS, then shows it called off
-rather than keeping it as if it were on.
+a subscribed calendar, even one that ignores STATUS, then shows it called off at its next
+sync instead of dropping it silently (a file imported once is not fetched again: only a
+fresh import of the feed tells). Imported back, the prefix is taken off again
+(webmap.workspace.agenda_import).
 UIDs are ``actividad-<id>@culturamap``: stable, so an edit updates the event in place.
 The ``X-CULTURAMAP-*`` properties carry what iCalendar has no field for (venue id,
 audience, free, accessibility), so a feed can be imported back.

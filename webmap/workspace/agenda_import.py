@@ -21,6 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.layer_errors import Problem
+from geo.settings import LANGUAGES
+from webmap.i18n import translate
 from webmap.workspace.activities import (
     FORM_FIELDS,
     add_activity,
@@ -124,6 +126,16 @@ def _when(value: Any) -> Any:
     return value
 
 
+def _without_cancelled_word(title: str) -> str:
+    """A cancelled event of this product's feeds reads "Cancelada: <title>" (or English):
+    imported back, the activity keeps its own title (webmap.agenda_feed)."""
+    for lang in LANGUAGES:
+        prefix = f"{translate('agenda.feed.cancelled', lang)}: "
+        if title.startswith(prefix):
+            return title[len(prefix):]
+    return title
+
+
 def _event_data(name: str, begin: int, block: list[tuple[int, str]],
                 problems: list[Problem]) -> dict[str, Any] | None:
     """One VEVENT's values in the form's names, or None with its problems noted."""
@@ -154,8 +166,11 @@ def _event_data(name: str, begin: int, block: list[tuple[int, str]],
     organiser = event.get("ORGANIZER")
     geo = event.get("GEO")
     rule = event.get("RRULE")
+    cancelled = str(event.get("STATUS") or "").upper() == "CANCELLED"
+    title = str(event.get("SUMMARY") or "")
     return {
-        "title": str(event.get("SUMMARY") or ""), "description": event.get("DESCRIPTION"),
+        "title": _without_cancelled_word(title) if cancelled else title,
+        "description": event.get("DESCRIPTION"),
         "start": start or "", "end": end or "",
         "rrule": rule.to_ical().decode() if rule is not None else None,
         "venue_id": event.get(X_VENUE), "lon": geo.longitude if geo is not None else None,
@@ -165,7 +180,7 @@ def _event_data(name: str, begin: int, block: list[tuple[int, str]],
         "organiser": (organiser.params.get("CN") or str(organiser).removeprefix("mailto:"))
         if organiser is not None else None,
         "source_url": event.get("URL"), "uid": event.get("UID"),
-        "cancelled": str(event.get("STATUS") or "").upper() == "CANCELLED",
+        "cancelled": cancelled,
         "_line": begin, "_lines": line_of,
     }
 
@@ -266,6 +281,7 @@ def apply(session: Session, user: User, records: list[dict[str, Any]]) -> int:
         else:
             if existing.cancelled:  # an imported update brings it back
                 existing.cancelled = False
+                session.flush()  # now, not inside the edit's venue check (a version later)
             activity = edit_activity(session, user, existing.id, existing.version, data,
                                      action="import")
         if data.get("cancelled") and not activity.cancelled:

@@ -8,14 +8,15 @@ is shown before a planner publishes it, and contact data are shown to planners o
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from flask import (
     Blueprint,
     Response,
@@ -32,7 +33,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from geo.export import neutralise_cell
+from geo.export import table_bytes
 from webmap.language import t
 from webmap.map_builder import PROPOSALS_KEY
 from webmap.report_routes import drop_reports
@@ -50,6 +51,9 @@ bp = Blueprint("people", __name__)
 
 POST_LIMIT = "5 per minute;20 per hour"  # per address: proposals, registrations, messages
 SUPPORT_LIMIT = "30 per minute"
+SUPPORTS_REFRESH_S = 10.0  # a support shows on the map within this (Flask config overrides)
+SUPPORTS_SHOWN_KEY = "culturamap_supports_shown"  # app.extensions: last refresh, timer due
+_layer_lock = threading.Lock()
 HONEYPOT = "website"  # a field people never see; bots fill every field
 SUPPORTED = "apoyos"  # session key: the proposals this browser supported
 MAX_REMEMBERED = 500
@@ -131,12 +135,39 @@ def publication_changed(app: Any = None) -> None:
 
 
 def _proposal_layer_changed(app: Any) -> None:
-    """The map's proposal layer read again and the pages that embed it dropped. Also after
-    a support: the map's popups show the count (a page is drawn again in about 0.25 s,
-    benchmarks/results/people.txt; the reports do not show supports)."""
+    """The map's proposal layer read again and the pages that embed it dropped. One at a
+    time: a refresh that read the database before a planner withdrew a proposal must not
+    write its older layer after the planner's."""
     store = app.extensions["culturamap"]
-    store.cache[PROPOSALS_KEY] = published_features(store, workspace_of(app).db)
-    store.cache["pages"] = {}
+    with _layer_lock:
+        store.cache[PROPOSALS_KEY] = published_features(store, workspace_of(app).db)
+        store.cache["pages"] = {}
+        app.extensions[SUPPORTS_SHOWN_KEY]["last"] = time.monotonic()
+
+
+def _supports_changed(app: Any) -> None:
+    """After a support: the map's popups show the count, at most ``SUPPORTS_REFRESH_S``
+    later. Why not at once: anyone can support (30 a minute per address) and each refresh
+    makes the next map view draw its page again (about 0.25 s, benchmarks/results/
+    people.txt); the reports do not show supports."""
+    state = app.extensions[SUPPORTS_SHOWN_KEY]
+    wait = state["last"] + app.config.get("SUPPORTS_REFRESH_S", SUPPORTS_REFRESH_S) \
+        - time.monotonic()
+    if wait <= 0:
+        _proposal_layer_changed(app)
+        return
+    with _layer_lock:
+        if state["timer"] is not None:  # a refresh is already due: it will count this one
+            return
+        timer = threading.Timer(wait, _due_refresh, args=(app,))
+        timer.daemon = True
+        state["timer"] = timer
+    timer.start()
+
+
+def _due_refresh(app: Any) -> None:
+    app.extensions[SUPPORTS_SHOWN_KEY]["timer"] = None
+    _proposal_layer_changed(app)
 
 
 def for_council(council: str | None) -> dict[str, Any] | None:
@@ -254,7 +285,7 @@ def support(proposal_id: int) -> Any:
         except RecordNotFound:
             abort(404)
         session[SUPPORTED] = [*done, proposal_id][-MAX_REMEMBERED:]
-        _proposal_layer_changed(current_app._get_current_object())
+        _supports_changed(current_app._get_current_object())
     return redirect(url_for("people.proposal_page", proposal_id=proposal_id))
 
 
@@ -520,12 +551,9 @@ def export(fmt: str) -> Response:
     council = request.args.get("junta") or None
     rows = _export_rows(council)
     name = f"propuestas-{council}" if council else "propuestas"
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()  # residents' texts: never run as a spreadsheet formula
-        writer.writerows({k: neutralise_cell(v) for k, v in r.items()} for r in rows)
-        response = Response(out.getvalue(), mimetype="text/csv")
+    if fmt == "csv":  # residents' texts: never run as a spreadsheet formula
+        table = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
+        response = Response(table_bytes(table, "csv"), mimetype="text/csv")
     else:
         features = [{"type": "Feature", "properties": r, "geometry": None if r["lon"] is None
                      else {"type": "Point", "coordinates": [r["lon"], r["lat"]]}}
@@ -584,5 +612,6 @@ def init_app(app: Any) -> None:
     """Register the blueprint and fill the map's proposal layer from the database."""
     app.register_blueprint(bp)
     app.extensions["culturamap_people"] = for_council
+    app.extensions[SUPPORTS_SHOWN_KEY] = {"last": float("-inf"), "timer": None}
     with app.app_context():
         publication_changed(app)
