@@ -476,6 +476,15 @@ def plain_value(v: Any) -> Any:
     return v
 
 
+def whole_people(value: Any) -> Any:
+    """A count of residents as people read it: whole blocks give a whole number (1100, not
+    1100.0; float noise under a billionth rounded away), grid weights keep their fraction."""
+    value = plain_value(value)
+    if isinstance(value, float) and abs(value - round(value)) < 1e-9:
+        return int(round(value))
+    return value
+
+
 # --- point queries for the web API --------------------------------------------------------
 
 

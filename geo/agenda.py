@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from dateutil.rrule import rrulestr
 
+from geo.access import whole_people
 from geo.errors import CulturamapError
 from geo.network import to_metric
 from geo.travel import TravelModel
@@ -233,7 +234,8 @@ def _figures(reach: np.ndarray, counts: np.ndarray, residents: np.ndarray,
     sessions_in_reach = int(counts[reached].sum())
     per_point = counts @ reach[:, sel] if sel.any() else np.zeros(0)
     mean = float((per_point * residents[sel]).sum() / people) if people > 0 else None
-    return {"residents": people, "activities": int((reached & (counts > 0)).sum()),
+    return {"residents": whole_people(people),
+            "activities": int((reached & (counts > 0)).sum()),
             "sessions": sessions_in_reach,
             "per_10k": sessions_in_reach / people * 10_000 if people > 0 else None,
             "mean_per_resident": mean}

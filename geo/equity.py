@@ -32,7 +32,14 @@ import numpy as np
 import pandas as pd
 
 from geo import METRIC_CRS
-from geo.access import AccessParams, AccessResult, plain_value, share_column, summarise
+from geo.access import (
+    AccessParams,
+    AccessResult,
+    plain_value,
+    share_column,
+    summarise,
+    whole_people,
+)
 from geo.errors import CulturamapError
 from geo.layers import Layers
 
@@ -198,9 +205,8 @@ def _figures(rows: _Rows, params: AccessParams, sel: np.ndarray | None = None,
     w = rows.residents[sel] if weights is None else weights[sel]
     out = summarise(rows.time[sel], w, rows.sfca[sel], params)
     out = {k: plain_value(v) for k, v in out.items()}
-    for key in ("residents", "unreachable_residents"):  # whole people stay whole numbers
-        if isinstance(out.get(key), float) and out[key].is_integer():
-            out[key] = int(out[key])
+    for key in ("residents", "unreachable_residents"):
+        out[key] = whole_people(out.get(key))
     return out
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 
 from geo import METRIC_CRS, WEB_CRS
+from geo.access import whole_people
 from geo.demand import demand_points
 from geo.errors import CulturamapError
 from geo.layers import Layers
@@ -241,11 +242,11 @@ class IsochroneIndex:
 
     def _residents(self, block_min: np.ndarray, band: float) -> dict[str, float]:
         inside = block_min <= band + MATCH_TOLERANCE_MIN
-        out: dict[str, float] = {"residents": _whole(self.residents[inside].sum())}
+        out: dict[str, float] = {"residents": whole_people(self.residents[inside].sum())}
         for column, values in self.groups.items():
             sums = pd.Series(self.residents[inside]).groupby(values[inside]).sum()
             for value in sorted(set(values[values != ""])):
-                out[group_column_name(column, value)] = _whole(sums.get(value, 0.0))
+                out[group_column_name(column, value)] = whole_people(sums.get(value, 0.0))
         return out
 
 
@@ -264,9 +265,3 @@ def block_groups(population: gpd.GeoDataFrame, block_ids: np.ndarray) -> dict[st
         out[column] = np.array(["" if v is None or v != v else str(v).strip() for v in values],
                                dtype=object)
     return out
-
-
-def _whole(value: float) -> float:
-    """Resident counts of whole blocks stay whole numbers in the output."""
-    value = float(value)
-    return int(round(value)) if abs(value - round(value)) < 1e-9 else value

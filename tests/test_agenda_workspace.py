@@ -511,6 +511,11 @@ def test_the_equity_table_downloads_for_a_spreadsheet(app, planner):
     area = rows[0]
     assert (area["scope"], area["month"], area["activities"], area["sessions"]) == (
         "area", "2026-12", "1", "5")
+    assert area["residents"].isdigit()  # whole people, not "1234.0"
+    # the page shows the same area share as the file (es-CL: "12,3 %")
+    share = float(area["share_within_threshold"]) * 100
+    shown = re.search(r'Toda el área</th>(?:<td>[^<]*</td>){5}<td>([^<]*)</td>', page)
+    assert shown.group(1) == f"{share:.1f}".replace(".", ",") + "\u00a0%"
     councils = [r for r in rows if r["scope"] == "council"]
     assert sorted(r["id"] for r in councils) == sorted(
         c["id"] for c in planner.get("/api/councils").json["councils"])

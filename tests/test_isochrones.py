@@ -417,14 +417,19 @@ def test_reached_streets_of_a_t_junction_by_hand():
 
 def test_resident_counts_stay_whole_only_when_they_are():
     """Whole blocks give whole people (10, an int); grid weights can be fractions (2.5
-    stays 2.5); float noise below a billionth is rounded away, a millionth is not."""
-    from geo.isochrones import _whole
+    stays 2.5); float noise below a billionth is rounded away, a millionth is not; numpy
+    numbers come out plain, NaN as None."""
+    import numpy as np
 
-    assert _whole(10.0) == 10 and type(_whole(10.0)) is int
-    assert _whole(2.5) == 2.5 and type(_whole(2.5)) is float
-    assert _whole(0.1 + 0.2 + 2.7) == 3 and type(_whole(0.1 + 0.2 + 2.7)) is int
-    assert _whole(3.000001) == 3.000001
-    assert _whole(-0.0) == 0 and _whole(0.4) == 0.4
+    from geo.access import whole_people
+
+    assert whole_people(10.0) == 10 and type(whole_people(10.0)) is int
+    assert whole_people(2.5) == 2.5 and type(whole_people(2.5)) is float
+    assert whole_people(0.1 + 0.2 + 2.7) == 3 and type(whole_people(0.1 + 0.2 + 2.7)) is int
+    assert whole_people(3.000001) == 3.000001
+    assert whole_people(-0.0) == 0 and whole_people(0.4) == 0.4
+    assert type(whole_people(np.float64(7.0))) is int and whole_people(np.nan) is None
+    assert whole_people(None) is None and whole_people(12) == 12
 
 
 # --- the reached street pieces against an independent oracle ---------------------------------

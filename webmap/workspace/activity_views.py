@@ -238,7 +238,8 @@ def equity() -> Any:
     return render_template(
         "workspace/activity_equity.html", month=raw, registered=len(agenda_data.records()),
         minutes=f"{store.threshold_min:g}",
-        area=row(t("agenda.equity.area"), figures["area"]["all"]),
+        area=row(t("agenda.equity.area"), figures["area"]["all"],
+                 store.area.get(store.share_column)),
         councils=[row(f"{c} · {names.get(c, c)}", f, shares.get(c))
                   for c, f in figures["councils"].items()],
         groups=[row(g, f) for g, f in figures["groups"].items()])
