@@ -436,6 +436,10 @@ def test_only_walkable_ways_become_streets(tmp_path):
             ([3, 6], {"highway": "residential", "foot": "no"}),
             ([5, 6], {"highway": "cycleway"}),
             ([6, 7], {"highway": "primary", "sidewalk": "separate"})]
+    # far away, a river longer (in nodes) than all the streets: the filter comes first, so
+    # the largest piece is taken among the walkable ways, not among all of them
+    nodes.update({100 + i: (2000.0 + 30.0 * i, 0.0) for i in range(12)})
+    ways.append(([100 + i for i in range(12)], {"waterway": "river"}))
     import osmnx as ox
 
     kept = list(ox.settings.useful_tags_way)
@@ -444,7 +448,7 @@ def test_only_walkable_ways_become_streets(tmp_path):
     assert ox.settings.useful_tags_way == kept  # osmnx's setting put back
     assert sorted(int(i) for i in net.node_ids) == [-1, 1, 2, 3]
     assert float(net.edge_len.sum()) == pytest.approx(140.0, abs=0.01)
-    only_river = _osm_with_ways(tmp_path / "river.osm", nodes, ways[2:4])
+    only_river = _osm_with_ways(tmp_path / "river.osm", nodes, [ways[2], ways[3], ways[-1]])
     with pytest.raises(NetworkError) as info:
         load_network(only_river, cache_dir=tmp_path / "c", memo=False)
     assert str(info.value) == f"{only_river}: no walkable streets (highway ways) in the file"
