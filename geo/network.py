@@ -33,7 +33,6 @@ import scipy.sparse as sp
 import shapely
 from pyproj import Transformer
 from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
 
 from geo import METRIC_CRS, WEB_CRS
 from geo.atomic import write_atomic
@@ -114,7 +113,6 @@ class WalkNetwork:
         self.graph = graph.tocsr()
         self.source = source
         self.source_hash = source_hash
-        self._tree: cKDTree | None = None
         self._edge_tree: shapely.STRtree | None = None
         upper = sp.triu(self.graph, k=1).tocoo()  # each street segment once, u < v
         order = np.lexsort((upper.col, upper.row))
@@ -125,14 +123,6 @@ class WalkNetwork:
     @property
     def n_nodes(self) -> int:
         return len(self.node_ids)
-
-    @property
-    def tree(self) -> cKDTree:
-        """KD-tree of the node coordinates, built on first use (nearest-node look-ups only;
-        points are snapped with :attr:`edge_tree`)."""
-        if self._tree is None:
-            self._tree = cKDTree(self.xy)
-        return self._tree
 
     @property
     def edge_tree(self) -> shapely.STRtree:

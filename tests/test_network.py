@@ -467,3 +467,48 @@ def test_what_osm_ways_are_walked_by_their_tags():
                  {"highway": "service", "service": "private"},
                  {"highway": "primary", "sidewalk:left": "separate"}):
         assert not is_walkable(tags), tags
+
+
+def test_a_network_names_its_source_in_every_error_and_keeps_it():
+    """Arrays that do not match or no node at all are refused with the network's source in
+    the message ("network" when it has none); a single node is a (tiny) network; the
+    source and its hash are kept as given, empty by default."""
+    import scipy.sparse as sp
+
+    from geo.network import WalkNetwork
+
+    ids, xy = np.array([7, 8]), np.zeros((2, 2))
+    with pytest.raises(NetworkError) as info:
+        WalkNetwork(ids, np.zeros((3, 2)), sp.csr_matrix((2, 2)))
+    assert str(info.value) == "network: inconsistent node/edge arrays"
+    with pytest.raises(NetworkError) as info:
+        WalkNetwork(ids, xy, sp.csr_matrix((3, 3)), source="calles.osm")
+    assert str(info.value) == "calles.osm: inconsistent node/edge arrays"
+    with pytest.raises(NetworkError) as info:
+        WalkNetwork(np.array([], dtype=np.int64), np.zeros((0, 2)), sp.csr_matrix((0, 0)))
+    assert str(info.value) == "network: the network has no nodes"
+    one = WalkNetwork(np.array([7]), np.zeros((1, 2)), sp.csr_matrix((1, 1)))
+    assert one.n_nodes == 1 and len(one.edge_u) == 0
+    assert (one.source, one.source_hash) == ("", "")
+    named = WalkNetwork(ids, xy, csr_from_edges(2, [0], [1], [5.0]), "a.osm", "abc")
+    assert (named.source, named.source_hash) == ("a.osm", "abc")
+    with pytest.raises(NetworkError) as info:
+        one.snap_edges(np.zeros((1, 2)))
+    assert str(info.value) == "network: the network has no street segments"
+
+
+def test_a_graph_keeps_every_node_even_the_last_ones_without_streets():
+    """csr_from_edges is n x n even when the highest-numbered nodes have no edge."""
+    g = csr_from_edges(4, np.array([0]), np.array([1]), np.array([5.0]))
+    assert g.shape == (4, 4) and g[0, 1] == g[1, 0] == 5.0
+
+
+def test_a_network_is_read_once_per_process_and_cached_where_the_settings_say(
+        tmp_path, monkeypatch):
+    """Loaded twice, the same network object comes back (memory); without a cache folder
+    the .npz goes to CULTURAMAP_CACHE_DIR."""
+    monkeypatch.setenv("CULTURAMAP_CACHE_DIR", str(tmp_path / "env-cache"))
+    osm = write_osm(tmp_path / "memo.osm", U_NODES, U_WAYS)
+    first = load_network(osm)
+    assert load_network(osm) is first
+    assert len(list((tmp_path / "env-cache").glob("walknet-memo-*.npz"))) == 1
