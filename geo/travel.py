@@ -231,5 +231,4 @@ def read_osm_lines(osm_path: Path) -> gpd.GeoDataFrame:
     lines = pyogrio.read_dataframe(osm_path, layer="lines", columns=["highway"])
     lines = lines[lines["highway"].notna()].copy()
     lines["kind"] = [k if k in STREET_KINDS else "other" for k in lines["highway"]]
-    lines = lines.set_crs(WEB_CRS, allow_override=True)
-    return lines[["kind", "geometry"]].reset_index(drop=True)
+    return lines[["kind", "geometry"]].reset_index(drop=True)  # GDAL's OSM driver: EPSG:4326
