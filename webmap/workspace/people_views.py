@@ -166,8 +166,13 @@ def _supports_changed(app: Any) -> None:
 
 
 def _due_refresh(app: Any) -> None:
+    """The refresh a support scheduled; a failure (the database gone away) is logged, and
+    the next support or moderation step refreshes again."""
     app.extensions[SUPPORTS_SHOWN_KEY]["timer"] = None
-    _proposal_layer_changed(app)
+    try:
+        _proposal_layer_changed(app)
+    except Exception:  # noqa: BLE001 - a background thread has no one to raise to
+        log.exception("refreshing the map's proposals after a support failed")
 
 
 def for_council(council: str | None) -> dict[str, Any] | None:
