@@ -413,6 +413,25 @@ def test_supports_redraw_the_map_at_most_once_per_refresh_window(sqlite_app):
     assert '"supports_label": "3 apoyos"' in public.get("/?lang=es").get_data(as_text=True)
 
 
+def test_a_failed_supports_refresh_is_logged_and_the_next_one_works(sqlite_app, monkeypatch,
+                                                                    caplog):
+    from webmap.workspace import people_views
+
+    state = sqlite_app.extensions[people_views.SUPPORTS_SHOWN_KEY]
+    state["timer"] = "due"
+
+    def gone(*_args):
+        raise OSError("database gone")
+
+    monkeypatch.setattr(people_views, "published_features", gone)
+    people_views._due_refresh(sqlite_app)
+    assert state["timer"] is None
+    assert "refreshing the map's proposals after a support failed" in caplog.text
+    monkeypatch.undo()
+    people_views._due_refresh(sqlite_app)
+    assert sqlite_app.extensions["culturamap"].cache["proposal_features"] == []
+
+
 def test_moderation_needs_a_signed_in_planner(sqlite_app):
     public = sqlite_app.test_client()
     _propose(public)
