@@ -488,11 +488,9 @@ def build_network(
 
 
 def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
+    """SHA-256 of a file's bytes (hex), read in blocks by the standard library."""
     with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def default_cache_dir() -> Path:

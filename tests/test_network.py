@@ -512,3 +512,77 @@ def test_a_network_is_read_once_per_process_and_cached_where_the_settings_say(
     first = load_network(osm)
     assert load_network(osm) is first
     assert len(list((tmp_path / "env-cache").glob("walknet-memo-*.npz"))) == 1
+
+
+def test_sources_are_checked_before_any_search():
+    """Every way a list of sources can be wrong is refused with its own message: none, an
+    index below 0 or at the node count (the last node, count - 1, is fine), offsets that are
+    not one per source, negative or infinite; no offsets means 0 m."""
+    net = direct_network({1: (0.0, 0.0), 2: (100.0, 0.0), 3: (100.0, 50.0)},
+                         [(1, 2), (2, 3)])
+    last = net.n_nodes - 1
+    cases = [(([], None), "at least one source node is needed"),
+             (([-1], None), "source node index outside the network"),
+             (([net.n_nodes], None), "source node index outside the network"),
+             (([0, last], np.array([1.0, 2.0, 3.0])),
+              "source offsets must be finite, non-negative and one per source"),
+             (([0], np.array([-0.5])),
+              "source offsets must be finite, non-negative and one per source"),
+             (([0], np.array([np.inf])),
+              "source offsets must be finite, non-negative and one per source")]
+    for (nodes, offsets), message in cases:
+        with pytest.raises(ValueError) as info:
+            net.distances_from(nodes, offsets)
+        assert str(info.value) == message, (nodes, offsets)
+    d = net.distances_from([0, last])  # no offsets: each source starts at its node
+    assert d[0].tolist() == pytest.approx([0.0, 100.0, 150.0])
+    assert d[1].tolist() == pytest.approx([150.0, 50.0, 0.0])
+    dist, src = net.nearest_source([last])
+    assert dist.tolist() == pytest.approx([150.0, 50.0, 0.0]) and src.tolist() == [0, 0, 0]
+
+
+def test_a_point_past_a_dead_end_walks_to_the_end_node():
+    """Beyond the end of a dead-end street the nearest point of the street is its end: the
+    snap is the straight 30 m to it and the whole street lies on one side. Non-finite
+    coordinates are refused by name."""
+    net = direct_network({1: (0.0, 0.0), 2: (100.0, 0.0)}, [(1, 2)])
+    snap = net.snap_edges(np.array([[130.0, 0.0], [-40.0, 0.0]]) + ORIGIN)
+    assert snap.snap_m.tolist() == pytest.approx([30.0, 40.0])
+    assert snap.to_u.tolist() == pytest.approx([100.0, 0.0])
+    assert snap.to_v.tolist() == pytest.approx([0.0, 100.0])
+    assert len(net.snap_edges(np.empty((0, 2)))) == 0
+    with pytest.raises(ValueError) as info:
+        net.snap_edges(np.array([[np.inf, 0.0]]))
+    assert str(info.value) == "snap: coordinates must be finite numbers (EPSG:32719 metres)"
+
+
+def test_the_nearest_of_several_sources_on_a_target_s_own_street_and_beyond_its_ends():
+    """Street -100 .. 0 .. 100 .. 200 (nodes 0-3). Sources at x = 10 and x = 80 on the
+    target's own segment (0-100): the target at x = 60 walks straight to the one at 80
+    (20 m, index 1), not to the first listed. Sources at x = -90 and x = 190, target at
+    x = 20: 90 + 20 = 110 m via the first end beats 90 + 80 = 170 m via the second (index 0).
+    A target on a street of its own (not connected) has no source: inf and -1."""
+    nodes = {0: (-100.0, 0.0), 1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0),
+             8: (0.0, 500.0), 9: (100.0, 500.0)}
+    net = direct_network(nodes, [(0, 1), (1, 2), (2, 3), (8, 9)])
+
+    def snap(*xs, y=0.0):
+        return net.snap_edges(np.array([[x, y] for x in xs]) + ORIGIN)
+
+    dist, src = net.nearest_snapped(snap(10.0, 80.0), snap(60.0))
+    assert dist.tolist() == pytest.approx([20.0]) and src.tolist() == [1]
+    dist, src = net.nearest_snapped(snap(-90.0, 190.0), snap(20.0, 150.0))
+    assert dist.tolist() == pytest.approx([110.0, 40.0]) and src.tolist() == [0, 1]
+    dist, src = net.nearest_snapped(snap(10.0), snap(50.0, y=500.0))
+    assert np.isinf(dist[0]) and src.tolist() == [-1]
+
+
+def test_a_cache_of_another_format_is_named_and_rebuilt(tmp_path, monkeypatch):
+    net = load(tmp_path, U_NODES, U_WAYS)
+    old = tmp_path / "old.npz"
+    monkeypatch.setattr(netmod, "CACHE_FORMAT", 3)
+    netmod.save_cache(net, old)
+    monkeypatch.undo()
+    with pytest.raises(NetworkError) as info:
+        netmod.read_cache(old)
+    assert str(info.value) == f"{old}: cache format 3 is not {netmod.CACHE_FORMAT}"
