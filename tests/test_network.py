@@ -571,6 +571,8 @@ def test_the_nearest_of_several_sources_on_a_target_s_own_street_and_beyond_its_
 
     dist, src = net.nearest_snapped(snap(10.0, 80.0), snap(60.0))
     assert dist.tolist() == pytest.approx([20.0]) and src.tolist() == [1]
+    dist, src = net.nearest_snapped(snap(80.0), snap(60.0, 30.0))  # both straight along
+    assert dist.tolist() == pytest.approx([20.0, 50.0]) and src.tolist() == [0, 0]
     dist, src = net.nearest_snapped(snap(-90.0, 190.0), snap(20.0, 150.0))
     assert dist.tolist() == pytest.approx([110.0, 40.0]) and src.tolist() == [0, 1]
     dist, src = net.nearest_snapped(snap(10.0), snap(50.0, y=500.0))
