@@ -362,7 +362,9 @@ def test_support_counts_once_per_browser_and_only_for_published(sqlite_app):
 
 def test_published_proposals_are_an_ogc_collection_for_qgis(sqlite_app):
     """/ogc/collections/proposals: only published proposals, flat properties (the councils
-    as one ";"-joined text), supports as they stand, queryable like any layer."""
+    as one ";"-joined text), supports as the map shows them (here refreshed at once),
+    queryable like any layer."""
+    sqlite_app.config["SUPPORTS_REFRESH_S"] = 0
     public = sqlite_app.test_client()
     _propose(public)
     _propose(public, text="Otra zq sin aprobar")
