@@ -161,14 +161,11 @@ def session_json(session: Session, lang: str) -> dict[str, Any]:
 def activities_collection() -> Any:
     """The OGC collection ``activities``: every located session of the next 30 days, one
     feature each (id ``<activity>-<start UTC>``), times in Coquimbo."""
-    import numpy as np
-    import shapely
-
-    from webmap.features import Collection
+    from webmap.features import geojson_collection
 
     since = now()
     found = [s for s in everywhere(since, since + dt.timedelta(days=30)) if s.item.lon is not None]
-    features, geometries = [], []
+    features = []
     for s in found:
         item = s.item
         fid = f"{item.id}-{s.start:%Y%m%dT%H%MZ}"
@@ -178,7 +175,4 @@ def activities_collection() -> Any:
                                         "start": s.local_start.isoformat(),
                                         "end": s.local_end.isoformat(), "free": item.free,
                                         "audience": item.audience, "rrule": item.rule}})
-        geometries.append(shapely.Point(item.lon, item.lat))
-    return Collection(id="activities", features=features,
-                      geometries=np.asarray(geometries, dtype=object),
-                      positions={f["id"]: i for i, f in enumerate(features)})
+    return geojson_collection("activities", features)

@@ -24,6 +24,7 @@ import icalendar
 
 from geo.agenda import SANTIAGO, aware_utc
 from webmap.agenda_data import AgendaRecord
+from webmap.i18n import translate
 
 PRODID = "-//culturamap//agenda cultural Coquimbo//ES"
 UID_DOMAIN = "culturamap"
@@ -34,7 +35,7 @@ def uid_of(activity_id: int) -> str:
 
 
 def event_of(record: AgendaRecord, url: str | None, stamp: dt.datetime,
-             cancelled_word: str = "Cancelada") -> icalendar.Event:
+             cancelled_word: str) -> icalendar.Event:
     item = record.item
     event = icalendar.Event()
     event.add("UID", uid_of(item.id))
@@ -66,9 +67,9 @@ def event_of(record: AgendaRecord, url: str | None, stamp: dt.datetime,
 
 
 def calendar(records: Iterable[AgendaRecord], name: str, urls: dict[int, str] | None = None,
-             stamp: dt.datetime | None = None, cancelled_word: str = "Cancelada") -> bytes:
+             stamp: dt.datetime | None = None, cancelled_word: str | None = None) -> bytes:
     """The records as one VCALENDAR (with the VTIMEZONE of America/Santiago); cancelled ones
-    carry ``cancelled_word`` (the feed's language) before their title."""
+    carry ``cancelled_word`` (the feed's language; Spanish by default) before their title."""
     cal = icalendar.Calendar()
     cal.add("PRODID", PRODID)
     cal.add("VERSION", "2.0")
@@ -77,6 +78,7 @@ def calendar(records: Iterable[AgendaRecord], name: str, urls: dict[int, str] | 
     cal.add("X-WR-CALNAME", name)
     cal.add("X-WR-TIMEZONE", "America/Santiago")
     stamp = stamp or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    cancelled_word = cancelled_word or translate("agenda.feed.cancelled", "es")
     for record in sorted(records, key=lambda r: (r.item.start, r.item.id)):
         cal.add_component(event_of(record, (urls or {}).get(record.item.id), stamp,
                                    cancelled_word))

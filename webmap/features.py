@@ -149,11 +149,20 @@ def build_collections(store: MapStore) -> dict[str, Collection]:
 PROPOSAL_LIST_PROPERTIES = ("councils", "council_names")  # lists, served ";"-joined
 
 
+def geojson_collection(collection_id: str, features: list[dict[str, Any]]) -> Collection:
+    """A collection of ready GeoJSON features (string ids), for layers built per request
+    rather than from a GeoDataFrame (the agenda's sessions, the published proposals)."""
+    geometries = [shapely.geometry.shape(f["geometry"]) for f in features]
+    return Collection(id=collection_id, features=features,
+                      geometries=np.asarray(geometries, dtype=object),
+                      positions={f["id"]: i for i, f in enumerate(features)})
+
+
 def proposals_collection(published: list[dict[str, Any]] | None) -> Collection:
     """The OGC collection ``proposals``: the residents' published proposals as the map shows
     them (``webmap.map_builder.PROPOSALS_KEY``; none without the planner workspace), flat
     for QGIS: the councils a proposal names are one ";"-joined text."""
-    features, geometries = [], []
+    features = []
     for feature in published or []:
         props = {k: ";".join(map(str, v)) if k in PROPOSAL_LIST_PROPERTIES else v
                  for k, v in feature["properties"].items()}
@@ -161,7 +170,4 @@ def proposals_collection(published: list[dict[str, Any]] | None) -> Collection:
         props["id"] = fid
         features.append({"type": "Feature", "id": fid, "geometry": feature["geometry"],
                          "properties": props})
-        geometries.append(shapely.geometry.shape(feature["geometry"]))
-    return Collection(id="proposals", features=features,
-                      geometries=np.asarray(geometries, dtype=object),
-                      positions={f["id"]: i for i, f in enumerate(features)})
+    return geojson_collection("proposals", features)
